@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class ChatSession(models.Model):
+    """One sitting of a participant with the agent: session ``number`` of the study's N."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        FINISHED = "finished"
+
+    participant = models.ForeignKey(
+        "studies.Participant", on_delete=models.CASCADE, related_name="chat_sessions"
+    )
+    number = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    participant_turns = models.PositiveIntegerField(default=0)
+    last_turn = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["participant", "number"], name="session_number_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant} session {self.number}"
+
+    def deadline(self):
+        limit = self.participant.study.time_limit_minutes
+        return self.started_at + timedelta(minutes=limit) if limit else None
+
+    def is_time_up(self, now=None) -> bool:
+        deadline = self.deadline()
+        return deadline is not None and (now or timezone.now()) >= deadline
+
+    def can_finish(self, now=None) -> bool:
+        min_turns = self.participant.study.min_participant_turns
+        return self.participant_turns >= min_turns or self.is_time_up(now)
+
+    def is_over(self) -> bool:
+        return self.status == self.Status.FINISHED
+
+
+class Message(models.Model):
+    class Sender(models.TextChoices):
+        PARTICIPANT = "participant"
+        AGENT = "agent"
+        SYSTEM = "system"
+
+    session = models.ForeignKey(ChatSession, on_delete=models.CASCADE, related_name="messages")
+    turn = models.PositiveIntegerField(help_text="Order within the session, from 1.")
+    sender = models.CharField(max_length=12, choices=Sender.choices)
+    text = models.TextField()
+    client_id = models.CharField(max_length=64, null=True, blank=True)
+    reply_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replies"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    backend = models.CharField(max_length=40, blank=True)
+    model = models.CharField(max_length=100, blank=True)
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["session", "turn"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "turn"], name="turn_once_per_session"),
+            # The idempotency key: a resent message finds its first copy, never a second row.
+            models.UniqueConstraint(
+                fields=["session", "client_id"],
+                condition=Q(client_id__isnull=False),
+                name="client_id_once_per_session",
+            ),
+            # At most one agent reply per participant message, however often a turn is retried.
+            models.UniqueConstraint(
+                fields=["reply_to"],
+                condition=Q(sender="agent"),
+                name="one_agent_reply_per_message",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session} #{self.turn} {self.sender}"

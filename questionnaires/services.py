@@ -1,0 +1,96 @@
+"""Administering questionnaires: open one (randomised, recorded) and submit answers once."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from . import pmq
+from .models import Administration, Instrument, Item, Response
+from .scoring import factor_scores, parse_answers, recode
+
+_rng = random.SystemRandom()
+
+
+class AlreadySubmitted(Exception):
+    pass
+
+
+def pmq_instrument() -> Instrument:
+    """The built-in PMQ, reinstalled from questionnaires/pmq.py if its rows are missing."""
+    found = Instrument.objects.filter(code=pmq.CODE).first()
+    return found if found else pmq.install(Instrument, Item)
+
+
+def administration_open(*, participant, session_number: int, timepoint: str) -> Administration:
+    """This timepoint's PMQ for the participant, created on first view.
+
+    Item order is shuffled per administration. Which pole stands on the left is drawn once
+    per item and participant and reused at every later timepoint.
+    """
+    instrument = pmq_instrument()
+    found = participant.administrations.filter(
+        instrument=instrument, session_number=session_number, timepoint=timepoint
+    ).first()
+    if found:
+        return found
+    codes = list(instrument.items.values_list("code", flat=True))
+    earlier = participant.administrations.filter(instrument=instrument).first()
+    sides = earlier.positive_left if earlier else {c: _rng.random() < 0.5 for c in codes}
+    order = _rng.sample(codes, len(codes))
+    try:
+        with transaction.atomic():
+            return Administration.objects.create(
+                participant=participant,
+                instrument=instrument,
+                session_number=session_number,
+                timepoint=timepoint,
+                instrument_version=pmq.stem(timepoint),
+                item_order=order,
+                positive_left=sides,
+            )
+    except IntegrityError:  # opened in two tabs at once
+        return participant.administrations.get(
+            instrument=instrument, session_number=session_number, timepoint=timepoint
+        )
+
+
+@transaction.atomic
+def administration_submit(
+    *, administration_id: int, submitted: Mapping[str, Sequence[str]]
+) -> Administration:
+    """Validate, store and score every answer at once; raise AnswerError and store nothing
+    if any item is missing, repeated or out of range; AlreadySubmitted on a second submit."""
+    administration = (
+        Administration.objects.select_for_update()
+        .select_related("instrument")
+        .get(pk=administration_id)
+    )
+    if administration.submitted_at:
+        raise AlreadySubmitted()
+    instrument = administration.instrument
+    items = {item.code: item for item in instrument.items.all()}
+    answers = parse_answers(submitted, administration.item_order, instrument.scale_points)
+    scores: dict[str, int] = {}
+    rows = []
+    for position, code in enumerate(administration.item_order, start=1):
+        left = administration.positive_left[code]
+        scores[code] = recode(answers[code], left, instrument.scale_points)
+        rows.append(
+            Response(
+                administration=administration,
+                item=items[code],
+                raw=answers[code],
+                positive_on_left=left,
+                display_position=position,
+                score=scores[code],
+            )
+        )
+    Response.objects.bulk_create(rows)
+    administration.scores = factor_scores(scores, {c: i.factor for c, i in items.items()})
+    administration.submitted_at = timezone.now()
+    administration.save(update_fields=["scores", "submitted_at"])
+    return administration

@@ -1,0 +1,191 @@
+// The participant's chat client. Protocol: docs/protocol.md.
+//
+// The server is the record. Every message gets a client id; until the server acknowledges it
+// the message stays in localStorage and is resent after any reconnect or reload (the server
+// stores each client id once). On every (re)connect the page asks for everything after the
+// last turn it has, so nothing is lost and nothing is shown twice.
+(function () {
+  "use strict";
+  const section = document.querySelector(".chat");
+  if (!section) return;
+  const config = JSON.parse(document.getElementById("chat-config").textContent);
+  const transcript = document.getElementById("transcript");
+  const form = document.getElementById("composer");
+  const input = document.getElementById("message-input");
+  const sendButton = form.querySelector("button");
+  const finish = document.getElementById("finish");
+  const statusLine = document.getElementById("chat-status");
+  const connection = document.getElementById("connection");
+  const timer = document.getElementById("timer");
+  const storeKey = "dyad.pending." + section.dataset.session;
+  let socket = null;
+  let retryDelay = 500;
+  let over = false;
+
+  function lastTurn() {
+    let last = 0;
+    transcript.querySelectorAll("[data-turn]").forEach(function (li) {
+      last = Math.max(last, Number(li.dataset.turn));
+    });
+    return last;
+  }
+
+  function loadPending() {
+    try { return JSON.parse(localStorage.getItem(storeKey)) || []; } catch (e) { return []; }
+  }
+  function savePending(list) {
+    try { localStorage.setItem(storeKey, JSON.stringify(list)); } catch (e) { /* private mode */ }
+  }
+  let pending = loadPending();
+
+  function newClientId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
+  }
+
+  function senderLabel(sender) {
+    if (sender === "participant") return "You:";
+    if (sender === "agent") return config.agentName + ":";
+    return "Note:";
+  }
+
+  function bubble(sender, text) {
+    const li = document.getElementById("message-template").content.firstElementChild.cloneNode(true);
+    li.classList.add("msg-" + sender);
+    li.querySelector(".who").textContent = senderLabel(sender);
+    li.querySelector(".text").textContent = text;
+    return li;
+  }
+
+  function placeByTurn(li, turn) {
+    li.dataset.turn = String(turn);
+    li.classList.remove("pending");
+    const later = Array.from(transcript.querySelectorAll("[data-turn]"))
+      .find(function (other) { return Number(other.dataset.turn) > turn; });
+    transcript.insertBefore(li, later || transcript.querySelector(".pending"));
+  }
+
+  function showMessage(m) {
+    if (transcript.querySelector('[data-turn="' + m.turn + '"]')) return;
+    let li = m.client_id ? transcript.querySelector('[data-client-id="' + m.client_id + '"]') : null;
+    if (!li) li = bubble(m.sender, m.text);
+    if (m.client_id) li.dataset.clientId = m.client_id;
+    placeByTurn(li, m.turn);
+  }
+
+  function showPending(item) {
+    if (transcript.querySelector('[data-client-id="' + item.client_id + '"]')) return;
+    const li = bubble("participant", item.text);
+    li.dataset.clientId = item.client_id;
+    li.classList.add("pending");
+    li.querySelector(".who").insertAdjacentHTML("afterend", '<span class="visually-hidden">(sending)</span>');
+    transcript.appendChild(li);
+  }
+
+  function acknowledge(clientId) {
+    pending = pending.filter(function (p) { return p.client_id !== clientId; });
+    savePending(pending);
+    const li = transcript.querySelector('[data-client-id="' + clientId + '"]');
+    if (li) { li.classList.remove("pending"); const s = li.querySelector(".visually-hidden"); if (s) s.remove(); }
+  }
+
+  function showStatus(status) {
+    if (!status) return;
+    finish.disabled = !status.can_finish;
+    if (status.over) endChat("The time for this chat is up. Please finish the chat to continue.");
+    else if (status.can_finish) statusLine.textContent = "You can finish the chat whenever you are ready.";
+    else statusLine.textContent = "Send " + status.min_turns + " messages before you can finish (" + status.participant_turns + " so far).";
+  }
+
+  function endChat(text) {
+    if (over) return;
+    over = true;
+    input.disabled = true;
+    sendButton.disabled = true;
+    finish.disabled = false;
+    statusLine.textContent = text;
+  }
+
+  function send(frame) {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
+  }
+
+  function onFrame(frame) {
+    if (frame.type === "history") {
+      frame.messages.forEach(showMessage);
+      frame.messages.forEach(function (m) { if (m.client_id) acknowledge(m.client_id); });
+      showStatus(frame.status);
+    } else if (frame.type === "message") {
+      showMessage(frame.message);
+    } else if (frame.type === "ack") {
+      const li = transcript.querySelector('[data-client-id="' + frame.client_id + '"]');
+      acknowledge(frame.client_id);
+      if (li && !li.dataset.turn) placeByTurn(li, frame.turn);
+      showStatus(frame.status);
+    } else if (frame.type === "error") {
+      if (frame.client_id) {
+        // Refused for good (too long, chat over): drop it so it is not resent forever.
+        acknowledge(frame.client_id);
+        const li = transcript.querySelector('[data-client-id="' + frame.client_id + '"]');
+        if (li) { li.classList.add("refused"); li.querySelector(".text").textContent += " (not sent: " + frame.message + ")"; }
+      }
+      if (frame.code === "session_over") endChat(frame.message);
+      else statusLine.textContent = frame.message;
+    }
+  }
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + location.host + section.dataset.wsPath);
+    socket.addEventListener("open", function () {
+      retryDelay = 500;
+      connection.textContent = "Connected.";
+      connection.classList.remove("offline");
+      send({ type: "sync", after: lastTurn() });
+      pending.forEach(function (p) { send({ type: "message", client_id: p.client_id, text: p.text }); });
+    });
+    socket.addEventListener("message", function (event) { onFrame(JSON.parse(event.data)); });
+    socket.addEventListener("close", function (event) {
+      if (event.code === 4403) { connection.textContent = "This chat belongs to another participant."; return; }
+      connection.textContent = "Connection lost. Reconnecting… Your messages are kept and will be sent.";
+      connection.classList.add("offline");
+      setTimeout(connect, retryDelay);
+      retryDelay = Math.min(retryDelay * 2, 10000);
+    });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    const text = input.value.trim();
+    if (!text || over) return;
+    if (text.length > config.maxChars) { statusLine.textContent = "Messages can be at most " + config.maxChars + " characters."; return; }
+    const item = { client_id: newClientId(), text: text };
+    pending.push(item);
+    savePending(pending);
+    showPending(item);
+    input.value = "";
+    input.focus();
+    send({ type: "message", client_id: item.client_id, text: item.text });
+  });
+
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+
+  if (timer && section.dataset.deadline) {
+    const deadline = new Date(section.dataset.deadline);
+    const tick = function () {
+      const left = Math.max(0, Math.ceil((deadline - new Date()) / 60000));
+      timer.textContent = left > 0 ? "About " + left + " minute" + (left === 1 ? "" : "s") + " left." : "Time is up.";
+      if (left === 0) endChat("The time for this chat is up. Please finish the chat to continue.");
+    };
+    tick();
+    setInterval(tick, 15000);
+  }
+
+  pending.forEach(showPending);
+  connect();
+})();

@@ -1,0 +1,20 @@
+from django.core.management.base import BaseCommand
+
+from studies import demo
+
+
+class Command(BaseCommand):
+    help = "Create the demo study and researcher account if they are missing (safe to re-run)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+
+    def handle(self, *args, base_url, **options):
+        study, created = demo.ensure_demo()
+        self.stdout.write(("Created" if created else "Found") + f" the demo study '{study.slug}'.")
+        self.stdout.write(f"  Participant link: {base_url}/s/{study.slug}/")
+        self.stdout.write(f"  Prolific-style:   {base_url}/s/{study.slug}/?PROLIFIC_PID=test123")
+        self.stdout.write(
+            f"  Researcher login: {base_url}/admin/  "
+            f"user '{demo.DEMO_USERNAME}', password '{demo.DEMO_PASSWORD}'"
+        )

@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+
+class StudyQuerySet(models.QuerySet):
+    def active(self) -> StudyQuerySet:
+        return self.filter(status=Study.Status.ACTIVE)
+
+    def owned_by(self, user) -> StudyQuerySet:
+        return self.filter(owners=user)
+
+
+class Study(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        ACTIVE = "active"
+        CLOSED = "closed"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    owners = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="studies", blank=True)
+    consent_text = models.TextField(help_text="Markdown, shown before anything is recorded.")
+    instructions_text = models.TextField(blank=True, help_text="Markdown, shown above the chat.")
+    debrief_text = models.TextField(help_text="Markdown, shown at the end.")
+    sessions_per_participant = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(20)]
+    )
+    min_participant_turns = models.PositiveSmallIntegerField(
+        default=3, help_text="Participant messages needed before 'Finish' is enabled."
+    )
+    time_limit_minutes = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Optional: the chat ends after this many minutes."
+    )
+    pmq_before = models.BooleanField(default=True, help_text="PMQ before every session.")
+    pmq_after = models.BooleanField(default=True, help_text="PMQ after every session.")
+    completion_code = models.CharField(max_length=40, blank=True)
+    prolific_completion_url = models.URLField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = StudyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "studies"
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_open(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class Condition(models.Model):
+    class PanelVisibility(models.TextChoices):
+        HIDDEN = "hidden"
+        VISIBLE = "visible", "visible, read-only"
+        EDITABLE = "editable"
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="conditions")
+    name = models.SlugField(max_length=60)
+    weight = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1)], help_text="Relative allocation weight."
+    )
+    panel_visibility = models.CharField(
+        max_length=10, choices=PanelVisibility.choices, default=PanelVisibility.VISIBLE
+    )
+    agent_backend = models.CharField(max_length=20, default="scripted")
+    seed_persona = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["study", "name"], name="condition_name_per_study")
+        ]
+        ordering = ["study", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.study.slug}/{self.name}"
+
+
+def new_participant_code() -> str:
+    # No 0/O/1/I: codes get read aloud and copied by hand.
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "P-" + "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+class ParticipantQuerySet(models.QuerySet):
+    def enrolled(self) -> ParticipantQuerySet:
+        return self.filter(condition__isnull=False)
+
+
+class Participant(models.Model):
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="participants")
+    code = models.CharField(max_length=12, unique=True, default=new_participant_code)
+    # Recruitment identifiers stay out of every export (see docs/data.md).
+    external_id = models.CharField(max_length=100, null=True, blank=True)
+    external_study_id = models.CharField(max_length=100, blank=True)
+    external_session_id = models.CharField(max_length=100, blank=True)
+    condition = models.ForeignKey(
+        Condition, on_delete=models.PROTECT, null=True, blank=True, related_name="participants"
+    )
+    entered_at = models.DateTimeField(auto_now_add=True)
+    consented_at = models.DateTimeField(null=True, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ParticipantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["study", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="one_participant_per_external_id",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def progress(self) -> str:
+        if self.declined_at:
+            return "declined"
+        if self.completed_at:
+            return "completed"
+        if self.consented_at:
+            return "in progress"
+        return "entered"

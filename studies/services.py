@@ -1,0 +1,78 @@
+"""Writes for enrolment: entering, consenting (with assignment), declining, completing."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from .allocation import choose_condition
+from .models import Participant, Study
+
+
+def participant_enter(
+    *,
+    study: Study,
+    external_id: str = "",
+    external_study_id: str = "",
+    external_session_id: str = "",
+) -> Participant:
+    """The participant with this external id, or a new one. Never two for one external id."""
+    external_id = external_id.strip()[:100]
+    if external_id:
+        found = study.participants.filter(external_id=external_id).first()
+        if found:
+            return found
+    try:
+        with transaction.atomic():
+            return Participant.objects.create(
+                study=study,
+                external_id=external_id or None,
+                external_study_id=external_study_id.strip()[:100],
+                external_session_id=external_session_id.strip()[:100],
+            )
+    except IntegrityError:  # the same external id entered at the same moment
+        return study.participants.get(external_id=external_id)
+
+
+@transaction.atomic
+def participant_consent(*, participant_id: int) -> Participant:
+    """Record consent and assign a condition, balanced by weight.
+
+    The study row is locked while counting, so concurrent enrolments are assigned one at a
+    time (on SQLite, IMMEDIATE transactions do the same).
+    """
+    participant = Participant.objects.select_for_update().get(pk=participant_id)
+    if participant.consented_at or participant.declined_at:
+        return participant
+    study = Study.objects.select_for_update().get(pk=participant.study_id)
+    conditions = study.conditions.annotate(
+        enrolled=Count("participants", filter=Q(participants__consented_at__isnull=False))
+    )
+    counts = {c.pk: c.enrolled for c in conditions}
+    weights = {c.pk: c.weight for c in conditions}
+    participant.condition_id = choose_condition(counts, weights)
+    participant.consented_at = timezone.now()
+    participant.save(update_fields=["condition", "consented_at"])
+    return participant
+
+
+@transaction.atomic
+def participant_decline(*, participant_id: int) -> Participant:
+    """Record that consent was declined, and keep nothing else about the person."""
+    participant = Participant.objects.select_for_update().get(pk=participant_id)
+    if participant.consented_at or participant.declined_at:
+        return participant
+    participant.declined_at = timezone.now()
+    participant.external_id = None
+    participant.external_study_id = ""
+    participant.external_session_id = ""
+    participant.save()
+    return participant
+
+
+def participant_complete(*, participant: Participant) -> Participant:
+    if participant.completed_at is None:
+        participant.completed_at = timezone.now()
+        participant.save(update_fields=["completed_at"])
+    return participant

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+import markdown as md
+import nh3
+from django import template
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+
+@register.filter
+def markdown(text: str) -> str:
+    """Researcher-written Markdown as HTML, with scripts, handlers and styles removed."""
+    return mark_safe(nh3.clean(md.markdown(text or "", extensions=["sane_lists"])))
+
+
+@register.filter
+def get_item(mapping: dict, key: str):
+    return mapping.get(key) if mapping else None

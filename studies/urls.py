@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "studies"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("s/<slug:slug>/", views.entry, name="entry"),
+    path("s/<slug:slug>/consent/", views.consent, name="consent"),
+    path("s/<slug:slug>/declined/", views.declined, name="declined"),
+    path("s/<slug:slug>/session/<int:number>/pmq/<str:timepoint>/", views.pmq, name="pmq"),
+    path("s/<slug:slug>/session/<int:number>/chat/", views.chat, name="chat"),
+    path("s/<slug:slug>/session/<int:number>/finish/", views.chat_finish, name="chat-finish"),
+    path("s/<slug:slug>/debrief/", views.debrief, name="debrief"),
+    path("s/<slug:slug>/complete/", views.complete, name="complete"),
+]

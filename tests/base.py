@@ -1,0 +1,84 @@
+"""The named cast every test draws on (STYLE.md): study "pilot" with conditions "editable" and
+"hidden", participants "ana" and "ben", researchers "rita" (owns pilot) and "omar" (owns
+nothing of rita's)."""
+
+from __future__ import annotations
+
+from http.cookies import SimpleCookie
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.backends.db import SessionStore
+from django.test import Client, TestCase, TransactionTestCase
+from django.utils import timezone
+
+from studies import session_keys
+from studies.models import Condition, Participant, Study
+
+PERSONA = {
+    "name": "Mira",
+    "role": "a travel companion",
+    "backstory": "Mira grew up by the sea.",
+    "traits": {"openness": 6, "extraversion": 6},
+    "register": "casual",
+    "values": ["curiosity"],
+}
+
+
+class Cast:
+    def make_cast(self) -> None:
+        User = get_user_model()
+        self.rita = User.objects.create_user("rita", password="rita-pass-123")
+        self.omar = User.objects.create_user("omar", password="omar-pass-123")
+        self.pilot = Study.objects.create(
+            title="Pilot",
+            slug="pilot",
+            status=Study.Status.ACTIVE,
+            consent_text="Please **read** this.",
+            debrief_text="Thanks *a lot*.",
+            min_participant_turns=2,
+            completion_code="PILOT-OK",
+        )
+        self.pilot.owners.add(self.rita)
+        self.editable = Condition.objects.create(
+            study=self.pilot, name="editable", panel_visibility="editable", seed_persona=PERSONA
+        )
+        self.hidden = Condition.objects.create(
+            study=self.pilot,
+            name="hidden",
+            panel_visibility="hidden",
+            seed_persona={**PERSONA, "name": "Quill", "register": "formal"},
+        )
+        now = timezone.now()
+        self.ana = Participant.objects.create(
+            study=self.pilot, condition=self.editable, consented_at=now, external_id="ANA-PID"
+        )
+        self.ben = Participant.objects.create(
+            study=self.pilot, condition=self.hidden, consented_at=now
+        )
+
+    def browser_of(self, participant: Participant) -> Client:
+        """A test client whose session says it is this participant."""
+        client = Client()
+        session = client.session
+        session_keys.remember(session, participant.study_id, participant.pk)
+        session.save()
+        return client
+
+    def cookie_of(self, participant: Participant) -> bytes:
+        """A Cookie header for a WebSocket handshake as this participant."""
+        session = SessionStore()
+        session_keys.remember(session, participant.study_id, participant.pk)
+        session.save()
+        cookie = SimpleCookie({settings.SESSION_COOKIE_NAME: session.session_key})
+        return cookie.output(header="", sep=";").strip().encode()
+
+
+class DyadTestCase(Cast, TestCase):
+    def setUp(self) -> None:
+        self.make_cast()
+
+
+class DyadTransactionTestCase(Cast, TransactionTestCase):
+    def setUp(self) -> None:
+        self.make_cast()

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from channels.testing import ChannelsLiveServerTestCase
+from playwright.sync_api import sync_playwright
+
+from tests.base import Cast
+
+CHROMIUM = os.environ.get("DYAD_CHROMIUM", "/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.mark.browser
+class BrowserTestCase(Cast, ChannelsLiveServerTestCase):
+    """Debian chromium, driven by Playwright, against a live Daphne server."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not shutil.which(CHROMIUM):
+            pytest.skip(f"Browser tests need {CHROMIUM}: run 'apt-get install chromium'.")
+        super().setUpClass()
+        cls.playwright = sync_playwright().start()
+        cls.browser = cls.playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS
+        )
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.close()
+        cls.playwright.stop()
+        super().tearDownClass()
+
+    def setUp(self):
+        super().setUp()
+        self.make_cast()
+        self.context = self.browser.new_context()
+        self.context.set_default_timeout(15_000)
+        self.page = self.context.new_page()
+
+    def tearDown(self):
+        self.context.close()
+        super().tearDown()
+
+    def url(self, path: str) -> str:
+        return self.live_server_url + path

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from chat.models import ChatSession
+from chat.services import ChatError, message_post, session_finish, session_open
+from questionnaires.services import administration_open, administration_submit
+from tests.base import DyadTestCase
+
+
+class ChatPageTests(DyadTestCase):
+    def setUp(self):
+        super().setUp()
+        pre = administration_open(participant=self.ana, session_number=1, timepoint="pre")
+        administration_submit(
+            administration_id=pre.pk, submitted={c: ["4"] for c in pre.item_order}
+        )
+        self.client = self.browser_of(self.ana)
+
+    def test_the_chat_page_opens_with_the_agent_greeting_in_character(self):
+        page = self.client.get("/s/pilot/session/1/chat/").content.decode()
+        assert "Hi, I&#x27;m Mira, a travel companion." in page
+        assert "Who the agent is" in page
+        assert 'role="log"' in page
+        assert "/ws/chat/" in page
+
+    def test_a_hidden_panel_is_not_shown(self):
+        pre = administration_open(participant=self.ben, session_number=1, timepoint="pre")
+        administration_submit(
+            administration_id=pre.pk, submitted={c: ["4"] for c in pre.item_order}
+        )
+        page = self.browser_of(self.ben).get("/s/pilot/session/1/chat/").content.decode()
+        assert "Who the agent is" not in page
+        assert "Good day. My name is Quill" in page
+
+    def test_finish_is_refused_before_the_minimum_turns_and_allowed_after(self):
+        self.client.get("/s/pilot/session/1/chat/")
+        session = ChatSession.objects.get(participant=self.ana)
+        response = self.client.post("/s/pilot/session/1/finish/")
+        assert response.status_code == 400
+        assert b"at least 2 messages" in response.content
+        session.refresh_from_db()
+        assert session.status == "active"
+        for n in range(2):
+            message_post(session_id=session.pk, client_id=f"c{n}", text="hello")
+        response = self.client.post("/s/pilot/session/1/finish/", follow=True)
+        assert response.redirect_chain[-1][0] == "/s/pilot/session/1/pmq/post/"
+        session.refresh_from_db()
+        assert session.status == "finished" and session.ended_at is not None
+
+    def test_the_time_limit_ends_the_chat_and_allows_finishing(self):
+        self.pilot.time_limit_minutes = 5
+        self.pilot.save()
+        session = session_open(participant=self.ana, number=1)
+        ChatSession.objects.filter(pk=session.pk).update(
+            started_at=session.started_at - timedelta(minutes=6)
+        )
+        with self.assertRaisesMessage(ChatError, "This chat has ended"):
+            message_post(session_id=session.pk, client_id="late", text="still there?")
+        assert session_finish(session_id=session.pk).status == "finished"
+
+
+class DebriefTests(DyadTestCase):
+    def finish_everything(self, participant):
+        for timepoint in ("pre", "post"):
+            a = administration_open(participant=participant, session_number=1, timepoint=timepoint)
+            administration_submit(
+                administration_id=a.pk, submitted={c: ["4"] for c in a.item_order}
+            )
+            if timepoint == "pre":
+                session = session_open(participant=participant, number=1)
+                ChatSession.objects.filter(pk=session.pk).update(participant_turns=3)
+                session_finish(session_id=session.pk)
+
+    def test_debrief_shows_the_completion_code_and_marks_completion(self):
+        self.finish_everything(self.ana)
+        client = self.browser_of(self.ana)
+        response = client.get("/s/pilot/", follow=True)
+        assert response.redirect_chain[-1][0] == "/s/pilot/debrief/"
+        assert b"PILOT-OK" in response.content
+        self.ana.refresh_from_db()
+        assert self.ana.completed_at is not None
+
+    def test_prolific_return_only_once_everything_is_saved(self):
+        self.pilot.prolific_completion_url = "https://app.prolific.com/submissions/complete?cc=X"
+        self.pilot.save()
+        client = self.browser_of(self.ana)
+        assert client.get("/s/pilot/complete/")["Location"] == "/s/pilot/session/1/pmq/pre/"
+        self.finish_everything(self.ana)
+        page = client.get("/s/pilot/debrief/").content.decode()
+        assert "Return to Prolific" in page
+        response = client.get("/s/pilot/complete/")
+        assert response["Location"] == self.pilot.prolific_completion_url

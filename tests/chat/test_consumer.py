@@ -1,0 +1,202 @@
+from __future__ import annotations
+
+import asyncio
+import json
+
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from chat import inprocess
+from chat.models import ChatSession, Message
+from chat.services import session_open
+from config.asgi import application
+from tests.base import DyadTransactionTestCase
+
+ORIGIN = (b"origin", b"http://testserver")
+
+
+class ConsumerTestCase(DyadTransactionTestCase):
+    def setUp(self):
+        super().setUp()
+        self.session = session_open(participant=self.ana, number=1)
+
+    def tearDown(self):
+        # In-process agent turns may still be finishing: let them, before the flush.
+        from asgiref.sync import async_to_sync
+
+        async_to_sync(inprocess.drain)()
+        super().tearDown()
+
+    async def connect(self, participant=None, session=None, origin=ORIGIN):
+        participant = participant or self.ana
+        session = session or self.session
+        cookie = await sync_to_async(self.cookie_of)(participant)
+        headers = [origin, (b"cookie", cookie)] if origin else [(b"cookie", cookie)]
+        communicator = WebsocketCommunicator(
+            application, f"/ws/chat/{session.pk}/", headers=headers
+        )
+        connected, code = await communicator.connect()
+        return communicator, connected, code
+
+    async def receive_until(self, communicator, predicate, timeout=15):
+        """Frames until one matches (returns it); fails if none comes in time."""
+        async with asyncio.timeout(timeout):
+            while True:
+                frame = await communicator.receive_json_from(timeout=timeout)
+                if predicate(frame):
+                    return frame
+
+    async def count(self, **filters) -> int:
+        return await Message.objects.filter(session=self.session, **filters).acount()
+
+
+class ChatConsumerTests(ConsumerTestCase):
+    async def test_a_message_is_stored_acknowledged_and_answered_in_character(self):
+        ws, connected, _ = await self.connect()
+        assert connected
+        await ws.send_json_to({"type": "message", "client_id": "m-1", "text": "Who are you?"})
+        ack = await self.receive_until(ws, lambda f: f["type"] == "ack")
+        assert (ack["client_id"], ack["turn"], ack["duplicate"]) == ("m-1", 2, False)
+        assert ack["status"]["participant_turns"] == 1
+        reply = await self.receive_until(
+            ws, lambda f: f["type"] == "message" and f["message"]["sender"] == "agent"
+        )
+        assert reply["message"]["turn"] == 3
+        assert reply["message"]["text"].startswith("I'm Mira, a travel companion")
+        stored = await Message.objects.aget(session=self.session, turn=3)
+        assert stored.sender == "agent" and stored.backend == "scripted"
+        await ws.disconnect()
+
+    async def test_a_resent_client_id_gets_the_same_ack_and_no_second_row(self):
+        ws, _, _ = await self.connect()
+        frame = {"type": "message", "client_id": "dup-1", "text": "hello there"}
+        await ws.send_json_to(frame)
+        first = await self.receive_until(ws, lambda f: f["type"] == "ack")
+        await self.receive_until(ws, lambda f: f.get("message", {}).get("sender") == "agent")
+        await ws.send_json_to(frame)
+        second = await self.receive_until(ws, lambda f: f["type"] == "ack")
+        assert second["turn"] == first["turn"] and second["duplicate"] is True
+        assert await self.count(client_id="dup-1") == 1
+        assert await self.count(sender="agent") == 2  # the greeting and one reply, not two
+        await ws.disconnect()
+
+    async def test_a_resend_after_reconnect_is_idempotent_too(self):
+        ws, _, _ = await self.connect()
+        await ws.send_json_to({"type": "message", "client_id": "r-1", "text": "first try"})
+        await self.receive_until(ws, lambda f: f["type"] == "ack")
+        await ws.disconnect()
+        ws, _, _ = await self.connect()
+        await ws.send_json_to({"type": "message", "client_id": "r-1", "text": "first try"})
+        ack = await self.receive_until(ws, lambda f: f["type"] == "ack")
+        assert ack["duplicate"] is True
+        assert await self.count(client_id="r-1") == 1
+        await ws.disconnect()
+
+    async def test_sync_replays_everything_after_the_last_turn_the_page_has(self):
+        ws, _, _ = await self.connect()
+        for n in range(2):
+            await ws.send_json_to({"type": "message", "client_id": f"s-{n}", "text": f"hi {n}"})
+            await self.receive_until(ws, lambda f: f["type"] == "ack")
+            await self.receive_until(ws, lambda f: f.get("message", {}).get("sender") == "agent")
+        await ws.disconnect()
+        ws, _, _ = await self.connect()
+        await ws.send_json_to({"type": "sync", "after": 2})
+        history = await self.receive_until(ws, lambda f: f["type"] == "history")
+        assert [m["turn"] for m in history["messages"]] == [3, 4, 5]
+        assert history["messages"][1]["client_id"] == "s-1"
+        assert history["status"]["can_finish"] is True
+        await ws.send_json_to({"type": "sync", "after": 0})
+        history = await self.receive_until(ws, lambda f: f["type"] == "history")
+        assert [m["turn"] for m in history["messages"]] == [1, 2, 3, 4, 5]
+        await ws.disconnect()
+
+    async def test_every_open_view_of_the_session_sees_new_messages(self):
+        first, _, _ = await self.connect()
+        second, _, _ = await self.connect()
+        await first.send_json_to({"type": "message", "client_id": "t-1", "text": "two tabs"})
+        seen = await self.receive_until(
+            second, lambda f: f["type"] == "message" and f["message"]["sender"] == "participant"
+        )
+        assert seen["message"]["text"] == "two tabs"
+        await self.receive_until(second, lambda f: f.get("message", {}).get("sender") == "agent")
+        await first.disconnect()
+        await second.disconnect()
+
+
+class IsolationTests(ConsumerTestCase):
+    async def test_ben_cannot_join_anas_session(self):
+        _, connected, code = await self.connect(participant=self.ben)
+        assert not connected and code == 4403
+
+    async def test_a_browser_with_no_participant_is_refused(self):
+        ws = WebsocketCommunicator(application, f"/ws/chat/{self.session.pk}/", headers=[ORIGIN])
+        connected, code = await ws.connect()
+        assert not connected and code == 4403
+
+    async def test_a_foreign_origin_is_refused(self):
+        _, connected, _ = await self.connect(origin=(b"origin", b"http://evil.example"))
+        assert not connected
+
+    async def test_an_unknown_session_is_refused(self):
+        ghost = ChatSession(pk=999999)
+        _, connected, code = await self.connect(session=ghost)
+        assert not connected and code == 4403
+
+
+class BadFrameTests(ConsumerTestCase):
+    async def send_raw_and_expect_error(self, ws, raw: str, code: str) -> dict:
+        await ws.send_to(text_data=raw)
+        frame = await ws.receive_json_from(timeout=5)
+        assert frame["type"] == "error", frame
+        assert frame["code"] == code, frame
+        return frame
+
+    async def test_malformed_empty_oversized_and_unknown_frames_get_errors_and_change_nothing(self):
+        ws, _, _ = await self.connect()
+        big = "x" * 9000
+        cases = [
+            ("not json", "bad_frame"),
+            ("[1, 2]", "bad_frame"),
+            ("{}", "bad_frame"),
+            (json.dumps({"type": "dance"}), "unknown_type"),
+            (json.dumps({"type": "message", "client_id": "e1", "text": ""}), "empty"),
+            (json.dumps({"type": "message", "client_id": "e2", "text": "   "}), "empty"),
+            (json.dumps({"type": "message", "client_id": "e3", "text": 42}), "empty"),
+            (json.dumps({"type": "message", "text": "no id"}), "bad_client_id"),
+            (json.dumps({"type": "message", "client_id": "a b", "text": "x"}), "bad_client_id"),
+            (json.dumps({"type": "message", "client_id": "e4", "text": "y" * 2001}), "too_long"),
+            (json.dumps({"type": "message", "client_id": "e5", "text": big}), "too_large"),
+            (json.dumps({"type": "sync", "after": -1}), "bad_frame"),
+            (json.dumps({"type": "sync", "after": "3"}), "bad_frame"),
+        ]
+        for raw, code in cases:
+            await self.send_raw_and_expect_error(ws, raw, code)
+        await ws.send_to(bytes_data=b"\x00\x01")
+        assert (await ws.receive_json_from())["code"] == "bad_frame"
+        assert await self.count() == 1  # only the greeting
+        # The socket is still usable after all that.
+        await ws.send_json_to({"type": "message", "client_id": "ok", "text": "still here"})
+        ack = await self.receive_until(ws, lambda f: f["type"] == "ack")
+        assert ack["client_id"] == "ok"
+        await ws.disconnect()
+
+    async def test_an_error_names_the_client_id_it_refers_to(self):
+        ws, _, _ = await self.connect()
+        frame = await self.send_raw_and_expect_error(
+            ws,
+            json.dumps({"type": "message", "client_id": "long-1", "text": "z" * 2001}),
+            "too_long",
+        )
+        assert frame["client_id"] == "long-1"
+        await ws.disconnect()
+
+    async def test_messages_after_the_session_finished_are_refused(self):
+        await ChatSession.objects.filter(pk=self.session.pk).aupdate(status="finished")
+        ws, _, _ = await self.connect()
+        await self.send_raw_and_expect_error(
+            ws,
+            json.dumps({"type": "message", "client_id": "late", "text": "hello?"}),
+            "session_over",
+        )
+        assert await self.count() == 1
+        await ws.disconnect()

@@ -1,0 +1,72 @@
+"""Suite-wide set-up. With REDIS_URL set, a real Celery worker runs the agent turns against the
+test database, as in production; on the embedded default they run in-process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls the browser
+# tests make between page actions are still plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def _test_database_url() -> str:
+    parts = urlsplit(settings.DATABASE_URL)
+    name = settings.DATABASES["default"]["NAME"]
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def celery_worker(django_db_setup, django_db_blocker):
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        yield None
+        return
+    from config.celery import app
+
+    app.control.purge()
+    env = {**os.environ, "DATABASE_URL": _test_database_url()}
+    log = open(ROOT / ".celery-test.log", "w")  # noqa: SIM115 - closed below
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=threads",
+            "--concurrency=4",
+            "-Q",
+            settings.CELERY_TASK_DEFAULT_QUEUE,
+            "--loglevel=INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    _wait_for_worker(app, worker)
+    yield worker
+    worker.terminate()
+    worker.wait(timeout=30)
+    log.close()
+
+
+def _wait_for_worker(app, worker: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            raise RuntimeError("The Celery worker exited; see .celery-test.log")
+        if app.control.ping(timeout=1):
+            return
+    raise RuntimeError("The Celery worker did not answer within a minute")

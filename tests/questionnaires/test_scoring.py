@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import pytest
+
+from questionnaires import pmq
+from questionnaires.scoring import AnswerError, factor_scores, parse_answers, recode
+
+CODES = [item.code for item in pmq.ITEMS]
+FACTOR_OF = {item.code: item.factor for item in pmq.ITEMS}
+
+
+def test_the_pmq_has_eighteen_items_in_three_factors():
+    assert len(pmq.ITEMS) == 18
+    factors = [item.factor for item in pmq.ITEMS]
+    assert (factors.count("CCD"), factors.count("HLC"), factors.count("CF")) == (9, 6, 3)
+
+
+def test_recoding_puts_seven_at_the_positive_pole_whichever_side_it_was_on():
+    assert recode(1, positive_on_left=True) == 7
+    assert recode(7, positive_on_left=True) == 1
+    assert recode(7, positive_on_left=False) == 7
+    assert recode(4, positive_on_left=True) == 4
+
+
+def test_factor_scores_are_means_of_their_items_plus_an_overall_mean():
+    scores = {code: (7 if FACTOR_OF[code] == "CCD" else 1) for code in CODES}
+    scores["cf_flexible"] = 4
+    result = factor_scores(scores, FACTOR_OF)
+    assert result["CCD"] == 7
+    assert result["HLC"] == 1
+    assert result["CF"] == 2
+    assert result["overall"] == round((9 * 7 + 5 * 1 + 1 + 4 + 1 + 1) / 18, 4)
+
+
+def test_parse_accepts_one_answer_per_item():
+    answers = parse_answers({code: ["3"] for code in CODES}, CODES)
+    assert answers == dict.fromkeys(CODES, 3)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ([], "choose a point"),
+        ([""], "choose a point"),
+        (["8"], "1 to 7"),
+        (["0"], "1 to 7"),
+        (["x"], "1 to 7"),
+        (["2", "3"], "more than once"),
+    ],
+)
+def test_parse_refuses_missing_out_of_range_and_duplicate_answers(value, message):
+    submitted = {code: ["3"] for code in CODES}
+    submitted["cf_flexible"] = value
+    with pytest.raises(AnswerError) as caught:
+        parse_answers(submitted, CODES)
+    assert list(caught.value.errors) == ["cf_flexible"]
+    assert message in caught.value.errors["cf_flexible"].lower()
+
+
+def test_parse_refuses_unknown_fields():
+    submitted = {code: ["3"] for code in CODES} | {"sneaky": ["1"]}
+    with pytest.raises(AnswerError) as caught:
+        parse_answers(submitted, CODES)
+    assert "sneaky" in caught.value.errors
