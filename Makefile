@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast lint install install-test browser worker bench clean
+.PHONY: run test test-fast lint install install-test browser worker clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,14 +44,12 @@ lint: install-test
 
 test: install-test
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The quick subset: no browser, no slow tests.
+# The quick subset: everything not marked slow.
 test-fast: install-test
-	$(BIN)/python -m pytest -m "not browser and not slow" $(PYTEST_ARGS)
-
-bench: install-test
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .test-db.sqlite3* staticfiles

@@ -60,6 +60,21 @@ def celery_worker(django_db_setup, django_db_blocker):
     worker.terminate()
     worker.wait(timeout=30)
     log.close()
+    with django_db_blocker.unblock():
+        _disconnect_others()
+
+
+def _disconnect_others() -> None:
+    """Close sessions that stopped processes left on the test database, so it can be dropped."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 def _wait_for_worker(app, worker: subprocess.Popen, timeout: float = 60) -> None:

@@ -7,6 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
+from chat.agent.persona import greeting
 from chat.models import Message
 from questionnaires.models import Administration
 from studies.models import Participant
@@ -79,7 +80,7 @@ class ParticipantJourneyTests(BrowserTestCase):
         expect(page.locator("#connection")).to_have_text("Connected.")
         person = Participant.objects.get(external_id="BROWSER-1")
         agent = person.condition.seed_persona["name"]
-        expect(log).to_contain_text(f"Hi, I'm {agent}")
+        expect(log).to_contain_text(greeting(person.condition.seed_persona))
         expect(page.get_by_role("button", name="Finish the chat")).to_be_disabled()
 
         self.send(page, "Who are you?")

@@ -2,9 +2,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
+from unittest import mock
 
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
 
 from chat import inprocess
 from chat.models import ChatSession, Message
@@ -200,3 +203,40 @@ class BadFrameTests(ConsumerTestCase):
         )
         assert await self.count() == 1
         await ws.disconnect()
+
+
+class SlowAgentTests(ConsumerTestCase):
+    async def test_a_slow_agent_turn_does_not_hold_up_other_participants(self):
+        if not settings.CELERY_TASK_ALWAYS_EAGER:
+            self.skipTest("In-process turns only; with Redis a Celery worker runs them.")
+        from chat.agent import backends
+
+        slow_started = threading.Event()
+        release = threading.Event()
+        original = backends.ScriptedBackend.stream
+
+        def stream(backend, messages, *, settings):
+            if messages[-1]["content"] == "take your time":
+                slow_started.set()
+                release.wait(10)
+            yield from original(backend, messages, settings=settings)
+
+        ben_session = await sync_to_async(session_open)(participant=self.ben, number=1)
+        with mock.patch.object(backends.ScriptedBackend, "stream", stream):
+            ana, _, _ = await self.connect()
+            ben, _, _ = await self.connect(participant=self.ben, session=ben_session)
+            await ana.send_json_to(
+                {"type": "message", "client_id": "slow", "text": "take your time"}
+            )
+            await self.receive_until(ana, lambda f: f["type"] == "ack")
+            await asyncio.get_running_loop().run_in_executor(None, slow_started.wait, 5)
+            # Ana's agent is still thinking; Ben is served meanwhile.
+            await ben.send_json_to({"type": "message", "client_id": "quick", "text": "hello"})
+            ack = await self.receive_until(ben, lambda f: f["type"] == "ack")
+            assert ack["client_id"] == "quick"
+            await self.receive_until(ben, lambda f: f.get("message", {}).get("sender") == "agent")
+            assert await self.count(sender="agent") == 1  # Ana has only the greeting so far
+            release.set()
+            await self.receive_until(ana, lambda f: f.get("message", {}).get("sender") == "agent")
+        await ana.disconnect()
+        await ben.disconnect()

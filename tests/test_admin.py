@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+
+from chat.services import message_post, session_open
+from questionnaires.services import administration_open, administration_submit
+from tests.base import DyadTestCase
+
+
+class AdminTests(DyadTestCase):
+    def setUp(self):
+        super().setUp()
+        pre = administration_open(participant=self.ana, session_number=1, timepoint="pre")
+        administration_submit(
+            administration_id=pre.pk, submitted={c: ["6"] for c in pre.item_order}
+        )
+        self.session = session_open(participant=self.ana, number=1)
+        message_post(session_id=self.session.pk, client_id="a1", text="Admin can read me")
+        self.admin = get_user_model().objects.create_superuser("root", "", "root-pass-123")
+        self.client.force_login(self.admin)
+
+    def test_researchers_see_participants_sessions_messages_and_pmq_in_admin(self):
+        page = self.client.get("/admin/studies/participant/").content.decode()
+        assert self.ana.code in page and self.ben.code in page
+        page = self.client.get(f"/admin/chat/chatsession/{self.session.pk}/change/").content
+        assert b"Admin can read me" in page
+        page = self.client.get("/admin/chat/message/").content
+        assert b"Admin can read me" in page
+        page = self.client.get("/admin/questionnaires/administration/").content.decode()
+        assert self.ana.code in page and "CCD" in page
+
+    def test_participants_cannot_reach_the_admin(self):
+        client = self.browser_of(self.ana)
+        response = client.get("/admin/studies/participant/")
+        assert response.status_code == 302 and "/admin/login/" in response["Location"]
