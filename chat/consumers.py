@@ -29,7 +29,7 @@ class ClientError(Exception):
 class ChatConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         session_id = self.scope["url_route"]["kwargs"]["session_id"]
-        owners = participant_ids(self.scope["session"])
+        owners = await database_sync_to_async(participant_ids)(self.scope["session"])
         self.chat = await database_sync_to_async(selectors.session_for_participants)(
             session_id, owners
         )

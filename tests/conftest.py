@@ -15,10 +15,6 @@ from django.conf import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Playwright's sync API runs an event loop in the test thread; the ORM calls the browser
-# tests make between page actions are still plain synchronous code.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 def _test_database_url() -> str:
     parts = urlsplit(settings.DATABASE_URL)

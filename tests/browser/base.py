@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from unittest import mock
 
 import pytest
 from channels.testing import ChannelsLiveServerTestCase
@@ -30,6 +31,12 @@ class BrowserTestCase(Cast, ChannelsLiveServerTestCase):
         if not shutil.which(CHROMIUM):
             pytest.skip(f"Browser tests need {CHROMIUM}: run 'apt-get install chromium'.")
         super().setUpClass()
+        # Playwright's sync API runs an event loop in this thread, so Django would refuse the
+        # tests' own ORM calls (and the flush between tests). Allowed in this process only,
+        # after the server has forked: the server keeps Django's check, so async code that
+        # touches the ORM fails these tests as it would fail in production.
+        cls._allow_orm = mock.patch.dict(os.environ, {"DJANGO_ALLOW_ASYNC_UNSAFE": "true"})
+        cls._allow_orm.start()
         cls.playwright = sync_playwright().start()
         cls.browser = cls.playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS
@@ -40,6 +47,7 @@ class BrowserTestCase(Cast, ChannelsLiveServerTestCase):
         cls.browser.close()
         cls.playwright.stop()
         super().tearDownClass()
+        cls._allow_orm.stop()
 
     def setUp(self):
         super().setUp()
