@@ -15,6 +15,7 @@ from django.conf import settings
 from studies.session_keys import participant_ids
 
 from . import events, selectors, services
+from .panel import panel_html
 
 REFUSED = 4403  # close code: this socket may not join that session
 
@@ -88,6 +89,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def chat_message(self, event: dict) -> None:
         await self.send_json(events.message_frame(event["message"]))
+
+    async def identity_changed(self, event: dict) -> None:
+        rendered = await database_sync_to_async(panel_html)(self.chat.pk)
+        if rendered is not None:
+            await self.send_json(events.identity_frame(*rendered))
 
     async def send_json(self, content: dict) -> None:
         await self.send(text_data=json.dumps(content))

@@ -17,6 +17,7 @@ SEND = "message"
 
 # Group event type (consumer handler name is the type with '.' replaced by '_').
 MESSAGE_EVENT = "chat.message"
+IDENTITY_EVENT = "identity.changed"
 
 
 def group_name(session_id: int) -> str:
@@ -79,3 +80,13 @@ def broadcast_message(message: Message) -> None:
     layer = get_channel_layer()
     event = {"type": MESSAGE_EVENT, "message": message_data(message)}
     async_to_sync(layer.group_send)(group_name(message.session_id), event)
+
+
+def broadcast_identity(session_id: int) -> None:
+    """Tell every open view of the session that the identity (or a proposal) changed."""
+    layer = get_channel_layer()
+    async_to_sync(layer.group_send)(group_name(session_id), {"type": IDENTITY_EVENT})
+
+
+def identity_frame(html: str, revision: int) -> dict:
+    return {"type": "identity", "html": html, "revision": revision}

@@ -23,6 +23,8 @@ class ChatSession(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     participant_turns = models.PositiveIntegerField(default=0)
     last_turn = models.PositiveIntegerField(default=0)
+    identity_version_start = models.PositiveIntegerField(null=True, blank=True)
+    identity_version_end = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -66,6 +68,12 @@ class Message(models.Model):
     backend = models.CharField(max_length=40, blank=True)
     model = models.CharField(max_length=100, blank=True)
     latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    identity_version = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Identity version the agent saw (agent messages)."
+    )
+    revisions_seen = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="Last revision id in the agent's view (agent messages)."
+    )
 
     class Meta:
         ordering = ["session", "turn"]
@@ -87,3 +95,82 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session} #{self.turn} {self.sender}"
+
+
+class Identity(models.Model):
+    """The shared state of one participant with the agent, across all their sessions.
+
+    Its content is derived from its revisions (selectors.identity_state); nothing is kept here.
+    """
+
+    participant = models.OneToOneField(
+        "studies.Participant", on_delete=models.CASCADE, related_name="identity"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "identities"
+
+    def __str__(self) -> str:
+        return f"identity of {self.participant}"
+
+
+class RevisionQuerySet(models.QuerySet):
+    def in_effect(self) -> RevisionQuerySet:
+        """Revisions that changed the state (applied, or accepted), in version order."""
+        return self.filter(version__isnull=False).order_by("version")
+
+    def open_proposals(self) -> RevisionQuerySet:
+        return self.filter(status=Revision.Status.PROPOSED, decision__isnull=True)
+
+
+class Revision(models.Model):
+    """One event in the identity's ledger. Rows are never changed: a proposal is settled by a
+    second row (accepted, rejected or expired) that ``resolves`` it."""
+
+    class Author(models.TextChoices):
+        PARTICIPANT = "participant"
+        AGENT = "agent"
+        RESEARCHER = "researcher"
+        SYSTEM = "system"
+
+    class Status(models.TextChoices):
+        APPLIED = "applied"
+        PROPOSED = "proposed"
+        ACCEPTED = "accepted"
+        REJECTED = "rejected"
+        EXPIRED = "expired"
+
+    identity = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="revisions")
+    version = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Identity version this revision created, if it did."
+    )
+    author = models.CharField(max_length=12, choices=Author.choices)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    session = models.ForeignKey(
+        ChatSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="revisions"
+    )
+    turn = models.PositiveIntegerField(null=True, blank=True, help_text="Last turn before it.")
+    target = models.CharField(max_length=60)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    rationale = models.TextField(blank=True)
+    resolves = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="decision"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = RevisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["identity", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["identity", "version"],
+                condition=Q(version__isnull=False),
+                name="identity_version_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.identity} r{self.pk} {self.author} {self.status} {self.target}"

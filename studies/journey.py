@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 
 class Step(NamedTuple):
-    kind: str  # "consent", "declined", "pmq", "chat", "debrief"
+    kind: str  # "consent", "declined", "pmq", "chat", "wait", "debrief"
     session_number: int | None = None
     timepoint: str | None = None
+    opens_at: datetime | None = None  # for "wait": when the next session opens
 
 
 def next_step(
@@ -19,14 +21,25 @@ def next_step(
     pmq_before: bool,
     pmq_after: bool,
     submitted: set[tuple[int, str]],
-    finished_sessions: set[int],
+    finished_sessions: dict[int, datetime],
+    started_sessions: set[int] = frozenset(),
+    min_gap: timedelta = timedelta(0),
+    now: datetime | None = None,
 ) -> Step:
-    """The first thing not yet done: consent, then per session PMQ pre, chat, PMQ post."""
+    """The first thing not yet done: consent, then per session PMQ pre, chat, PMQ post.
+
+    ``finished_sessions`` maps session number -> when it ended. A session after the first
+    opens ``min_gap`` after the previous one ended; until then the step is "wait".
+    """
     if declined:
         return Step("declined")
     if not consented:
         return Step("consent")
     for number in range(1, sessions_total + 1):
+        previous_end = finished_sessions.get(number - 1)
+        begun = number in started_sessions or (number, "pre") in submitted
+        if previous_end and not begun and now and now < previous_end + min_gap:
+            return Step("wait", number, opens_at=previous_end + min_gap)
         if pmq_before and (number, "pre") not in submitted:
             return Step("pmq", number, "pre")
         if number not in finished_sessions:

@@ -35,6 +35,9 @@ class Study(models.Model):
     min_participant_turns = models.PositiveSmallIntegerField(
         default=3, help_text="Participant messages needed before 'Finish' is enabled."
     )
+    min_gap_hours = models.PositiveSmallIntegerField(
+        default=0, help_text="Hours a participant must wait between two sessions."
+    )
     time_limit_minutes = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Optional: the chat ends after this many minutes."
     )
@@ -67,8 +70,35 @@ class Condition(models.Model):
     weight = models.PositiveSmallIntegerField(
         default=1, validators=[MinValueValidator(1)], help_text="Relative allocation weight."
     )
+
+    class ParticipantWrites(models.TextChoices):
+        DIRECT = "direct", "apply directly"
+        PROPOSE = "propose", "proposals the agent accepts or rejects"
+
+    class AgentWrites(models.TextChoices):
+        OFF = "off"
+        SILENT = "silent", "apply silently"
+        ANNOUNCED = "announced", "apply and announce"
+        PROPOSE = "propose", "proposals the participant accepts or rejects"
+
+    class Memory(models.TextChoices):
+        CARRY = "carry", "carry over between sessions"
+        RESET = "reset", "reset to the seed every session"
+
     panel_visibility = models.CharField(
         max_length=10, choices=PanelVisibility.choices, default=PanelVisibility.VISIBLE
+    )
+    participant_writes = models.CharField(
+        max_length=10, choices=ParticipantWrites.choices, default=ParticipantWrites.DIRECT
+    )
+    agent_writes = models.CharField(
+        max_length=10, choices=AgentWrites.choices, default=AgentWrites.PROPOSE
+    )
+    memory = models.CharField(max_length=10, choices=Memory.choices, default=Memory.CARRY)
+    locked_fields = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Targets nobody but researchers may change, e.g. ["persona.name", "partner"].',
     )
     agent_backend = models.CharField(max_length=20, default="scripted")
     seed_persona = models.JSONField(default=dict, blank=True)
@@ -81,6 +111,30 @@ class Condition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.study.slug}/{self.name}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        hidden = self.panel_visibility == self.PanelVisibility.HIDDEN
+        if hidden and self.agent_writes == self.AgentWrites.PROPOSE:
+            raise ValidationError(
+                {"agent_writes": "Participants cannot accept proposals in a hidden panel."}
+            )
+        if not isinstance(self.locked_fields, list):
+            raise ValidationError(
+                {"locked_fields": 'A list of field names, e.g. ["persona.name"].'}
+            )
+
+    @property
+    def manipulation(self):
+        from chat.rules import Manipulation
+
+        return Manipulation(
+            panel=self.panel_visibility,
+            participant_writes=self.participant_writes,
+            agent_writes=self.agent_writes,
+            locked=frozenset(self.locked_fields or ()),
+        )
 
 
 def new_participant_code() -> str:

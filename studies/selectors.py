@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.utils import timezone
+
 from chat.models import ChatSession
 
 from .journey import Step, next_step
@@ -23,11 +27,8 @@ def participant_step(participant: Participant) -> Step:
             "session_number", "timepoint"
         )
     )
-    finished = set(
-        participant.chat_sessions.filter(status=ChatSession.Status.FINISHED).values_list(
-            "number", flat=True
-        )
-    )
+    sessions = participant.chat_sessions.values_list("number", "status", "ended_at")
+    finished = {n: ended for n, status, ended in sessions if status == ChatSession.Status.FINISHED}
     return next_step(
         consented=participant.consented_at is not None,
         declined=participant.declined_at is not None,
@@ -36,4 +37,7 @@ def participant_step(participant: Participant) -> Step:
         pmq_after=study.pmq_after,
         submitted=submitted,
         finished_sessions=finished,
+        started_sessions={n for n, _, _ in sessions},
+        min_gap=timedelta(hours=study.min_gap_hours),
+        now=timezone.now(),
     )

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from chat import views as chat_views
+
 from . import views
 
 app_name = "studies"
@@ -11,6 +13,17 @@ urlpatterns = [
     path("s/<slug:slug>/session/<int:number>/pmq/<str:timepoint>/", views.pmq, name="pmq"),
     path("s/<slug:slug>/session/<int:number>/chat/", views.chat, name="chat"),
     path("s/<slug:slug>/session/<int:number>/finish/", views.chat_finish, name="chat-finish"),
+    path(
+        "s/<slug:slug>/session/<int:number>/identity/",
+        chat_views.identity_edit,
+        name="identity-edit",
+    ),
+    path(
+        "s/<slug:slug>/session/<int:number>/identity/proposals/<int:proposal_id>/",
+        chat_views.proposal_decide,
+        name="proposal-decide",
+    ),
+    path("s/<slug:slug>/wait/", views.wait, name="wait"),
     path("s/<slug:slug>/debrief/", views.debrief, name="debrief"),
     path("s/<slug:slug>/complete/", views.complete, name="complete"),
 ]

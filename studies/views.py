@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from chat import services as chat_services
 from chat.events import status_data
+from chat.panel import panel_context
 from questionnaires import selectors as q_selectors
 from questionnaires import services as q_services
 from questionnaires.scoring import AnswerError
@@ -28,6 +29,8 @@ PROLIFIC_PARAMS = ("PROLIFIC_PID", "STUDY_ID", "SESSION_ID")
 
 
 def step_url(study, step: Step) -> str:
+    if step.kind == "wait":
+        return reverse("studies:wait", args=[study.slug])
     if step.kind == "pmq":
         return reverse("studies:pmq", args=[study.slug, step.session_number, step.timepoint])
     if step.kind == "chat":
@@ -54,10 +57,15 @@ def participant_step(kind: str):
             if participant is None:
                 return redirect("studies:entry", slug=slug)
             step = selectors.participant_step(participant)
-            wanted = Step(kind, kwargs.get("number"), kwargs.get("timepoint"))
-            if step != wanted:
+            number, timepoint = kwargs.pop("number", None), kwargs.pop("timepoint", None)
+            here = (
+                step.kind == kind
+                and number in (None, step.session_number)
+                and timepoint in (None, step.timepoint)
+            )
+            if not here:
                 return redirect(step_url(study, step))
-            return view(request, study, participant, step)
+            return view(request, study, participant, step, **kwargs)
 
         return wrapped
 
@@ -152,17 +160,13 @@ def pmq(request, study, participant, step) -> HttpResponse:
 @participant_step("chat")
 def chat(request, study, participant, step) -> HttpResponse:
     session = chat_services.session_open(participant=participant, number=step.session_number)
-    context = {
-        "study": study,
-        "session": session,
-        "persona": participant.condition.seed_persona,
-        "panel": participant.condition.panel_visibility,
+    context = panel_context(session)
+    agent_name = context["panel"]["agent_name"]
+    context |= {
         "chat_messages": session.messages.order_by("turn"),
         "status": status_data(session),
-        "chat_config": {
-            "agentName": participant.condition.seed_persona.get("name") or "Agent",
-            "maxChars": settings.DYAD_MAX_MESSAGE_CHARS,
-        },
+        "agent_name": agent_name,
+        "chat_config": {"agentName": agent_name, "maxChars": settings.DYAD_MAX_MESSAGE_CHARS},
     }
     return render(request, "chat/chat.html", context)
 
@@ -182,6 +186,13 @@ def chat_finish(request, study, participant, step) -> HttpResponse:
         }
         return render(request, "studies/unavailable.html", context, status=400)
     return redirect("studies:entry", slug=study.slug)
+
+
+@require_GET
+@participant_step("wait")
+def wait(request, study, participant, step) -> HttpResponse:
+    context = {"study": study, "number": step.session_number, "opens_at": step.opens_at}
+    return render(request, "studies/wait.html", context)
 
 
 @require_GET

@@ -1,7 +1,14 @@
-"""Identity + turns -> prompt. Pure: no Django imports, tested without a database.
+"""Identity + turns -> prompt; reply -> text and proposals. Pure: no Django imports.
 
-A persona is a plain dict following the study's persona schema: name, role, backstory,
-traits (Big Five on 1-7 scales), register and values.
+The agent's persona is a plain dict following the persona schema: name, role, backstory,
+traits (Big Five on 1-7 scales), register and values. The prompt also carries the partner
+model, the common ground, the changes since the agent's last turn (which it must take on
+board explicitly) and how it may change the identity itself.
+
+Proposal fallback (for endpoints without tool calls, and the offline agent): the agent
+writes a line ``PROPOSE {"target": ..., "value": ..., "rationale": ...}`` to propose a
+change, or ``DECIDE {"proposal": id, "accept": true|false}`` to settle a participant's
+proposal. Such lines are removed from the text the participant sees.
 """
 
 from __future__ import annotations
@@ -10,7 +17,7 @@ import json
 from collections.abc import Iterable
 from typing import NamedTuple
 
-PERSONA_MARKER = "PERSONA_JSON: "
+CONTEXT_MARKER = "DYAD_CONTEXT: "
 BIG_FIVE = ("openness", "conscientiousness", "extraversion", "agreeableness", "neuroticism")
 
 DEFAULT_PERSONA: dict = {
@@ -22,10 +29,33 @@ DEFAULT_PERSONA: dict = {
     "values": [],
 }
 
+WRITE_INSTRUCTIONS = {
+    "off": "You cannot change the shared identity yourself.",
+    "silent": "Changes you propose to the shared identity apply at once.",
+    "announced": "Changes you propose to the shared identity apply at once and are announced.",
+    "propose": "Changes you propose are suggestions the participant accepts or rejects.",
+}
+
 
 class Turn(NamedTuple):
     sender: str  # "participant", "agent" or "system"
     text: str
+
+
+class Change(NamedTuple):
+    author: str
+    status: str  # "applied", "proposed", "accepted", "rejected", "expired"
+    target: str
+    before: object
+    after: object
+    description: str
+    proposal_id: int | None = None
+
+
+class Reply(NamedTuple):
+    text: str
+    proposals: list[dict]
+    decisions: list[dict]
 
 
 def normalise(persona: dict | None) -> dict:
@@ -49,15 +79,40 @@ def describe(persona: dict) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def build_prompt(persona: dict, turns: Iterable[Turn]) -> list[dict[str, str]]:
+def _about_partner(state: dict) -> str:
+    partner = {k: v for k, v in state.get("partner", {}).items() if v}
+    ground = list(state.get("common_ground", {}).values())
+    lines = [f"What you know about the participant: {json.dumps(partner)}." if partner else ""]
+    if ground:
+        lines.append("What you have both established: " + "; ".join(ground) + ".")
+    return "\n".join(line for line in lines if line)
+
+
+def build_prompt(
+    state: dict,
+    turns: Iterable[Turn],
+    *,
+    changes: Iterable[Change] = (),
+    agent_writes: str = "off",
+) -> list[dict[str, str]]:
     """OpenAI-style chat messages: a system prompt in character, then the conversation."""
-    system = (
-        describe(persona)
-        + "\nStay in character. Reply in one to three sentences.\n"
-        + PERSONA_MARKER
-        + json.dumps(normalise(persona), sort_keys=True)
-    )
-    messages = [{"role": "system", "content": system}]
+    changes = list(changes)
+    parts = [describe(state["persona"]), _about_partner(state)]
+    if changes:
+        parts.append(
+            "Changes to who you are, or to how you see each other, since your last turn. Take "
+            "each one on board explicitly in your reply (e.g. 'you've made me more playful: "
+            "noted'):\n" + "\n".join(f"- {c.author} {c.status}: {c.description}" for c in changes)
+        )
+    parts.append(WRITE_INSTRUCTIONS[agent_writes])
+    parts.append("Stay in character. Reply in one to three sentences.")
+    context = {
+        "identity": state,
+        "changes": [c._asdict() for c in changes],
+        "agent_writes": agent_writes,
+    }
+    parts.append(CONTEXT_MARKER + json.dumps(context, sort_keys=True))
+    messages = [{"role": "system", "content": "\n".join(p for p in parts if p)}]
     roles = {"participant": "user", "agent": "assistant"}
     for turn in turns:
         if turn.sender in roles:
@@ -65,16 +120,38 @@ def build_prompt(persona: dict, turns: Iterable[Turn]) -> list[dict[str, str]]:
     return messages
 
 
-def persona_from_prompt(messages: list[dict[str, str]]) -> dict:
-    """Recover the persona embedded in a prompt built by ``build_prompt``."""
+def context_from_prompt(messages: list[dict[str, str]]) -> dict:
+    """Recover the structured context embedded in a prompt built by ``build_prompt``."""
     for line in messages[0]["content"].splitlines():
-        if line.startswith(PERSONA_MARKER):
-            return json.loads(line[len(PERSONA_MARKER) :])
-    return normalise(None)
+        if line.startswith(CONTEXT_MARKER):
+            return json.loads(line[len(CONTEXT_MARKER) :])
+    return {"identity": {"persona": normalise(None)}, "changes": [], "agent_writes": "off"}
 
 
-def greeting(persona: dict) -> str:
-    p = normalise(persona)
+def parse_reply(raw: str) -> Reply:
+    """Split an agent's reply into the text shown and the proposals and decisions it made."""
+    text_lines, proposals, decisions = [], [], []
+    for line in raw.splitlines():
+        keyword, _, payload = line.strip().partition(" ")
+        if keyword in ("PROPOSE", "DECIDE"):
+            try:
+                data = json.loads(payload)
+            except ValueError:
+                data = None
+            if isinstance(data, dict):
+                (proposals if keyword == "PROPOSE" else decisions).append(data)
+                continue
+        text_lines.append(line)
+    return Reply("\n".join(text_lines).strip(), proposals, decisions)
+
+
+def greeting(state: dict, *, returning: bool = False) -> str:
+    """The agent's opening line, from the identity as it stands at the session's start."""
+    p = normalise(state.get("persona"))
+    name = (state.get("partner") or {}).get("name")
+    if returning:
+        hello = f"Welcome back, {name}." if name else "Welcome back."
+        return f"{hello} {p['name']} here, {p['role']}. Where shall we pick up?"
     if p["register"] == "formal":
         return f"Good day. My name is {p['name']}, {p['role']}. How may I help you today?"
     return f"Hi, I'm {p['name']}, {p['role']}. What's on your mind?"

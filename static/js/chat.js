@@ -106,6 +106,32 @@
     statusLine.textContent = text;
   }
 
+  // The panel as the server rendered it after a change made anywhere (another tab, the
+  // agent, this tab's own htmx request): swapped in unless this page already has it.
+  function showIdentity(frame) {
+    const current = document.getElementById("identity-panel");
+    if (!current || Number(current.dataset.revision) >= frame.revision) return;
+    const holder = document.createElement("div");
+    holder.innerHTML = frame.html;
+    const fresh = holder.firstElementChild;
+    const open = Array.from(current.querySelectorAll("details[open]")).map(function (d) { return d.querySelector("input[name=target]").value; });
+    current.replaceWith(fresh);
+    open.forEach(function (target) {
+      const input = fresh.querySelector('details input[name=target][value="' + target + '"]');
+      if (input) input.closest("details").open = true;
+    });
+    if (window.htmx) htmx.process(fresh);
+    config.agentName = fresh.dataset.agentName || config.agentName;
+  }
+
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    const panel = document.getElementById("identity-panel");
+    if (!panel || !panel.contains(event.detail.elt) && event.detail.elt !== panel) return;
+    config.agentName = panel.dataset.agentName || config.agentName;
+    const focus = panel.querySelector("[data-focus-after-swap]");
+    if (focus) focus.focus();
+  });
+
   function send(frame) {
     if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
   }
@@ -122,6 +148,8 @@
       acknowledge(frame.client_id);
       if (li && !li.dataset.turn) placeByTurn(li, frame.turn);
       showStatus(frame.status);
+    } else if (frame.type === "identity") {
+      showIdentity(frame);
     } else if (frame.type === "error") {
       if (frame.client_id) {
         // Refused for good (too long, chat over): drop it so it is not resent forever.

@@ -8,6 +8,7 @@ import re
 from playwright.sync_api import expect
 
 from chat.agent.persona import greeting
+from chat.identity import seed_state
 from chat.models import Message
 from questionnaires.models import Administration
 from studies.models import Participant
@@ -80,7 +81,7 @@ class ParticipantJourneyTests(BrowserTestCase):
         expect(page.locator("#connection")).to_have_text("Connected.")
         person = Participant.objects.get(external_id="BROWSER-1")
         agent = person.condition.seed_persona["name"]
-        expect(log).to_contain_text(greeting(person.condition.seed_persona))
+        expect(log).to_contain_text(greeting(seed_state(person.condition.seed_persona)))
         expect(page.get_by_role("button", name="Finish the chat")).to_be_disabled()
 
         self.send(page, "Who are you?")

@@ -3,55 +3,125 @@ from __future__ import annotations
 import pytest
 
 from chat.agent.backends import BackendError, ScriptedBackend, get_backend
-from chat.agent.persona import Turn, build_prompt, greeting, persona_from_prompt
+from chat.agent.persona import Change, Turn, build_prompt, greeting, parse_reply
+from chat.identity import seed_state
 
-MIRA = {
-    "name": "Mira",
-    "role": "a travel companion",
-    "backstory": "Grew up by the sea.",
-    "register": "casual",
-    "traits": {"extraversion": 6},
-    "values": ["curiosity"],
-}
-QUILL = {
-    "name": "Quill",
-    "role": "a study assistant",
-    "register": "formal",
-    "traits": {"extraversion": 2},
-}
+MIRA = seed_state(
+    {
+        "name": "Mira",
+        "role": "a travel companion",
+        "backstory": "Grew up by the sea.",
+        "register": "casual",
+        "traits": {"extraversion": 6},
+        "values": ["curiosity"],
+    }
+)
+QUILL = seed_state(
+    {
+        "name": "Quill",
+        "role": "a study assistant",
+        "register": "formal",
+        "traits": {"extraversion": 2},
+    }
+)
 
 
-def reply(persona, *texts):
-    turns = [Turn("participant", t) for t in texts]
-    return "".join(ScriptedBackend().stream(build_prompt(persona, turns), settings={}))
+def reply(state, text, *, changes=(), mode="propose"):
+    prompt = build_prompt(state, [Turn("participant", text)], changes=changes, agent_writes=mode)
+    return parse_reply("".join(ScriptedBackend().stream(prompt, settings={})))
 
 
-def test_prompt_is_in_character_and_carries_the_conversation():
-    prompt = build_prompt(MIRA, [Turn("agent", "Hi"), Turn("participant", "Hello")])
-    assert "You are Mira, a travel companion." in prompt[0]["content"]
-    assert "extraversion 6/7" in prompt[0]["content"]
+def test_prompt_is_in_character_and_carries_identity_changes_and_conversation():
+    changes = [
+        Change(
+            "participant",
+            "applied",
+            "persona.register",
+            "casual",
+            "playful",
+            "the agent's way of talking: casual → playful",
+        )
+    ]
+    prompt = build_prompt(
+        MIRA,
+        [Turn("agent", "Hi"), Turn("participant", "Hello")],
+        changes=changes,
+        agent_writes="announced",
+    )
+    system = prompt[0]["content"]
+    assert "You are Mira, a travel companion." in system
+    assert "extraversion 6/7" in system
+    assert "- participant applied: the agent's way of talking: casual → playful" in system
+    assert "apply at once and are announced" in system
     assert [m["role"] for m in prompt] == ["system", "assistant", "user"]
-    assert persona_from_prompt(prompt)["name"] == "Mira"
 
 
-def test_scripted_agent_introduces_itself_from_the_persona():
-    assert reply(MIRA, "Who are you?").startswith("I'm Mira, a travel companion!")
-    assert "Grew up by the sea." in reply(MIRA, "tell me your name")
-    assert reply(QUILL, "who are you").startswith("I'm Quill, a study assistant.")
+def test_scripted_agent_answers_in_character():
+    assert reply(MIRA, "Who are you?").text.startswith("I'm Mira, a travel companion!")
+    assert "Grew up by the sea." in reply(MIRA, "tell me your name").text
+    assert reply(QUILL, "who are you").text.startswith("I'm Quill, a study assistant.")
+    assert reply(MIRA, "I went hiking").text.startswith("Oh,")
+    assert reply(QUILL, "I went hiking").text.startswith("I see:")
 
 
-def test_register_changes_how_the_scripted_agent_talks():
-    assert reply(MIRA, "I went hiking").startswith("Oh,")
-    assert reply(QUILL, "I went hiking").startswith("I see:")
+@pytest.mark.parametrize(
+    ("said", "target", "value"),
+    [
+        ("Call yourself Nova.", "persona.name", "Nova"),
+        ("you are a pirate captain", "persona.role", "a pirate captain"),
+        ("You're the best guide in town!", "persona.role", "the best guide in town"),
+        ("Please be more playful", "persona.register", "playful"),
+        ("I'm Alex.", "partner.name", "Alex"),
+        ("call me Sam", "partner.name", "Sam"),
+        ("I'm a nurse on night shifts", "partner.about", "a nurse on night shifts"),
+        ("I'm into birdwatching", "partner.interests", ["birdwatching"]),
+        ("let's agree that we use first names", "common_ground", "we use first names"),
+    ],
+)
+def test_scripted_agent_proposes_what_simple_statements_ask_for(said, target, value):
+    result = reply(MIRA, said)
+    assert [(p["target"], p["value"]) for p in result.proposals] == [(target, value)]
+    assert "PROPOSE" not in result.text
+    assert "suggested it in the panel" in result.text
+
+
+def test_the_agent_phrases_proposals_by_its_write_mode_and_makes_none_when_off():
+    assert reply(MIRA, "Call yourself Nova", mode="announced").text.endswith(
+        "From now on I'll go by Nova."
+    )
+    off = reply(MIRA, "Call yourself Nova", mode="off")
+    assert off.proposals == [] and "go by" not in off.text and "panel" not in off.text
+
+
+def test_the_agent_takes_changes_on_board_explicitly():
+    changes = [
+        Change("participant", "applied", "persona.register", "casual", "playful", "..."),
+        Change("participant", "applied", "persona.name", "Mira", "Nova", "..."),
+        Change("participant", "rejected", "partner.name", None, "Al", "..."),
+    ]
+    text = reply(MIRA, "hello", changes=changes).text
+    assert "You've made me more playful: noted." in text
+    assert "Nova it is" in text
+    assert "Fair enough" in text
+
+
+def test_the_agent_accepts_participant_proposals_by_deciding():
+    changes = [Change("participant", "proposed", "persona.name", "Mira", "Nova", "...", 41)]
+    assert reply(MIRA, "ok", changes=changes).decisions == [{"proposal": 41, "accept": True}]
+
+
+def test_parse_reply_keeps_text_and_ignores_malformed_proposal_lines():
+    raw = 'Sure.\nPROPOSE {"target": "persona.name", "value": "Ada"}\nPROPOSE not-json\nBye.'
+    parsed = parse_reply(raw)
+    assert parsed.proposals == [{"target": "persona.name", "value": "Ada"}]
+    assert parsed.text == "Sure.\nPROPOSE not-json\nBye."
+
+
+def test_greetings_follow_register_and_remember_a_returning_participant():
     assert greeting(QUILL).startswith("Good day.")
     assert greeting(MIRA).startswith("Hi, I'm Mira")
-
-
-def test_streamed_chunks_join_to_the_whole_reply():
-    prompt = build_prompt(MIRA, [Turn("participant", "What should I pack?")])
-    chunks = list(ScriptedBackend().stream(prompt, settings={}))
-    assert len(chunks) > 3
-    assert "".join(chunks).startswith("As someone who values curiosity")
+    back = {**MIRA, "partner": {**MIRA["partner"], "name": "Alex"}}
+    assert greeting(back, returning=True).startswith("Welcome back, Alex. Mira here")
 
 
 def test_unknown_backend_is_a_permanent_error():

@@ -1,31 +1,22 @@
-"""Writes on the chat path. Side effects (broadcasts, agent turns) run on commit."""
+"""Sessions and messages: open a session, post a message once, add a note, finish."""
 
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from . import events, selectors
-from .agent import persona as persona_mod
-from .agent.backends import get_backend
-from .models import ChatSession, Message
+from .. import events, selectors
+from ..agent import persona as persona_mod
+from ..models import ChatSession, Message
+from . import identity as identity_services
+from .errors import ChatError
 
 CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-
-
-class ChatError(Exception):
-    """A request the chat refuses; ``code`` goes into the error frame."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -35,7 +26,7 @@ class PostResult:
     created: bool
 
 
-def _next_turn(session_id: int) -> ChatSession:
+def lock_session(session_id: int) -> ChatSession:
     """Lock the session row and take the next turn number (call inside a transaction)."""
     session = ChatSession.objects.select_for_update().select_related("participant__study")
     session = session.get(pk=session_id)
@@ -43,17 +34,42 @@ def _next_turn(session_id: int) -> ChatSession:
     return session
 
 
+def note_post(*, session_id: int, text: str) -> Message:
+    """A short system note in the transcript (inside the caller's transaction)."""
+    session = lock_session(session_id)
+    note = Message.objects.create(
+        session=session, turn=session.last_turn, sender=Message.Sender.SYSTEM, text=text
+    )
+    session.save(update_fields=["last_turn"])
+    transaction.on_commit(partial(events.broadcast_message, note))
+    return note
+
+
 @transaction.atomic
 def session_open(*, participant, number: int) -> ChatSession:
-    """The participant's session ``number``, created with the agent's greeting if new."""
-    session, created = ChatSession.objects.get_or_create(participant=participant, number=number)
-    if created:
-        seed = participant.condition.seed_persona
-        Message.objects.create(
-            session=session, turn=1, sender=Message.Sender.AGENT, text=persona_mod.greeting(seed)
-        )
-        session.last_turn = 1
-        session.save(update_fields=["last_turn"])
+    """The participant's session ``number``; new ones start from the carried-over identity
+    (or the seed, in a reset condition) and open with the agent's greeting."""
+    found = ChatSession.objects.filter(participant=participant, number=number).first()
+    if found:
+        return found
+    identity = identity_services.identity_ensure(participant=participant)
+    if number > 1 and participant.condition.memory == "reset":
+        identity_services.identity_reset(identity=identity)
+    view = selectors.identity_view(identity)
+    session = ChatSession.objects.create(
+        participant=participant,
+        number=number,
+        last_turn=1,
+        identity_version_start=view.version,
+    )
+    Message.objects.create(
+        session=session,
+        turn=1,
+        sender=Message.Sender.AGENT,
+        text=persona_mod.greeting(view.state, returning=number > 1),
+        identity_version=view.version,
+        revisions_seen=view.last_revision_id,
+    )
     return session
 
 
@@ -68,7 +84,7 @@ def message_post(*, session_id: int, client_id: str, text: str) -> PostResult:
         limit = settings.DYAD_MAX_MESSAGE_CHARS
         raise ChatError("too_long", f"Messages can be at most {limit} characters.")
     with transaction.atomic():
-        session = _next_turn(session_id)
+        session = lock_session(session_id)
         existing = session.messages.filter(client_id=client_id).first()
         if existing:
             return PostResult(existing, session, created=False)
@@ -89,7 +105,7 @@ def message_post(*, session_id: int, client_id: str, text: str) -> PostResult:
 
 
 def enqueue_agent_turn(message_id: int) -> None:
-    from . import inprocess, tasks
+    from .. import inprocess, tasks
 
     if settings.CELERY_TASK_ALWAYS_EAGER:
         inprocess.run_soon(tasks.agent_turn.apply, args=[message_id])
@@ -97,48 +113,10 @@ def enqueue_agent_turn(message_id: int) -> None:
         tasks.agent_turn.delay(message_id)
 
 
-def agent_turn_run(*, message_id: int) -> Message:
-    """Generate, store and broadcast the agent's reply to one participant message.
-
-    Safe to run twice: a second run finds the stored reply and returns it. The backend is
-    called outside any transaction, so a slow reply holds no lock.
-    """
-    prompted = Message.objects.select_related("session__participant__condition").get(pk=message_id)
-    existing = prompted.replies.filter(sender=Message.Sender.AGENT).first()
-    if existing:
-        return existing
-    condition = prompted.session.participant.condition
-    prompt = persona_mod.build_prompt(condition.seed_persona, selectors.turns_until(prompted))
-    backend = get_backend(condition.agent_backend)
-    started = time.monotonic()
-    text = "".join(backend.stream(prompt, settings={})).strip()
-    latency_ms = int((time.monotonic() - started) * 1000)
-    try:
-        return _agent_reply_store(prompted, text, backend.name, latency_ms)
-    except IntegrityError:  # a concurrent run stored the reply first
-        return prompted.replies.get(sender=Message.Sender.AGENT)
-
-
-@transaction.atomic
-def _agent_reply_store(prompted: Message, text: str, backend: str, latency_ms: int) -> Message:
-    session = _next_turn(prompted.session_id)
-    reply = Message.objects.create(
-        session=session,
-        turn=session.last_turn,
-        sender=Message.Sender.AGENT,
-        text=text,
-        reply_to=prompted,
-        backend=backend,
-        latency_ms=latency_ms,
-    )
-    session.save(update_fields=["last_turn"])
-    transaction.on_commit(partial(events.broadcast_message, reply))
-    return reply
-
-
 @transaction.atomic
 def session_finish(*, session_id: int) -> ChatSession:
-    """End the session if the study's ending rule allows it; otherwise raise ChatError."""
+    """End the session if the study's ending rule allows it; otherwise raise ChatError.
+    Proposals still open then expire, and the identity version at the end is recorded."""
     session = ChatSession.objects.select_for_update().select_related("participant__study")
     session = session.get(pk=session_id)
     if session.is_over():
@@ -146,7 +124,10 @@ def session_finish(*, session_id: int) -> ChatSession:
     if not session.can_finish():
         needed = session.participant.study.min_participant_turns
         raise ChatError("too_early", f"Please send at least {needed} messages before finishing.")
+    identity = identity_services.identity_ensure(participant=session.participant)
+    identity_services.proposals_expire(identity=identity, session=session)
     session.status = ChatSession.Status.FINISHED
     session.ended_at = timezone.now()
-    session.save(update_fields=["status", "ended_at"])
+    session.identity_version_end = selectors.identity_view(identity).version
+    session.save(update_fields=["status", "ended_at", "identity_version_end"])
     return session

@@ -1,0 +1,86 @@
+"""The identity panel's content, for the page, htmx swaps and WebSocket pushes alike."""
+
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+
+from . import identity as idm
+from . import rules, selectors
+from .models import ChatSession, Revision
+
+TEMPLATE = "chat/chat.html#identity-panel"
+
+
+def _field(field: idm.Field, state: dict, manipulation, editable: bool) -> dict:
+    value = idm.get(state, field.target)
+    locked = rules.is_locked(manipulation, field.target)
+    return {
+        "target": field.target,
+        "label": field.label,
+        "kind": field.kind,
+        "shown": idm.show(value),
+        "raw": ", ".join(value) if isinstance(value, list) else ("" if value is None else value),
+        "max_length": field.max_length,
+        "locked": locked,
+        "editable": editable and not locked,
+        "dom_id": field.target.replace(".", "-"),
+    }
+
+
+def _proposal(revision: Revision) -> dict:
+    return {
+        "id": revision.pk,
+        "change": idm.describe(revision.target, revision.before, revision.after),
+        "rationale": revision.rationale,
+    }
+
+
+def panel_context(session: ChatSession, message: str = "", error: str = "") -> dict:
+    participant = session.participant
+    manipulation = participant.condition.manipulation
+    identity = participant.identity
+    view = selectors.identity_view(identity)
+    editable = manipulation.panel == "editable" and not session.is_over()
+    ground_locked = rules.is_locked(manipulation, idm.COMMON_GROUND)
+    open_proposals = identity.revisions.open_proposals().order_by("id")
+    fields = [(idm.PERSONA_FIELDS, "persona"), (idm.PARTNER_FIELDS, "partner")]
+    persona, partner = (
+        [_field(f, view.state, manipulation, editable) for f in group] for group, _ in fields
+    )
+    return {
+        "panel": {
+            "mode": manipulation.panel,
+            "editable": editable,
+            "proposes": manipulation.participant_writes == "propose",
+            "can_decide": rules.participant_can_decide(manipulation) and not session.is_over(),
+            "agent_name": view.state["persona"]["name"],
+            "persona": persona,
+            "partner": partner,
+            "common_ground": list(view.state[idm.COMMON_GROUND].items()),
+            "ground_editable": editable and not ground_locked,
+            "statement_max": idm.STATEMENT_MAX,
+            "agent_proposals": [
+                _proposal(r) for r in open_proposals if r.author == Revision.Author.AGENT
+            ],
+            "own_proposals": [
+                _proposal(r) for r in open_proposals if r.author == Revision.Author.PARTICIPANT
+            ],
+            "revision": view.last_revision_id,
+            "version": view.version,
+            "message": message,
+            "error": error,
+        },
+        "study": participant.study,
+        "session": session,
+    }
+
+
+def panel_html(session_id: int) -> tuple[str, int] | None:
+    """The panel's markup and revision marker, or None when the condition hides it."""
+    session = ChatSession.objects.select_related(
+        "participant__condition", "participant__study", "participant__identity"
+    ).get(pk=session_id)
+    if session.participant.condition.panel_visibility == "hidden":
+        return None
+    context = panel_context(session)
+    return render_to_string(TEMPLATE, context), context["panel"]["revision"]

@@ -1,0 +1,29 @@
+"""Writes on the chat path and to the shared identity. Side effects run on commit."""
+
+from .agent import agent_turn_run
+from .errors import ChatError
+from .identity import (
+    identity_edit,
+    identity_ensure,
+    proposal_decide,
+)
+from .messages import (
+    PostResult,
+    enqueue_agent_turn,
+    message_post,
+    session_finish,
+    session_open,
+)
+
+__all__ = [
+    "ChatError",
+    "PostResult",
+    "agent_turn_run",
+    "enqueue_agent_turn",
+    "identity_edit",
+    "identity_ensure",
+    "message_post",
+    "proposal_decide",
+    "session_finish",
+    "session_open",
+]

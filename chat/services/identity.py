@@ -1,0 +1,261 @@
+"""Writes to the shared identity. Every change appends a Revision; none is edited.
+
+Participant edits and decisions come from the panel; agent proposals and decisions from the
+agent's turn. Each write adds a short system note to the transcript (unless the condition
+keeps the agent's changes silent) and, on commit, tells every open view of the session.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from functools import partial
+
+from django.db import transaction
+from django.db.models import Max
+
+from .. import events, rules, selectors
+from .. import identity as idm
+from ..models import ChatSession, Identity, Revision
+from .errors import ChatError
+
+log = logging.getLogger(__name__)
+Author, Status = Revision.Author, Revision.Status
+
+
+def identity_ensure(*, participant) -> Identity:
+    """The participant's identity, seeded from their condition's persona on first use."""
+    identity, created = Identity.objects.get_or_create(participant=participant)
+    if created:
+        seed = idm.seed_state(participant.condition.seed_persona)
+        _append(
+            identity,
+            author=Author.SYSTEM,
+            status=Status.APPLIED,
+            target="*",
+            before=None,
+            after=seed,
+            rationale=f"seed of condition {participant.condition}",
+        )
+    return identity
+
+
+def identity_reset(*, identity: Identity) -> Revision:
+    seed = idm.seed_state(identity.participant.condition.seed_persona)
+    return _append(
+        identity,
+        author=Author.SYSTEM,
+        status=Status.APPLIED,
+        target="*",
+        before=None,
+        after=seed,
+        rationale="memory reset to the seed for a new session",
+    )
+
+
+@transaction.atomic
+def identity_edit(*, session_id: int, target: str, value, rationale: str = "") -> Revision | None:
+    """A participant's change from the panel: applied or proposed as the condition says.
+
+    ``target`` "common_ground" adds a statement; ``value`` None removes ``common_ground.<id>``.
+    Raises IdentityError (nothing written) for hidden or read-only panels, locked or unknown
+    fields, bad values; returns None when the value is already the current one.
+    """
+    session = _active_session(session_id)
+    identity = identity_ensure(participant=session.participant)
+    manipulation = session.participant.condition.manipulation
+    if target == idm.COMMON_GROUND:
+        target = f"{idm.COMMON_GROUND}.{secrets.token_hex(4)}"
+    mode = rules.participant_write(manipulation, target)
+    after = idm.validate(target, value)
+    before = idm.get(selectors.identity_view(identity).state, target)
+    if after is None and before is None:
+        raise idm.IdentityError("unknown_field", "That statement is not in the common ground.")
+    if after == before:
+        return None
+    status = Status.APPLIED if mode == rules.APPLY else Status.PROPOSED
+    revision = _append(
+        identity,
+        author=Author.PARTICIPANT,
+        status=status,
+        target=target,
+        before=before,
+        after=after,
+        rationale=rationale[:500],
+        session=session,
+    )
+    change = idm.describe(target, before, after)
+    if status == Status.APPLIED:
+        _note(session, f"You changed {change}.")
+    else:
+        _note(session, f"You suggested a change: {change}. The agent will consider it.")
+    return revision
+
+
+@transaction.atomic
+def proposal_decide(*, session_id: int, proposal_id: int, accept: bool) -> Revision:
+    """The participant accepts or rejects one of the agent's open proposals."""
+    session = _active_session(session_id)
+    identity = identity_ensure(participant=session.participant)
+    if not rules.participant_can_decide(session.participant.condition.manipulation):
+        raise idm.IdentityError("panel_hidden", "The identity panel is not available here.")
+    proposal = _open_proposal(identity, proposal_id, author=Author.AGENT)
+    decision = _decide(identity, proposal, accept, by=Author.PARTICIPANT, session=session)
+    agent = selectors.identity_view(identity).state["persona"]["name"]
+    verb = "accepted" if accept else "turned down"
+    _note(session, f"You {verb} {agent}'s suggestion: {_describe(proposal)}.")
+    return decision
+
+
+def agent_changes_apply(*, session: ChatSession, proposals: list[dict], decisions: list[dict]):
+    """What the agent's reply asked for, within what its condition allows (in the caller's
+    transaction). Changes it may not make, and malformed ones, are logged and dropped."""
+    identity = identity_ensure(participant=session.participant)
+    manipulation = session.participant.condition.manipulation
+    for decision in decisions:
+        _agent_decides(identity, session, decision)
+    for proposal in proposals:
+        _agent_proposes(identity, session, manipulation, proposal)
+
+
+def _agent_decides(identity, session, decision: dict) -> None:
+    try:
+        proposal = _open_proposal(identity, decision.get("proposal"), author=Author.PARTICIPANT)
+    except idm.IdentityError as error:
+        log.info("Agent decision dropped: %s", error.message)
+        return
+    accept = decision.get("accept") is True
+    _decide(identity, proposal, accept, by=Author.AGENT, session=session)
+    agent = selectors.identity_view(identity).state["persona"]["name"]
+    verb = "accepted" if accept else "turned down"
+    _note(session, f"{agent} {verb} your suggestion: {_describe(proposal)}.")
+
+
+def _agent_proposes(identity, session, manipulation, proposal: dict) -> None:
+    target = str(proposal.get("target", ""))
+    if target == idm.COMMON_GROUND:
+        target = f"{idm.COMMON_GROUND}.{secrets.token_hex(4)}"
+    mode = rules.agent_write(manipulation, target)
+    try:
+        after = idm.validate(target, proposal.get("value"))
+    except idm.IdentityError as error:
+        log.info("Agent proposal dropped: %s", error.message)
+        return
+    before = idm.get(selectors.identity_view(identity).state, target)
+    if mode is None or after == before:
+        return
+    status = Status.APPLIED if mode == rules.APPLY else Status.PROPOSED
+    agent = selectors.identity_view(identity).state["persona"]["name"]
+    _append(
+        identity,
+        author=Author.AGENT,
+        status=status,
+        target=target,
+        before=before,
+        after=after,
+        rationale=str(proposal.get("rationale", ""))[:500],
+        session=session,
+    )
+    change = idm.describe(target, before, after)
+    if status == Status.PROPOSED:
+        _note(session, f"{agent} suggested a change: {change}. Accept or reject it in the panel.")
+    elif manipulation.agent_writes == "announced":
+        _note(session, f"{agent} changed {change}.")
+
+
+def proposals_expire(*, identity: Identity, session: ChatSession) -> None:
+    """Close every proposal still open when a session ends (inside the caller's transaction)."""
+    for proposal in identity.revisions.open_proposals():
+        _append(
+            identity,
+            author=Author.SYSTEM,
+            status=Status.EXPIRED,
+            target=proposal.target,
+            before=proposal.before,
+            after=proposal.after,
+            resolves=proposal,
+            rationale="still open when the session ended",
+            session=session,
+        )
+
+
+def _decide(identity, proposal: Revision, accept: bool, *, by: str, session) -> Revision:
+    current = idm.get(selectors.identity_view(identity).state, proposal.target)
+    return _append(
+        identity,
+        author=by,
+        status=Status.ACCEPTED if accept else Status.REJECTED,
+        target=proposal.target,
+        before=current,
+        after=proposal.after,
+        resolves=proposal,
+        session=session,
+    )
+
+
+def _open_proposal(identity: Identity, proposal_id, *, author: str) -> Revision:
+    proposal = identity.revisions.open_proposals().filter(pk=_int(proposal_id), author=author)
+    found = proposal.first()
+    if found is None:
+        raise idm.IdentityError("no_proposal", "That suggestion is not open any more.")
+    return found
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _describe(proposal: Revision) -> str:
+    return idm.describe(proposal.target, proposal.before, proposal.after)
+
+
+def _active_session(session_id: int) -> ChatSession:
+    session = ChatSession.objects.select_related("participant__condition").get(pk=session_id)
+    if session.is_over() or session.is_time_up():
+        raise ChatError("session_over", "This chat has ended; the panel can no longer change.")
+    return session
+
+
+def _append(
+    identity: Identity,
+    *,
+    author,
+    status,
+    target,
+    before,
+    after,
+    rationale="",
+    session=None,
+    resolves=None,
+) -> Revision:
+    """Add one row to the ledger; applied and accepted rows take the next version."""
+    Identity.objects.select_for_update().filter(pk=identity.pk).first()  # serialise versions
+    version = None
+    if status in (Status.APPLIED, Status.ACCEPTED):
+        latest = identity.revisions.aggregate(v=Max("version"))["v"] or 0
+        version = latest + 1
+    revision = Revision.objects.create(
+        identity=identity,
+        version=version,
+        author=author,
+        status=status,
+        target=target,
+        before=before,
+        after=after,
+        rationale=rationale,
+        resolves=resolves,
+        session=session,
+        turn=session.last_turn if session else None,
+    )
+    if session is not None:
+        transaction.on_commit(partial(events.broadcast_identity, session.pk))
+    return revision
+
+
+def _note(session: ChatSession, text: str) -> None:
+    from .messages import note_post
+
+    note_post(session_id=session.pk, text=text)

@@ -1,0 +1,64 @@
+"""The participant's identity panel: edit a field, add or remove a statement, settle a
+proposal. Each answers htmx with the panel fragment, and plain forms with a redirect."""
+
+from __future__ import annotations
+
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from studies.views import participant_step, step_url
+
+from . import identity as idm
+from . import services
+from .panel import TEMPLATE, panel_context
+
+
+def _respond(request, study, step, session, *, message="", error=""):
+    if request.htmx:
+        context = panel_context(session, message=message, error=error)
+        return render(request, TEMPLATE, context, status=400 if error else 200)
+    if error:
+        context = {
+            "study": study,
+            "reason": "refused",
+            "detail": error,
+            "back": step_url(study, step),
+        }
+        return render(request, "studies/unavailable.html", context, status=400)
+    return redirect(step_url(study, step))
+
+
+@require_POST
+@participant_step("chat")
+def identity_edit(request, study, participant, step):
+    session = services.session_open(participant=participant, number=step.session_number)
+    target = request.POST.get("target", "")
+    value = None if request.POST.get("remove") else request.POST.get("value", "")
+    try:
+        revision = services.identity_edit(session_id=session.pk, target=target, value=value)
+    except (idm.IdentityError, services.ChatError) as refused:
+        return _respond(request, study, step, session, error=refused.message)
+    if revision is None:
+        message = "Nothing changed: that is already the value."
+    elif revision.status == "proposed":
+        message = "Suggested. The agent will consider it on its next turn."
+    else:
+        message = "Saved."
+    return _respond(request, study, step, session, message=message)
+
+
+@require_POST
+@participant_step("chat")
+def proposal_decide(request, study, participant, step, proposal_id: int):
+    session = services.session_open(participant=participant, number=step.session_number)
+    decision = request.POST.get("decision")
+    if decision not in ("accept", "reject"):
+        return _respond(request, study, step, session, error="Choose accept or reject.")
+    try:
+        services.proposal_decide(
+            session_id=session.pk, proposal_id=proposal_id, accept=decision == "accept"
+        )
+    except (idm.IdentityError, services.ChatError) as refused:
+        return _respond(request, study, step, session, error=refused.message)
+    message = "Accepted." if decision == "accept" else "Rejected."
+    return _respond(request, study, step, session, message=message)
