@@ -89,6 +89,8 @@ def _acknowledge(change: dict, p: dict) -> str:
     target, after, status = change["target"], change["after"], change["status"]
     if status == "rejected" and change["author"] == "participant":
         return "Fair enough, I'll leave that as it was."
+    if status == "accepted" and change["author"] == "participant":
+        return f"Thanks for accepting: {change['description']}."
     if status in ("expired", "proposed") or target == "*":
         return ""
     if target == "persona.name":

@@ -100,8 +100,8 @@ def proposal_decide(*, session_id: int, proposal_id: int, accept: bool) -> Revis
     if not rules.participant_can_decide(session.participant.condition.manipulation):
         raise idm.IdentityError("panel_hidden", "The identity panel is not available here.")
     proposal = _open_proposal(identity, proposal_id, author=Author.AGENT)
+    agent = selectors.identity_view(identity).state["persona"]["name"]  # as it proposed
     decision = _decide(identity, proposal, accept, by=Author.PARTICIPANT, session=session)
-    agent = selectors.identity_view(identity).state["persona"]["name"]
     verb = "accepted" if accept else "turned down"
     _note(session, f"You {verb} {agent}'s suggestion: {_describe(proposal)}.")
     return decision
@@ -125,8 +125,8 @@ def _agent_decides(identity, session, decision: dict) -> None:
         log.info("Agent decision dropped: %s", error.message)
         return
     accept = decision.get("accept") is True
-    _decide(identity, proposal, accept, by=Author.AGENT, session=session)
     agent = selectors.identity_view(identity).state["persona"]["name"]
+    _decide(identity, proposal, accept, by=Author.AGENT, session=session)
     verb = "accepted" if accept else "turned down"
     _note(session, f"{agent} {verb} your suggestion: {_describe(proposal)}.")
 

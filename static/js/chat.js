@@ -108,9 +108,16 @@
 
   // The panel as the server rendered it after a change made anywhere (another tab, the
   // agent, this tab's own htmx request): swapped in unless this page already has it.
+  // While the panel's own htmx request is in flight, htmx holds on to the element it will
+  // swap; replacing it now would put the response into a detached element. Wait for it.
+  let deferredIdentity = null;
   function showIdentity(frame) {
     const current = document.getElementById("identity-panel");
     if (!current || Number(current.dataset.revision) >= frame.revision) return;
+    if (current.querySelector(".htmx-request") || current.classList.contains("htmx-request")) {
+      deferredIdentity = frame;
+      return;
+    }
     const holder = document.createElement("div");
     holder.innerHTML = frame.html;
     const fresh = holder.firstElementChild;
@@ -130,6 +137,7 @@
     config.agentName = panel.dataset.agentName || config.agentName;
     const focus = panel.querySelector("[data-focus-after-swap]");
     if (focus) focus.focus();
+    if (deferredIdentity) { const frame = deferredIdentity; deferredIdentity = null; showIdentity(frame); }
   });
 
   function send(frame) {

@@ -11,7 +11,7 @@ from django.conf import settings
 
 from chat import inprocess
 from chat.models import ChatSession, Message
-from chat.services import session_open
+from chat.services import identity_edit, session_open
 from config.asgi import application
 from tests.base import DyadTransactionTestCase
 
@@ -240,3 +240,26 @@ class SlowAgentTests(ConsumerTestCase):
             await self.receive_until(ana, lambda f: f.get("message", {}).get("sender") == "agent")
         await ana.disconnect()
         await ben.disconnect()
+
+
+class IdentityBroadcastTests(ConsumerTestCase):
+    async def test_a_panel_edit_reaches_every_open_view_with_the_new_panel(self):
+        first, _, _ = await self.connect()
+        second, _, _ = await self.connect()
+        await sync_to_async(identity_edit)(
+            session_id=self.session.pk, target="persona.name", value="Nova"
+        )
+        for ws in (first, second):
+            frame = await self.receive_until(ws, lambda f: f["type"] == "identity")
+            assert 'id="identity-panel"' in frame["html"] and "Nova" in frame["html"]
+            note = await self.receive_until(ws, lambda f: f["type"] == "message")
+            assert note["message"]["sender"] == "system"
+        await first.disconnect()
+        await second.disconnect()
+
+    async def test_the_agents_proposal_appears_in_the_panel_as_it_is_made(self):
+        ws, _, _ = await self.connect()
+        await ws.send_json_to({"type": "message", "client_id": "n1", "text": "Call yourself Nova"})
+        frame = await self.receive_until(ws, lambda f: f["type"] == "identity")
+        assert "Mira suggests" in frame["html"] and "Accept" in frame["html"]
+        await ws.disconnect()
