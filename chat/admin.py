@@ -1,6 +1,10 @@
-from django.contrib import admin
+import json
 
-from .models import ChatSession, Message
+from django.contrib import admin
+from django.utils.html import format_html
+
+from .models import ChatSession, Identity, Message, Revision
+from .selectors import identity_view
 
 
 class MessageInline(admin.TabularInline):
@@ -37,3 +41,58 @@ class MessageAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False  # messages are a record: never edited in place
+
+
+class RevisionInline(admin.TabularInline):
+    model = Revision
+    fk_name = "identity"
+    extra = 0
+    can_delete = False
+    fields = [
+        "id",
+        "version",
+        "author",
+        "status",
+        "target",
+        "before",
+        "after",
+        "rationale",
+        "resolves",
+        "session",
+        "turn",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Identity)
+class IdentityAdmin(admin.ModelAdmin):
+    list_display = ["participant", "created_at", "version"]
+    search_fields = ["participant__code"]
+    readonly_fields = ["participant", "created_at", "version", "current_state"]
+    inlines = [RevisionInline]
+
+    @admin.display(description="version")
+    def version(self, obj):
+        return identity_view(obj).version
+
+    @admin.display(description="current state")
+    def current_state(self, obj):
+        state = json.dumps(identity_view(obj).state, indent=2, ensure_ascii=False)
+        return format_html("<pre>{}</pre>", state)
+
+
+@admin.register(Revision)
+class RevisionAdmin(admin.ModelAdmin):
+    list_display = ["id", "identity", "version", "author", "status", "target", "created_at"]
+    list_filter = ["author", "status", "identity__participant__study"]
+    search_fields = ["identity__participant__code", "target"]
+
+    def has_change_permission(self, request, obj=None):
+        return False  # the ledger is a record: append, never edit
+
+    def has_delete_permission(self, request, obj=None):
+        return False

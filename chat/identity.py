@@ -171,3 +171,24 @@ def describe(target: str, before, after) -> str:
             return f"no longer established: {before}"
         return f"established: {before} → {after}"
     return f"{phrase(target)}: {show(before)} → {show(after)}"
+
+
+def validate_persona(persona: dict) -> dict:
+    """A whole persona checked field by field (for seeds and imported cards)."""
+    if not isinstance(persona, dict):
+        raise IdentityError("bad_value", "A persona must be a JSON object.")
+    known = {f.target.split(".", 1)[1] for f in PERSONA_FIELDS if ".traits." not in f.target}
+    unknown = set(persona) - known - {"traits"}
+    if unknown:
+        raise IdentityError(
+            "unknown_field", f"Unknown persona fields: {', '.join(sorted(unknown))}."
+        )
+    traits = persona.get("traits") or {}
+    if not isinstance(traits, dict) or set(traits) - set(BIG_FIVE):
+        raise IdentityError("unknown_field", f"Traits must be some of: {', '.join(BIG_FIVE)}.")
+    cleaned = normalise(persona)
+    for field in PERSONA_FIELDS:
+        value = get({"persona": cleaned}, field.target)
+        set_to = validate(field.target, value)
+        cleaned = apply({"persona": cleaned}, field.target, set_to)["persona"]
+    return cleaned

@@ -18,10 +18,11 @@ an agent, chat with it for a few messages, and answer the questionnaire again.
 - You can stop at any time by closing the page.
 """
 DEBRIEF = """Thank you. This demo studies how people and agents build a shared picture of
-who they are. In the real studies, the agent's identity panel can be edited by both sides."""
+who they are. Half of the participants could see and edit that picture (and accept or reject
+the agent's suggestions); for the other half it stayed hidden while the agent changed it."""
 
 PERSONAS = {
-    "visible": {
+    "co-construct": {
         "name": "Mira",
         "role": "a travel companion who loves small towns",
         "backstory": "Mira grew up in a harbour town and has planned trips for friends for years.",
@@ -68,13 +69,29 @@ def ensure_demo() -> tuple[Study, bool]:
             "debrief_text": DEBRIEF,
             "min_participant_turns": 3,
             "completion_code": "DYADDEMO",
-            "instructions_text": "Chat with the agent. After 3 messages you can finish.",
+            "instructions_text": (
+                "Chat with the agent. If you can see the panel, you can change who the agent "
+                'is; try telling it "be more playful" or "call yourself Nova". After 3 '
+                "messages you can finish."
+            ),
         },
     )
     if created:
         study.owners.add(user)
-        for name, visibility in (("visible", "visible"), ("hidden", "hidden")):
-            Condition.objects.create(
-                study=study, name=name, panel_visibility=visibility, seed_persona=PERSONAS[name]
-            )
+        Condition.objects.create(
+            study=study,
+            name="co-construct",
+            panel_visibility="editable",
+            agent_writes="propose",
+            memory="carry",
+            seed_persona=PERSONAS["co-construct"],
+        )
+        Condition.objects.create(
+            study=study,
+            name="hidden",
+            panel_visibility="hidden",
+            agent_writes="silent",
+            memory="carry",
+            seed_persona=PERSONAS["hidden"],
+        )
     return study, created

@@ -120,6 +120,12 @@ class Condition(models.Model):
             raise ValidationError(
                 {"agent_writes": "Participants cannot accept proposals in a hidden panel."}
             )
+        from chat.identity import IdentityError, validate_persona
+
+        try:
+            validate_persona(self.seed_persona)
+        except IdentityError as error:
+            raise ValidationError({"seed_persona": error.message}) from None
         if not isinstance(self.locked_fields, list):
             raise ValidationError(
                 {"locked_fields": 'A list of field names, e.g. ["persona.name"].'}

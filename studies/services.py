@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -76,3 +78,25 @@ def participant_complete(*, participant: Participant) -> Participant:
         participant.completed_at = timezone.now()
         participant.save(update_fields=["completed_at"])
     return participant
+
+
+def condition_card_export(*, condition) -> str:
+    from chat.agent.cards import to_card
+
+    return json.dumps(to_card(condition.seed_persona), indent=2, ensure_ascii=False)
+
+
+def condition_card_import(*, condition, raw) -> dict:
+    """Replace a condition's seed persona with the one in a Character Card V2.
+
+    Refused (CardError) for an active study with participants: their identities were seeded
+    from the old persona, and changing it silently would mix two designs in one data set.
+    """
+    from chat.agent.cards import CardError, from_card
+
+    persona = from_card(raw)
+    if condition.study.status != "draft" and condition.participants.exists():
+        raise CardError("This condition already has participants; change a draft study instead.")
+    condition.seed_persona = persona
+    condition.save(update_fields=["seed_persona"])
+    return persona

@@ -96,3 +96,32 @@ class ConsentTests(DyadTestCase):
         assert b"Please choose whether you agree" in response.content
         person = Participant.objects.get(external_id="P3")
         assert person.consented_at is None and person.declined_at is None
+
+
+class SessionGapTests(DyadTestCase):
+    def test_a_returning_participant_waits_for_the_gap_then_gets_the_next_session(self):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from chat.models import ChatSession
+        from questionnaires.models import Administration
+
+        self.pilot.sessions_per_participant = 2
+        self.pilot.min_gap_hours = 24
+        self.pilot.pmq_before = self.pilot.pmq_after = False
+        self.pilot.save()
+        ended = timezone.now() - timedelta(hours=2)
+        ChatSession.objects.create(
+            participant=self.ana, number=1, status="finished", ended_at=ended
+        )
+        client = self.browser_of(self.ana)
+        response = client.get("/s/pilot/", follow=True)
+        assert response.redirect_chain[-1][0] == "/s/pilot/wait/"
+        assert b"Session 2 opens on" in response.content
+        assert client.get("/s/pilot/session/2/chat/")["Location"] == "/s/pilot/wait/"
+        ChatSession.objects.filter(participant=self.ana).update(
+            ended_at=ended - timedelta(hours=23)
+        )
+        assert client.get("/s/pilot/")["Location"] == "/s/pilot/session/2/chat/"
+        assert not Administration.objects.exists()

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
+
+from chat.agent.cards import CardError, from_card, to_card
+from chat.identity import validate_persona
+from tests.base import PERSONA, DyadTestCase
+
+FOREIGN = {
+    "spec": "chara_card_v2",
+    "spec_version": "2.0",
+    "data": {
+        "name": "Ada",
+        "description": "Ada is a retired engineer. She builds clocks.",
+        "personality": "dry wit",
+        "tags": ["precision", "tea"],
+        "extensions": {},
+    },
+}
+
+
+def test_a_persona_survives_a_round_trip_through_a_card():
+    card = to_card(PERSONA)
+    assert card["spec"] == "chara_card_v2" and card["data"]["name"] == "Mira"
+    assert card["data"]["first_mes"].startswith("Hi, I'm Mira")
+    assert from_card(json.dumps(card)) == validate_persona(PERSONA)
+
+
+def test_a_card_from_another_tool_is_mapped_field_by_field():
+    persona = from_card(FOREIGN)
+    assert (persona["name"], persona["role"]) == ("Ada", "a retired engineer")
+    assert persona["backstory"] == "She builds clocks."
+    assert persona["values"] == ["precision", "tea"]
+    assert persona["traits"]["openness"] == 4
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("{not json", "not JSON"),
+        (json.dumps({"spec": "chara_card_v3"}), "spec"),
+        (json.dumps({"name": "V1 card"}), "spec"),
+        (json.dumps({"spec": "chara_card_v2", "data": []}), "'name'"),
+        (json.dumps({**FOREIGN, "data": {**FOREIGN["data"], "name": "N" * 61}}), "at most 60"),
+        (
+            json.dumps(
+                {
+                    "spec": "chara_card_v2",
+                    "data": {
+                        "name": "X",
+                        "extensions": {"dyad": {"persona": {"name": "X", "traits": {"charm": 3}}}},
+                    },
+                }
+            ),
+            "Traits",
+        ),
+    ],
+)
+def test_bad_cards_are_refused_with_a_clear_message(raw, message):
+    with pytest.raises(CardError, match=message):
+        from_card(raw)
+
+
+class PersonaCardCommandTests(DyadTestCase):
+    def test_export_then_import_into_a_draft_study(self):
+        out = StringIO()
+        call_command("persona_card", "pilot", "editable", "--export", "-", stdout=out)
+        assert json.loads(out.getvalue())["data"]["name"] == "Mira"
+        self.pilot.status = "draft"
+        self.pilot.save()
+        path = self.make_file(json.dumps(FOREIGN))
+        call_command("persona_card", "pilot", "editable", "--import", path, stdout=StringIO())
+        self.editable.refresh_from_db()
+        assert self.editable.seed_persona["name"] == "Ada"
+
+    def test_import_is_refused_once_a_running_condition_has_participants(self):
+        path = self.make_file(json.dumps(FOREIGN))
+        with pytest.raises(CommandError, match="already has participants"):
+            call_command("persona_card", "pilot", "editable", "--import", path)
+        self.editable.refresh_from_db()
+        assert self.editable.seed_persona["name"] == "Mira"
+
+    def test_unknown_condition_and_bad_file_get_clear_errors(self):
+        with pytest.raises(CommandError, match="No condition 'nope'"):
+            call_command("persona_card", "pilot", "nope", "--export", "-")
+        with pytest.raises(CommandError, match="Cannot read"):
+            call_command("persona_card", "pilot", "editable", "--import", "/no/such/file.json")
+
+    def test_a_condition_with_an_invalid_seed_persona_does_not_validate(self):
+        self.editable.seed_persona = {"name": "X", "shoe_size": 9}
+        with pytest.raises(ValidationError, match="Unknown persona fields: shoe_size"):
+            self.editable.full_clean()
+
+    def make_file(self, text: str) -> str:
+        folder = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, folder)
+        path = Path(folder) / "card.json"
+        path.write_text(text, encoding="utf-8")
+        return str(path)
