@@ -29,7 +29,8 @@ def celery_worker(django_db_setup, django_db_blocker):
         return
     from config.celery import app
 
-    app.control.purge()
+    with app.connection_for_write() as connection:
+        app.control.purge(connection=connection)
     env = {**os.environ, "DATABASE_URL": _test_database_url()}
     log = open(ROOT / ".celery-test.log", "w")  # noqa: SIM115 - closed below
     worker = subprocess.Popen(
@@ -74,10 +75,14 @@ def _disconnect_others() -> None:
 
 
 def _wait_for_worker(app, worker: subprocess.Popen, timeout: float = 60) -> None:
+    """Ping until the worker answers, on a connection of its own that is closed afterwards:
+    a pooled one would keep a pending BRPOP that the live-server process, forked later,
+    tries to finish on a socket it shares with this one, and hangs."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if worker.poll() is not None:
-            raise RuntimeError("The Celery worker exited; see .celery-test.log")
-        if app.control.ping(timeout=1):
-            return
+    with app.connection_for_write() as connection:
+        while time.monotonic() < deadline:
+            if worker.poll() is not None:
+                raise RuntimeError("The Celery worker exited; see .celery-test.log")
+            if app.control.ping(timeout=1, connection=connection):
+                return
     raise RuntimeError("The Celery worker did not answer within a minute")

@@ -27,20 +27,15 @@ def identity_ensure(*, participant) -> Identity:
     """The participant's identity, seeded from their condition's persona on first use."""
     identity, created = Identity.objects.get_or_create(participant=participant)
     if created:
-        seed = idm.seed_state(participant.condition.seed_persona)
-        _append(
-            identity,
-            author=Author.SYSTEM,
-            status=Status.APPLIED,
-            target="*",
-            before=None,
-            after=seed,
-            rationale=f"seed of condition {participant.condition}",
-        )
+        _seed(identity, f"seed of condition {participant.condition}")
     return identity
 
 
 def identity_reset(*, identity: Identity) -> Revision:
+    return _seed(identity, "memory reset to the seed for a new session")
+
+
+def _seed(identity: Identity, rationale: str) -> Revision:
     seed = idm.seed_state(identity.participant.condition.seed_persona)
     return _append(
         identity,
@@ -49,7 +44,7 @@ def identity_reset(*, identity: Identity) -> Revision:
         target="*",
         before=None,
         after=seed,
-        rationale="memory reset to the seed for a new session",
+        rationale=rationale,
     )
 
 
