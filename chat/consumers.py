@@ -53,6 +53,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await self.on_sync(frame)
             elif frame["type"] == events.SEND:
                 await self.on_message(frame)
+            elif frame["type"] == events.RETRY:
+                await database_sync_to_async(services.turn_retry)(session_id=self.chat.pk)
             else:
                 raise ClientError("unknown_type", f"Unknown frame type {frame['type']!r}.")
         except (ClientError, services.ChatError) as error:
@@ -90,6 +92,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def chat_message(self, event: dict) -> None:
         await self.send_json(events.message_frame(event["message"]))
 
+    async def agent_state(self, event: dict) -> None:
+        await self.send_json(events.agent_frame(event["agent"]))
+
+    async def agent_delta(self, event: dict) -> None:
+        await self.send_json(events.delta_frame(event))
+
     async def identity_changed(self, event: dict) -> None:
         rendered = await database_sync_to_async(panel_html)(self.chat.pk)
         if rendered is not None:
@@ -101,4 +109,5 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
 def _history(session_id: int, after: int) -> dict:
     session = selectors.session_with_study(session_id)
-    return events.history_frame(selectors.messages_after(session, after), session)
+    messages = selectors.messages_after(session, after)
+    return events.history_frame(messages, session, selectors.agent_state(session))

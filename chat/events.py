@@ -6,9 +6,7 @@ channel is full, so pages recover anything missed by asking for it again (``sync
 
 from __future__ import annotations
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-
+from .layer import group_send
 from .models import ChatSession, Message
 
 # Client -> server frame types.
@@ -16,8 +14,12 @@ SYNC = "sync"
 SEND = "message"
 
 # Group event type (consumer handler name is the type with '.' replaced by '_').
+RETRY = "retry"
+
 MESSAGE_EVENT = "chat.message"
 IDENTITY_EVENT = "identity.changed"
+AGENT_EVENT = "agent.state"
+DELTA_EVENT = "agent.delta"
 
 
 def group_name(session_id: int) -> str:
@@ -31,6 +33,7 @@ def message_data(message: Message) -> dict:
         "text": message.text,
         "created_at": message.created_at.isoformat(),
         "client_id": message.client_id,
+        "reply_to": message.reply_to.turn if message.reply_to_id else None,
     }
 
 
@@ -45,11 +48,12 @@ def status_data(session: ChatSession) -> dict:
     }
 
 
-def history_frame(messages: list[Message], session: ChatSession) -> dict:
+def history_frame(messages: list[Message], session: ChatSession, agent: dict) -> dict:
     return {
         "type": "history",
         "messages": [message_data(m) for m in messages],
         "status": status_data(session),
+        "agent": agent,
     }
 
 
@@ -77,15 +81,41 @@ def error_frame(code: str, message: str, client_id: str | None = None) -> dict:
 
 def broadcast_message(message: Message) -> None:
     """Tell every open view of the session about a committed message."""
-    layer = get_channel_layer()
     event = {"type": MESSAGE_EVENT, "message": message_data(message)}
-    async_to_sync(layer.group_send)(group_name(message.session_id), event)
+    group_send(group_name(message.session_id), event)
+
+
+def broadcast_agent(session_id: int, state: dict) -> None:
+    """The agent's state for one reply: thinking, failed, or idle (see ``agent_data``)."""
+    group_send(group_name(session_id), {"type": AGENT_EVENT, "agent": state})
+
+
+def broadcast_delta(session_id: int, reply_to: int, offset: int, text: str) -> None:
+    """Streamed reply text: ``text`` replaces everything from character ``offset`` on."""
+    event = {"type": DELTA_EVENT, "reply_to": reply_to, "offset": offset, "text": text}
+    group_send(group_name(session_id), event)
+
+
+def agent_data(state: str, reply_to: int | None = None, text: str = "", message: str = "") -> dict:
+    return {"state": state, "reply_to": reply_to, "text": text, "message": message}
+
+
+def agent_frame(data: dict) -> dict:
+    return {"type": "agent", "agent": data}
+
+
+def delta_frame(event: dict) -> dict:
+    return {
+        "type": "delta",
+        "reply_to": event["reply_to"],
+        "offset": event["offset"],
+        "text": event["text"],
+    }
 
 
 def broadcast_identity(session_id: int) -> None:
     """Tell every open view of the session that the identity (or a proposal) changed."""
-    layer = get_channel_layer()
-    async_to_sync(layer.group_send)(group_name(session_id), {"type": IDENTITY_EVENT})
+    group_send(group_name(session_id), {"type": IDENTITY_EVENT})
 
 
 def identity_frame(html: str, revision: int) -> dict:

@@ -67,7 +67,14 @@ class Message(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     backend = models.CharField(max_length=40, blank=True)
     model = models.CharField(max_length=100, blank=True)
-    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    latency_ms = models.PositiveIntegerField(null=True, blank=True, help_text="Total time.")
+    ttft_ms = models.PositiveIntegerField(null=True, blank=True, help_text="Time to first token.")
+    params = models.JSONField(null=True, blank=True, help_text="Model parameters used.")
+    prompt_hash = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the prompt.")
+    prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
+    completion_tokens = models.PositiveIntegerField(null=True, blank=True)
+    finish_reason = models.CharField(max_length=40, blank=True)
+    retries = models.PositiveSmallIntegerField(default=0)
     identity_version = models.PositiveIntegerField(
         null=True, blank=True, help_text="Identity version the agent saw (agent messages)."
     )
@@ -174,3 +181,28 @@ class Revision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.identity} r{self.pk} {self.author} {self.status} {self.target}"
+
+
+class AgentTurn(models.Model):
+    """The agent's work on one participant message: operational state, not a record of the
+    conversation (the reply is a Message). Failures stay listed in ``errors``."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    prompted = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="agent_turn")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    queued_at = models.DateTimeField(default=timezone.now)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"turn for {self.prompted} ({self.status})"
+
+    def is_in_flight(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

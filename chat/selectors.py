@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import NamedTuple
 
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from . import events
 from . import identity as idm
 from .agent.persona import Change, Turn
-from .models import ChatSession, Identity, Message, Revision
+from .models import AgentTurn, ChatSession, Identity, Message, Revision
 
 
 def session_for_participants(session_id: int, participant_ids: list[int]) -> ChatSession | None:
@@ -21,7 +27,44 @@ def session_with_study(session_id: int) -> ChatSession:
 
 
 def messages_after(session: ChatSession, after: int) -> list[Message]:
-    return list(session.messages.filter(turn__gt=after).order_by("turn"))
+    return list(session.messages.filter(turn__gt=after).select_related("reply_to"))
+
+
+def last_turn(session: ChatSession) -> AgentTurn | None:
+    return (
+        AgentTurn.objects.filter(prompted__session=session)
+        .select_related("prompted")
+        .order_by("-id")
+        .first()
+    )
+
+
+def turn_in_flight(session: ChatSession) -> AgentTurn | None:
+    turn = last_turn(session)
+    return turn if turn is not None and turn.is_in_flight() else None
+
+
+def turn_is_stale(turn: AgentTurn) -> bool:
+    """In flight, but with no sign of life for a while: its worker may have died."""
+    last_sign = turn.heartbeat_at or turn.queued_at
+    limit = timedelta(seconds=settings.DYAD_AGENT_STALE_SECONDS)
+    return turn.is_in_flight() and timezone.now() - last_sign > limit
+
+
+def agent_state(session: ChatSession) -> dict:
+    """What a page needs to show about the agent: thinking (with the text so far), failed
+    (and may be retried), or idle."""
+    from .services.agent import CALM_FAILURE, draft_key
+
+    turn = last_turn(session)
+    if turn is None or turn.status == AgentTurn.Status.DONE:
+        return events.agent_data("idle")
+    if turn.status == AgentTurn.Status.FAILED:
+        return events.agent_data("failed", turn.prompted.turn, message=CALM_FAILURE)
+    draft = cache.get(draft_key(session.pk)) or {}
+    text = draft.get("text", "") if draft.get("reply_to") == turn.prompted.turn else ""
+    state = "stalled" if turn_is_stale(turn) else "thinking"
+    return events.agent_data(state, turn.prompted.turn, text=text)
 
 
 def turns_until(message: Message) -> list[Turn]:

@@ -136,10 +136,25 @@ if REDIS_URL:
     }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
+    # Partial agent replies, so a reconnecting page picks a reply up mid-stream.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("CHANNEL_PREFIX", "dyad"),
+        }
+    }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# A turn whose worker died is handed to another worker after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("DYAD_TASK_VISIBILITY_TIMEOUT", 300),
+    "unacked_restore_interval": min(10, env_int("DYAD_TASK_VISIBILITY_TIMEOUT", 300)),
+    "unacked_restore_throttle": 1,
+}
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "dyad")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -170,6 +185,15 @@ WHITENOISE_USE_FINDERS = True
 # Largest WebSocket frame the chat accepts (bytes) and longest chat message (characters).
 DYAD_MAX_FRAME_BYTES = env_int("DYAD_MAX_FRAME_BYTES", 8192)
 DYAD_MAX_MESSAGE_CHARS = env_int("DYAD_MAX_MESSAGE_CHARS", 2000)
+# Agent turns: attempts for transient LLM errors, and how often streamed text is flushed.
+DYAD_AGENT_ATTEMPTS = env_int("DYAD_AGENT_ATTEMPTS", 3)
+DYAD_AGENT_BACKOFF_SECONDS = float(env_str("DYAD_AGENT_BACKOFF_SECONDS", "1"))
+DYAD_STREAM_FLUSH_SECONDS = float(env_str("DYAD_STREAM_FLUSH_SECONDS", "0.1"))
+# A running turn with no progress for this long may be retried by the participant.
+DYAD_AGENT_STALE_SECONDS = env_int("DYAD_AGENT_STALE_SECONDS", 45)
+# The demo study's conditions use this endpoint when set (see README).
+DYAD_LLM_BASE_URL = env_str("DYAD_LLM_BASE_URL")
+DYAD_LLM_MODEL = env_str("DYAD_LLM_MODEL")
 
 LOGGING = {
     "version": 1,

@@ -3,7 +3,7 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -100,7 +100,37 @@ class Condition(models.Model):
         blank=True,
         help_text='Targets nobody but researchers may change, e.g. ["persona.name", "partner"].',
     )
-    agent_backend = models.CharField(max_length=20, default="scripted")
+
+    class Backend(models.TextChoices):
+        SCRIPTED = "scripted", "offline scripted agent"
+        OPENAI = "openai", "OpenAI-compatible endpoint"
+
+    agent_backend = models.CharField(
+        max_length=20, choices=Backend.choices, default=Backend.SCRIPTED
+    )
+    llm_base_url = models.URLField(
+        blank=True, help_text="e.g. http://127.0.0.1:11434/v1 (Ollama) or https://api.openai.com/v1"
+    )
+    llm_model = models.CharField(max_length=100, blank=True)
+    llm_temperature = models.FloatField(
+        default=0.7, validators=[MinValueValidator(0.0), MaxValueValidator(2.0)]
+    )
+    llm_max_tokens = models.PositiveIntegerField(default=300)
+    llm_api_key_env = models.CharField(
+        max_length=60,
+        blank=True,
+        validators=[RegexValidator(r"^[A-Z_][A-Z0-9_]*$")],
+        help_text="Name of the environment variable holding the API key (never the key).",
+    )
+    llm_system_prompt = models.TextField(
+        blank=True,
+        help_text="Optional template; {identity} stands for Dyad's description of "
+        "the agent, the participant and the changes to take on board.",
+    )
+    llm_use_tools = models.BooleanField(
+        default=True, help_text="Proposals as tool calls; off: as PROPOSE lines in the text."
+    )
+    llm_timeout_seconds = models.PositiveSmallIntegerField(default=60)
     seed_persona = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -126,10 +156,27 @@ class Condition(models.Model):
             validate_persona(self.seed_persona)
         except IdentityError as error:
             raise ValidationError({"seed_persona": error.message}) from None
+        if self.agent_backend == self.Backend.OPENAI and not (self.llm_base_url and self.llm_model):
+            raise ValidationError(
+                {"llm_model": "An OpenAI-compatible agent needs a URL and model."}
+            )
         if not isinstance(self.locked_fields, list):
             raise ValidationError(
                 {"locked_fields": 'A list of field names, e.g. ["persona.name"].'}
             )
+
+    def llm_settings(self) -> dict:
+        """What an OpenAI-compatible backend needs; the key is read from the environment."""
+        return {
+            "base_url": self.llm_base_url,
+            "model": self.llm_model,
+            "temperature": self.llm_temperature,
+            "max_tokens": self.llm_max_tokens,
+            "api_key_env": self.llm_api_key_env,
+            "use_tools": self.llm_use_tools,
+            "timeout": self.llm_timeout_seconds,
+            "system_prompt": self.llm_system_prompt,
+        }
 
     @property
     def manipulation(self):

@@ -1,17 +1,22 @@
-"""Agent backends: prompt messages in, text chunks out.
+"""Agent backends: prompt messages in, a stream of reply pieces out.
 
-Contract: ``backend.stream(messages, *, settings) -> Iterator[str]`` yields the reply in
-chunks whose concatenation is the whole reply. It raises ``BackendError`` with
-``permanent=True`` for failures a retry cannot fix (bad key, unknown model) and
-``permanent=False`` for ones it may (rate limits, 5xx, dropped streams).
+Contract: ``backend.stream(messages, *, settings, tools=None) -> Iterator[Piece]`` yields, in
+order, text chunks (``str``) whose concatenation is the reply text, complete ``ToolCall``s,
+and last one ``Finish`` with the model, finish reason and token counts. It raises
+``BackendError(permanent=True)`` for failures a retry cannot fix (bad key, unknown model,
+bad request) and ``permanent=False`` for ones it may (rate limits, 5xx, timeouts, dropped
+streams). A backend never retries by itself: the agent turn decides.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from collections.abc import Iterator
+from typing import NamedTuple
 
-from .persona import context_from_prompt
+from .persona import CONTEXT_MARKER, context_from_prompt
 from .scripted import scripted_reply
 
 
@@ -21,18 +26,123 @@ class BackendError(Exception):
         self.permanent = permanent
 
 
+class ToolCall(NamedTuple):
+    name: str
+    arguments: dict
+
+
+class Finish(NamedTuple):
+    model: str = ""
+    finish_reason: str = ""
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
 class ScriptedBackend:
     """The offline agent: answers in character from the identity, with no network at all."""
 
     name = "scripted"
 
-    def stream(self, messages: list[dict[str, str]], *, settings: dict) -> Iterator[str]:
+    def stream(self, messages, *, settings: dict, tools=None) -> Iterator[str | Finish]:
         context = context_from_prompt(messages)
         last = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
         yield from re.findall(r"\S+\s*|\n", scripted_reply(context, last))
+        yield Finish(model="scripted", finish_reason="stop")
 
 
-BACKENDS = {"scripted": ScriptedBackend}
+class OpenAICompatibleBackend:
+    """Any endpoint speaking the OpenAI chat-completions protocol (OpenAI, Azure, vLLM,
+    Ollama, llama.cpp's server, LM Studio, ...), through the ``openai`` SDK."""
+
+    name = "openai"
+
+    def stream(self, messages, *, settings: dict, tools=None) -> Iterator:
+        import openai
+
+        client = self._client(settings)
+        request = {
+            "model": settings["model"],
+            "messages": [_without_context(m) for m in messages],
+            "temperature": settings.get("temperature", 0.7),
+            "max_tokens": settings.get("max_tokens", 300),
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        if tools:
+            request["tools"] = tools
+        try:
+            yield from _read(client.chat.completions.create(**request))
+        except openai.APIStatusError as error:
+            permanent = error.status_code in (400, 401, 403, 404, 422)
+            raise BackendError(_describe(error), permanent=permanent) from None
+        except (openai.APIConnectionError, openai.APITimeoutError, openai.APIError) as error:
+            raise BackendError(f"{type(error).__name__}: {error}", permanent=False) from None
+
+    def _client(self, settings: dict):
+        import openai
+
+        key_env = settings.get("api_key_env") or ""
+        key = os.environ.get(key_env, "") if key_env else "not-needed"
+        if key_env and not key:
+            raise BackendError(f"The environment variable {key_env} is not set.", permanent=True)
+        if not settings.get("base_url") or not settings.get("model"):
+            raise BackendError("No endpoint URL or model is configured.", permanent=True)
+        return openai.OpenAI(
+            base_url=settings["base_url"],
+            api_key=key,
+            max_retries=0,
+            timeout=openai.Timeout(settings.get("timeout", 60), connect=10),
+        )
+
+
+def _read(chunks) -> Iterator:
+    calls: dict[int, dict] = {}
+    finish, usage, model = "", None, ""
+    for chunk in chunks:
+        model = chunk.model or model
+        usage = chunk.usage or usage
+        for choice in chunk.choices:
+            delta = choice.delta
+            if delta and delta.content:
+                yield delta.content
+            for call in (delta.tool_calls or []) if delta else []:
+                slot = calls.setdefault(call.index, {"name": "", "arguments": ""})
+                if call.function and call.function.name:
+                    slot["name"] += call.function.name
+                if call.function and call.function.arguments:
+                    slot["arguments"] += call.function.arguments
+            finish = choice.finish_reason or finish
+    if not finish:
+        raise BackendError("The stream ended before the reply was finished.", permanent=False)
+    for slot in calls.values():
+        try:
+            yield ToolCall(slot["name"], json.loads(slot["arguments"] or "{}"))
+        except ValueError:
+            continue  # a malformed call is dropped, like a malformed PROPOSE line
+    yield Finish(
+        model,
+        finish,
+        getattr(usage, "prompt_tokens", None),
+        getattr(usage, "completion_tokens", None),
+    )
+
+
+def _without_context(message: dict) -> dict:
+    if message["role"] != "system":
+        return message
+    lines = message["content"].splitlines()
+    return {**message, "content": "\n".join(x for x in lines if not x.startswith(CONTEXT_MARKER))}
+
+
+def _describe(error) -> str:
+    try:
+        detail = error.response.json().get("error", {}).get("message", "")
+    except (ValueError, AttributeError):
+        detail = ""
+    return f"HTTP {error.status_code}: {detail or error.message}"[:500]
+
+
+BACKENDS = {"scripted": ScriptedBackend, "openai": OpenAICompatibleBackend}
 
 
 def get_backend(name: str):

@@ -35,6 +35,53 @@ WRITE_INSTRUCTIONS = {
     "announced": "Changes you propose to the shared identity apply at once and are announced.",
     "propose": "Changes you propose are suggestions the participant accepts or rejects.",
 }
+TARGETS = (
+    "persona.name, persona.role, persona.backstory, persona.register, persona.values (a list), "
+    "persona.traits.<openness|conscientiousness|extraversion|agreeableness|neuroticism> (1-7), "
+    "partner.name, partner.about, partner.interests (a list), partner.style, and "
+    "common_ground (a new statement you both hold as established)"
+)
+HOW_TO_PROPOSE = {
+    "tools": "Use the propose_change tool to change the shared identity when the conversation "
+    "calls for it, and decide_proposal to accept or reject the participant's suggestions.",
+    "lines": 'To change the shared identity, write a line of its own: PROPOSE {"target": '
+    '"persona.register", "value": "playful", "rationale": "why"}. To settle a '
+    'suggestion of the participant\'s, write: DECIDE {"proposal": <id>, "accept": true}. '
+    "These lines are hidden from the participant.",
+}
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "propose_change",
+            "description": "Change (or propose changing) one field of the shared identity.",
+            "parameters": {
+                "type": "object",
+                "required": ["target", "value"],
+                "properties": {
+                    "target": {"type": "string", "description": "One of: " + TARGETS},
+                    "value": {"description": "The new value (text, list of text, or 1-7)."},
+                    "rationale": {"type": "string", "description": "Why, in a few words."},
+                },
+            },
+        },
+    },
+    {
+        "type": "function",
+        "function": {
+            "name": "decide_proposal",
+            "description": "Accept or reject a change the participant suggested.",
+            "parameters": {
+                "type": "object",
+                "required": ["proposal", "accept"],
+                "properties": {
+                    "proposal": {"type": "integer"},
+                    "accept": {"type": "boolean"},
+                },
+            },
+        },
+    },
+]
 
 
 class Turn(NamedTuple):
@@ -94,30 +141,56 @@ def build_prompt(
     *,
     changes: Iterable[Change] = (),
     agent_writes: str = "off",
+    proposal_format: str = "lines",
+    template: str = "",
 ) -> list[dict[str, str]]:
-    """OpenAI-style chat messages: a system prompt in character, then the conversation."""
+    """OpenAI-style chat messages: a system prompt in character, then the conversation.
+
+    ``template``, if given, is the condition's system prompt; ``{identity}`` in it stands for
+    Dyad's own description (persona, partner model, changes to take on board, write rules).
+    """
     changes = list(changes)
     parts = [describe(state["persona"]), _about_partner(state)]
     if changes:
         parts.append(
             "Changes to who you are, or to how you see each other, since your last turn. Take "
             "each one on board explicitly in your reply (e.g. 'you've made me more playful: "
-            "noted'):\n" + "\n".join(f"- {c.author} {c.status}: {c.description}" for c in changes)
+            "noted'):\n" + "\n".join(_change_line(c) for c in changes)
         )
     parts.append(WRITE_INSTRUCTIONS[agent_writes])
+    if agent_writes != "off" or any(c.proposal_id for c in changes):
+        parts.append(HOW_TO_PROPOSE[proposal_format])
     parts.append("Stay in character. Reply in one to three sentences.")
+    identity = "\n".join(p for p in parts if p)
+    system = template.replace("{identity}", identity) if template else identity
     context = {
         "identity": state,
         "changes": [c._asdict() for c in changes],
         "agent_writes": agent_writes,
     }
-    parts.append(CONTEXT_MARKER + json.dumps(context, sort_keys=True))
-    messages = [{"role": "system", "content": "\n".join(p for p in parts if p)}]
+    system += "\n" + CONTEXT_MARKER + json.dumps(context, sort_keys=True)
+    messages = [{"role": "system", "content": system}]
     roles = {"participant": "user", "agent": "assistant"}
     for turn in turns:
         if turn.sender in roles:
             messages.append({"role": roles[turn.sender], "content": turn.text})
     return messages
+
+
+def _change_line(change: Change) -> str:
+    line = f"- {change.author} {change.status}: {change.description}"
+    return line + (f" (suggestion id {change.proposal_id})" if change.proposal_id else "")
+
+
+def from_tool_calls(calls: Iterable) -> tuple[list[dict], list[dict]]:
+    """Proposals and decisions from ``ToolCall(name, arguments)`` pairs; others are ignored."""
+    proposals, decisions = [], []
+    for name, arguments in calls:
+        if name == "propose_change":
+            proposals.append(arguments)
+        elif name == "decide_proposal":
+            decisions.append(arguments)
+    return proposals, decisions
 
 
 def context_from_prompt(messages: list[dict[str, str]]) -> dict:

@@ -13,6 +13,7 @@ from .messages import (
     message_post,
     session_finish,
     session_open,
+    turn_retry,
 )
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "proposal_decide",
     "session_finish",
     "session_open",
+    "turn_retry",
 ]

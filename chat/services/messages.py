@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from .. import events, selectors
 from ..agent import persona as persona_mod
-from ..models import ChatSession, Message
+from ..models import AgentTurn, ChatSession, Message
 from . import identity as identity_services
 from .errors import ChatError
 
@@ -90,6 +90,8 @@ def message_post(*, session_id: int, client_id: str, text: str) -> PostResult:
             return PostResult(existing, session, created=False)
         if session.is_over() or session.is_time_up():
             raise ChatError("session_over", "This chat has ended; no more messages can be sent.")
+        if selectors.turn_in_flight(session) is not None:
+            raise ChatError("agent_busy", "Please wait for the reply before sending more.")
         message = Message.objects.create(
             session=session,
             turn=session.last_turn,
@@ -99,9 +101,27 @@ def message_post(*, session_id: int, client_id: str, text: str) -> PostResult:
         )
         session.participant_turns += 1
         session.save(update_fields=["last_turn", "participant_turns"])
+        AgentTurn.objects.create(prompted=message)
         transaction.on_commit(partial(events.broadcast_message, message))
         transaction.on_commit(partial(enqueue_agent_turn, message.pk))
     return PostResult(message, session, created=True)
+
+
+def turn_retry(*, session_id: int) -> AgentTurn:
+    """Start the session's last agent turn again, if it failed or has stalled (its worker
+    died, say). Raises ChatError when there is nothing to retry."""
+    with transaction.atomic():
+        session = lock_session(session_id)
+        turn = selectors.last_turn(session)
+        if turn is None or not (
+            turn.status == AgentTurn.Status.FAILED or selectors.turn_is_stale(turn)
+        ):
+            raise ChatError("nothing_to_retry", "The agent is not stuck: its reply is on the way.")
+        AgentTurn.objects.filter(pk=turn.pk).update(
+            status=AgentTurn.Status.QUEUED, queued_at=timezone.now()
+        )
+        transaction.on_commit(partial(enqueue_agent_turn, turn.prompted_id))
+    return turn
 
 
 def enqueue_agent_turn(message_id: int) -> None:

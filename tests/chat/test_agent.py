@@ -28,7 +28,8 @@ QUILL = seed_state(
 
 def reply(state, text, *, changes=(), mode="propose"):
     prompt = build_prompt(state, [Turn("participant", text)], changes=changes, agent_writes=mode)
-    return parse_reply("".join(ScriptedBackend().stream(prompt, settings={})))
+    pieces = ScriptedBackend().stream(prompt, settings={})
+    return parse_reply("".join(p for p in pieces if isinstance(p, str)))
 
 
 def test_prompt_is_in_character_and_carries_identity_changes_and_conversation():

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from chat.models import ChatSession
-from chat.services import ChatError, message_post, session_finish, session_open
+from chat.services import ChatError, agent_turn_run, message_post, session_finish, session_open
 from questionnaires.services import administration_open, administration_submit
 from tests.base import DyadTestCase
 
@@ -42,7 +42,8 @@ class ChatPageTests(DyadTestCase):
         session.refresh_from_db()
         assert session.status == "active"
         for n in range(2):
-            message_post(session_id=session.pk, client_id=f"c{n}", text="hello")
+            posted = message_post(session_id=session.pk, client_id=f"c{n}", text="hello")
+            agent_turn_run(message_id=posted.message.pk)
         response = self.client.post("/s/pilot/session/1/finish/", follow=True)
         assert response.redirect_chain[-1][0] == "/s/pilot/session/1/pmq/post/"
         session.refresh_from_db()

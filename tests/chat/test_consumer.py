@@ -215,11 +215,11 @@ class SlowAgentTests(ConsumerTestCase):
         release = threading.Event()
         original = backends.ScriptedBackend.stream
 
-        def stream(backend, messages, *, settings):
+        def stream(backend, messages, *, settings, tools=None):
             if messages[-1]["content"] == "take your time":
                 slow_started.set()
                 release.wait(10)
-            yield from original(backend, messages, settings=settings)
+            yield from original(backend, messages, settings=settings, tools=tools)
 
         ben_session = await sync_to_async(session_open)(participant=self.ben, number=1)
         with mock.patch.object(backends.ScriptedBackend, "stream", stream):
