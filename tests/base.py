@@ -4,6 +4,7 @@ nothing of rita's)."""
 
 from __future__ import annotations
 
+import time
 from http.cookies import SimpleCookie
 
 from django.conf import settings
@@ -72,6 +73,21 @@ class Cast:
         session.save()
         cookie = SimpleCookie({settings.SESSION_COOKIE_NAME: session.session_key})
         return cookie.output(header="", sep=";").strip().encode()
+
+
+def wait_for_agent_turns(timeout: float = 30) -> None:
+    """Let agent turns still running (in-process, or in the Celery worker) finish, so a test's
+    database flush does not cut through them."""
+    from asgiref.sync import async_to_sync
+
+    from chat import inprocess
+    from chat.models import AgentTurn
+
+    async_to_sync(inprocess.drain)()
+    deadline = time.monotonic() + timeout
+    busy = AgentTurn.objects.filter(status__in=["queued", "running"])
+    while busy.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 class DyadTestCase(Cast, TestCase):

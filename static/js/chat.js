@@ -17,6 +17,7 @@
   const statusLine = document.getElementById("chat-status");
   const connection = document.getElementById("connection");
   const timer = document.getElementById("timer");
+  const agentStatus = document.getElementById("agent-status");
   const storeKey = "dyad.pending." + section.dataset.session;
   let socket = null;
   let retryDelay = 500;
@@ -66,6 +67,7 @@
   }
 
   function showMessage(m) {
+    if (m.sender === "agent" && m.reply_to) { dropDraft(); showAgent({ state: "idle" }); }
     if (transcript.querySelector('[data-turn="' + m.turn + '"]')) return;
     let li = m.client_id ? transcript.querySelector('[data-client-id="' + m.client_id + '"]') : null;
     if (!li) li = bubble(m.sender, m.text);
@@ -80,6 +82,51 @@
     li.classList.add("pending");
     li.querySelector(".who").insertAdjacentHTML("afterend", '<span class="visually-hidden">(sending)</span>');
     transcript.appendChild(li);
+  }
+
+  // The reply as it streams in. Screen readers skip it (it changes many times a second) and
+  // hear the finished message, which arrives as a new entry in the log.
+  function draftBubble(replyTo) {
+    let li = transcript.querySelector(".draft");
+    if (li && li.dataset.replyTo !== String(replyTo)) { li.remove(); li = null; }
+    if (!li) {
+      li = bubble("agent", "");
+      li.classList.add("draft");
+      li.dataset.replyTo = String(replyTo);
+      li.setAttribute("aria-hidden", "true");
+      transcript.appendChild(li);
+    }
+    return li;
+  }
+  function dropDraft() { const li = transcript.querySelector(".draft"); if (li) li.remove(); }
+
+  function showDelta(frame) {
+    const text = draftBubble(frame.reply_to).querySelector(".text");
+    text.textContent = text.textContent.slice(0, frame.offset) + frame.text;
+  }
+
+  function showAgent(agent) {
+    agentStatus.textContent = "";
+    if (agent.state === "thinking") {
+      agentStatus.textContent = config.agentName + " is typing…";
+      if (agent.text) draftBubble(agent.reply_to).querySelector(".text").textContent = agent.text;
+    } else if (agent.state === "failed" || agent.state === "stalled") {
+      dropDraft();
+      const note = document.createElement("span");
+      note.textContent = agent.state === "failed" ? agent.message + " " : "This is taking longer than usual. ";
+      const again = document.createElement("button");
+      again.type = "button";
+      again.className = "small retry";
+      again.textContent = "Try again";
+      again.addEventListener("click", function () { send({ type: "retry" }); agentStatus.textContent = config.agentName + " is typing…"; });
+      agentStatus.append(note, again);
+    } else if (agent.state === "idle") {
+      flushPending();
+    }
+  }
+
+  function flushPending() {
+    pending.forEach(function (p) { send({ type: "message", client_id: p.client_id, text: p.text }); });
   }
 
   function acknowledge(clientId) {
@@ -149,6 +196,11 @@
       frame.messages.forEach(showMessage);
       frame.messages.forEach(function (m) { if (m.client_id) acknowledge(m.client_id); });
       showStatus(frame.status);
+      if (frame.agent) showAgent(frame.agent);
+    } else if (frame.type === "delta") {
+      showDelta(frame);
+    } else if (frame.type === "agent") {
+      showAgent(frame.agent);
     } else if (frame.type === "message") {
       showMessage(frame.message);
     } else if (frame.type === "ack") {
@@ -158,6 +210,10 @@
       showStatus(frame.status);
     } else if (frame.type === "identity") {
       showIdentity(frame);
+    } else if (frame.type === "error" && frame.code === "agent_busy") {
+      // Kept and sent again once the agent has replied: one turn at a time.
+      const li = transcript.querySelector('[data-client-id="' + frame.client_id + '"]');
+      if (li) li.classList.add("waiting");
     } else if (frame.type === "error") {
       if (frame.client_id) {
         // Refused for good (too long, chat over): drop it so it is not resent forever.
@@ -178,7 +234,7 @@
       connection.textContent = "Connected.";
       connection.classList.remove("offline");
       send({ type: "sync", after: lastTurn() });
-      pending.forEach(function (p) { send({ type: "message", client_id: p.client_id, text: p.text }); });
+      flushPending();
     });
     socket.addEventListener("message", function (event) { onFrame(JSON.parse(event.data)); });
     socket.addEventListener("close", function (event) {

@@ -8,7 +8,7 @@ import pytest
 from channels.testing import ChannelsLiveServerTestCase
 from playwright.sync_api import sync_playwright
 
-from tests.base import Cast
+from tests.base import Cast, wait_for_agent_turns
 
 CHROMIUM = os.environ.get("DYAD_CHROMIUM", "/usr/bin/chromium")
 LAUNCH_ARGS = [
@@ -58,6 +58,7 @@ class BrowserTestCase(Cast, ChannelsLiveServerTestCase):
 
     def tearDown(self):
         self.context.close()
+        wait_for_agent_turns()
         super().tearDown()
 
     def url(self, path: str) -> str:

@@ -9,11 +9,12 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 
-from chat import inprocess
 from chat.models import ChatSession, Message
 from chat.services import identity_edit, session_open
 from config.asgi import application
-from tests.base import DyadTransactionTestCase
+from studies.models import Condition
+from tests.base import DyadTransactionTestCase, wait_for_agent_turns
+from tests.fake_openai import FakeOpenAI
 
 ORIGIN = (b"origin", b"http://testserver")
 
@@ -24,10 +25,7 @@ class ConsumerTestCase(DyadTransactionTestCase):
         self.session = session_open(participant=self.ana, number=1)
 
     def tearDown(self):
-        # In-process agent turns may still be finishing: let them, before the flush.
-        from asgiref.sync import async_to_sync
-
-        async_to_sync(inprocess.drain)()
+        wait_for_agent_turns()
         super().tearDown()
 
     async def connect(self, participant=None, session=None, origin=ORIGIN):
@@ -262,4 +260,82 @@ class IdentityBroadcastTests(ConsumerTestCase):
         await ws.send_json_to({"type": "message", "client_id": "n1", "text": "Call yourself Nova"})
         frame = await self.receive_until(ws, lambda f: f["type"] == "identity")
         assert "Mira suggests" in frame["html"] and "Accept" in frame["html"]
+        await ws.disconnect()
+
+
+class StreamingTests(ConsumerTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.fake = FakeOpenAI().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.fake.stop()
+        super().tearDownClass()
+
+    def setUp(self):
+        super().setUp()
+        self.fake.scenarios.clear()
+        Condition.objects.filter(pk=self.editable.pk).update(
+            agent_backend="openai", llm_base_url=self.fake.base_url, llm_model="fake-1"
+        )
+
+    async def test_the_reply_streams_in_then_arrives_whole(self):
+        words = " ".join(f"word{n}" for n in range(30))
+        self.fake.script({"text": words, "delay": 0.02})
+        ws, _, _ = await self.connect()
+        await ws.send_json_to({"type": "message", "client_id": "s1", "text": "tell me a story"})
+        thinking = await self.receive_until(ws, lambda f: f["type"] == "agent")
+        assert thinking["agent"]["state"] == "thinking" and thinking["agent"]["reply_to"] == 2
+        deltas, final = [], None
+        while final is None:
+            frame = await ws.receive_json_from(timeout=15)
+            if frame["type"] == "delta":
+                deltas.append(frame)
+            elif frame["type"] == "message" and frame["message"]["sender"] == "agent":
+                final = frame["message"]
+        shown = ""
+        for delta in deltas:
+            shown = shown[: delta["offset"]] + delta["text"]
+        assert 2 <= len(deltas) < 30  # batched, not one frame per token
+        assert shown == final["text"] == words and final["reply_to"] == 2
+        await ws.disconnect()
+
+    async def test_a_page_that_reconnects_mid_reply_resumes_it(self):
+        self.fake.script({"text": " ".join(["slowly"] * 40), "delay": 0.1})
+        ws, _, _ = await self.connect()
+        await ws.send_json_to({"type": "message", "client_id": "r1", "text": "go on"})
+        await self.receive_until(ws, lambda f: f["type"] == "delta")
+        await ws.disconnect()
+        await asyncio.sleep(0.5)
+        again, _, _ = await self.connect()
+        await again.send_json_to({"type": "sync", "after": 2})
+        history = await self.receive_until(again, lambda f: f["type"] == "history")
+        agent = history["agent"]
+        assert agent["state"] == "thinking" and agent["reply_to"] == 2
+        assert agent["text"].startswith("slowly slowly")
+        final = await self.receive_until(
+            again, lambda f: f["type"] == "message" and f["message"]["sender"] == "agent", 30
+        )
+        assert final["message"]["text"].count("slowly") == 40
+        await again.disconnect()
+
+    async def test_a_failed_turn_tells_the_page_calmly_and_can_be_retried(self):
+        self.fake.script({"status": 401}, {"text": "Here I am."})
+        ws, _, _ = await self.connect()
+        await ws.send_json_to({"type": "message", "client_id": "f1", "text": "hello?"})
+        failed = await self.receive_until(
+            ws, lambda f: f["type"] == "agent" and f["agent"]["state"] == "failed"
+        )
+        assert "try again" in failed["agent"]["message"]
+        assert "401" not in failed["agent"]["message"]  # the researcher sees that, not them
+        await ws.send_json_to({"type": "retry"})
+        final = await self.receive_until(
+            ws, lambda f: f["type"] == "message" and f["message"]["sender"] == "agent"
+        )
+        assert final["message"]["text"] == "Here I am."
+        await ws.send_json_to({"type": "retry"})
+        nothing = await self.receive_until(ws, lambda f: f["type"] == "error")
+        assert nothing["code"] == "nothing_to_retry"
         await ws.disconnect()

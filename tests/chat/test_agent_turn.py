@@ -1,0 +1,142 @@
+"""Agent turns on an OpenAI-compatible condition, against the local fake endpoint."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+from django.test import override_settings
+
+from chat import events
+from chat.models import AgentTurn, Message, Revision
+from chat.selectors import agent_state
+from chat.services import ChatError, agent_turn_run, message_post, session_open, turn_retry
+from tests.base import DyadTestCase
+from tests.fake_openai import FakeOpenAI
+
+
+@override_settings(DYAD_AGENT_BACKOFF_SECONDS=0.01)
+class AgentTurnTests(DyadTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.fake = FakeOpenAI().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.fake.stop()
+        super().tearDownClass()
+
+    def setUp(self):
+        super().setUp()
+        self.fake.scenarios.clear()
+        self.editable.agent_backend = "openai"
+        self.editable.llm_base_url = self.fake.base_url
+        self.editable.llm_model = "fake-1"
+        self.editable.llm_temperature = 0.3
+        self.editable.save()
+        self.session = session_open(participant=self.ana, number=1)
+
+    def post(self, text="hello", client_id="c1") -> Message:
+        return message_post(session_id=self.session.pk, client_id=client_id, text=text).message
+
+    def test_the_reply_is_stored_once_with_its_provenance(self):
+        self.fake.script({"text": "Nice to meet you, I'm Mira."})
+        reply = agent_turn_run(message_id=self.post().pk)
+        assert reply.text == "Nice to meet you, I'm Mira."
+        assert (reply.backend, reply.model, reply.finish_reason) == ("openai", "fake-1", "stop")
+        assert (reply.prompt_tokens, reply.completion_tokens, reply.retries) == (42, 6, 0)
+        assert reply.params == {"temperature": 0.3, "max_tokens": 300, "proposals": "tools"}
+        assert len(reply.prompt_hash) == 64 and reply.ttft_ms is not None
+        assert reply.latency_ms >= reply.ttft_ms and reply.identity_version == 1
+        assert AgentTurn.objects.get().status == "done"
+        assert agent_turn_run(message_id=reply.reply_to_id).pk == reply.pk  # run twice: one reply
+        assert Message.objects.filter(sender="agent", reply_to=reply.reply_to).count() == 1
+
+    def test_the_same_prompt_gives_the_same_hash(self):
+        self.fake.script({"text": "a"}, {"text": "b"})
+        first = agent_turn_run(message_id=self.post().pk)
+        Message.objects.filter(pk=first.pk).delete()
+        second = agent_turn_run(message_id=first.reply_to_id)
+        assert first.prompt_hash == second.prompt_hash
+
+    def test_tool_calls_become_proposals_in_the_ledger(self):
+        self.fake.script(
+            {
+                "text": "Shall I be Nova?",
+                "tool_calls": [
+                    (
+                        "propose_change",
+                        {"target": "persona.name", "value": "Nova", "rationale": "asked"},
+                    ),
+                    ("propose_change", {"target": "persona.shoe_size", "value": "9"}),
+                ],
+            }
+        )
+        agent_turn_run(message_id=self.post("call yourself Nova").pk)
+        proposal = Revision.objects.get(status="proposed")
+        assert (proposal.author, proposal.target, proposal.after) == (
+            "agent",
+            "persona.name",
+            "Nova",
+        )
+        tools = self.fake.requests[-1]["body"]["tools"]
+        assert {t["function"]["name"] for t in tools} == {"propose_change", "decide_proposal"}
+
+    def test_without_tools_proposals_come_as_hidden_lines(self):
+        self.editable.llm_use_tools = False
+        self.editable.save()
+        self.fake.script({"text": 'Noted.\nPROPOSE {"target": "partner.name", "value": "Al"}'})
+        sent = []
+        with mock.patch.object(events, "broadcast_delta", lambda *a: sent.append(a)):
+            reply = agent_turn_run(message_id=self.post("I'm Al").pk)
+        assert reply.text == "Noted."
+        assert "PROPOSE" not in "".join(text for *_, text in sent)
+        assert Revision.objects.get(status="proposed").after == "Al"
+        assert "tools" not in self.fake.requests[-1]["body"]
+        assert "PROPOSE {" in self.fake.requests[-1]["body"]["messages"][0]["content"]
+
+    def test_transient_errors_are_retried_with_the_errors_kept(self):
+        self.fake.script({"status": 503}, {"text": "one two", "drop_after": 1}, {"text": "Back."})
+        reply = agent_turn_run(message_id=self.post().pk)
+        assert reply.text == "Back." and reply.retries == 2
+        turn = AgentTurn.objects.get()
+        assert turn.status == "done" and turn.attempts == 1
+        assert [e["permanent"] for e in turn.errors] == [False, False]
+        assert "HTTP 503" in turn.errors[0]["error"]
+
+    def test_a_permanent_error_fails_visibly_and_the_participant_can_retry(self):
+        self.fake.script({"status": 401}, {"text": "Sorry for the wait."})
+        states = []
+        with mock.patch.object(events, "broadcast_agent", lambda sid, st: states.append(st)):
+            assert agent_turn_run(message_id=self.post().pk) is None
+        assert states[-1]["state"] == "failed" and "try again" in states[-1]["message"]
+        turn = AgentTurn.objects.get()
+        assert turn.status == "failed" and "HTTP 401" in turn.errors[0]["error"]
+        assert not Message.objects.filter(sender="agent", reply_to__isnull=False).exists()
+        assert agent_state(self.session)["state"] == "failed"
+        with mock.patch("chat.services.messages.enqueue_agent_turn") as enqueue:
+            with self.captureOnCommitCallbacks(execute=True):
+                turn_retry(session_id=self.session.pk)
+        enqueue.assert_called_once_with(turn.prompted_id)
+        assert agent_turn_run(message_id=turn.prompted_id).text == "Sorry for the wait."
+
+    def test_one_turn_at_a_time(self):
+        self.post("first", client_id="a")
+        with self.assertRaisesMessage(ChatError, "wait for the reply"):
+            self.post("second", client_id="b")
+        assert self.post("first", client_id="a").text == "first"  # a resend is still fine
+        with self.assertRaisesMessage(ChatError, "not stuck"):
+            turn_retry(session_id=self.session.pk)
+
+    @override_settings(DYAD_STREAM_FLUSH_SECONDS=0.1)
+    def test_streamed_text_is_batched_to_at_most_ten_flushes_a_second(self):
+        words = " ".join(f"w{n}" for n in range(60))
+        self.fake.script({"text": words, "delay": 0.01})  # ~100 chunks a second for 0.6 s
+        sent = []
+        with mock.patch.object(events, "broadcast_delta", lambda *a: sent.append(a)):
+            reply = agent_turn_run(message_id=self.post().pk)
+        assert 3 <= len(sent) <= 9
+        rebuilt = ""
+        for _session, _reply_to, offset, text in sent:
+            rebuilt = rebuilt[:offset] + text
+        assert rebuilt == reply.text == words

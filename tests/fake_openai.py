@@ -1,0 +1,132 @@
+"""A local stand-in for an OpenAI-compatible endpoint: chat completions, streamed as
+server-sent events, with tool calls, errors, dropped and stalled streams on demand.
+
+Tests queue scenarios with ``server.script(...)``; each request takes the next one (or the
+default reply) and is recorded in ``server.requests``. Serves 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+DEFAULT = {"text": "Hello from the fake model."}
+
+
+def text_chunks(text: str) -> list[str]:
+    words = text.split(" ")
+    return [w + (" " if i < len(words) - 1 else "") for i, w in enumerate(words)]
+
+
+class FakeOpenAI:
+    def __init__(self) -> None:
+        self.scenarios: deque[dict] = deque()
+        self.requests: list[dict] = []
+        self.lock = threading.Lock()
+        handler = type("Handler", (_Handler,), {"fake": self})
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+    def start(self) -> FakeOpenAI:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def script(self, *scenarios: dict) -> None:
+        """Each scenario: {"text": ..., "delay": s between chunks, "tool_calls": [(name,
+        args)], "status": HTTP error code, "drop_after": n chunks, "stall": s before the
+        first chunk, "finish": reason}."""
+        with self.lock:
+            self.scenarios.extend(scenarios)
+
+    def next(self, body: dict, headers) -> dict:
+        with self.lock:
+            self.requests.append({"body": body, "authorization": headers.get("Authorization")})
+            return self.scenarios.popleft() if self.scenarios else DEFAULT
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeOpenAI
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        scenario = self.fake.next(body, self.headers)
+        if "status" in scenario:
+            return self._error(scenario["status"])
+        time.sleep(scenario.get("stall", 0))
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        model = body["model"]
+        chunks = text_chunks(scenario.get("text", ""))
+        for n, piece in enumerate(chunks):
+            if n == scenario.get("drop_after"):
+                self.wfile.flush()
+                self.close_connection = True
+                return
+            self._event(_chunk(model, {"content": piece}))
+            time.sleep(scenario.get("delay", 0))
+        for index, (name, args) in enumerate(scenario.get("tool_calls", [])):
+            call = {
+                "index": index,
+                "id": f"call_{index}",
+                "type": "function",
+                "function": {"name": name, "arguments": json.dumps(args)},
+            }
+            self._event(_chunk(model, {"tool_calls": [call]}))
+        finish = scenario.get("finish", "tool_calls" if scenario.get("tool_calls") else "stop")
+        self._event(_chunk(model, {}, finish))
+        self._event(
+            {
+                "id": "x",
+                "object": "chat.completion.chunk",
+                "created": 0,
+                "model": model,
+                "choices": [],
+                "usage": {
+                    "prompt_tokens": 42,
+                    "completion_tokens": len(chunks),
+                    "total_tokens": 42 + len(chunks),
+                },
+            }
+        )
+        self.wfile.write(b"data: [DONE]\n\n")
+        self.wfile.flush()
+
+    def _event(self, data: dict) -> None:
+        self.wfile.write(f"data: {json.dumps(data)}\n\n".encode())
+        self.wfile.flush()
+
+    def _error(self, status: int) -> None:
+        body = json.dumps({"error": {"message": f"fake error {status}", "type": "fake"}}).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def _chunk(model: str, delta: dict, finish: str | None = None) -> dict:
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion.chunk",
+        "created": 0,
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
