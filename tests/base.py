@@ -75,7 +75,7 @@ class Cast:
         return cookie.output(header="", sep=";").strip().encode()
 
 
-def wait_for_agent_turns(timeout: float = 30) -> None:
+def wait_for_agent_turns(timeout: float = 30, *, in_this_process: bool = True) -> None:
     """Let agent turns still running (in-process, or in the Celery worker) finish, so a test's
     database flush does not cut through them."""
     from asgiref.sync import async_to_sync
@@ -83,7 +83,8 @@ def wait_for_agent_turns(timeout: float = 30) -> None:
     from chat import inprocess
     from chat.models import AgentTurn
 
-    async_to_sync(inprocess.drain)()
+    if in_this_process:
+        async_to_sync(inprocess.drain)()
     deadline = time.monotonic() + timeout
     busy = AgentTurn.objects.filter(status__in=["queued", "running"])
     while busy.exists() and time.monotonic() < deadline:

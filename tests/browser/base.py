@@ -58,7 +58,7 @@ class BrowserTestCase(Cast, ChannelsLiveServerTestCase):
 
     def tearDown(self):
         self.context.close()
-        wait_for_agent_turns()
+        wait_for_agent_turns(in_this_process=False)  # the live server runs them, not us
         super().tearDown()
 
     def url(self, path: str) -> str:

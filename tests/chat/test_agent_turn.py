@@ -114,9 +114,11 @@ class AgentTurnTests(DyadTestCase):
         assert turn.status == "failed" and "HTTP 401" in turn.errors[0]["error"]
         assert not Message.objects.filter(sender="agent", reply_to__isnull=False).exists()
         assert agent_state(self.session)["state"] == "failed"
-        with mock.patch("chat.services.messages.enqueue_agent_turn") as enqueue:
-            with self.captureOnCommitCallbacks(execute=True):
-                turn_retry(session_id=self.session.pk)
+        with (
+            mock.patch("chat.services.messages.enqueue_agent_turn") as enqueue,
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            turn_retry(session_id=self.session.pk)
         enqueue.assert_called_once_with(turn.prompted_id)
         assert agent_turn_run(message_id=turn.prompted_id).text == "Sorry for the wait."
 
