@@ -3,7 +3,7 @@ import json
 from django.contrib import admin
 from django.utils.html import format_html
 
-from .models import ChatSession, Identity, Message, Revision
+from .models import AgentTurn, ChatSession, Identity, Message, Revision
 from .selectors import identity_view
 
 
@@ -11,7 +11,22 @@ class MessageInline(admin.TabularInline):
     model = Message
     extra = 0
     can_delete = False
-    fields = ["turn", "sender", "text", "created_at", "backend", "latency_ms"]
+    fields = [
+        "turn",
+        "sender",
+        "text",
+        "created_at",
+        "backend",
+        "model",
+        "ttft_ms",
+        "latency_ms",
+        "prompt_tokens",
+        "completion_tokens",
+        "finish_reason",
+        "retries",
+        "identity_version",
+        "prompt_hash",
+    ]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -96,3 +111,25 @@ class RevisionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AgentTurn)
+class AgentTurnAdmin(admin.ModelAdmin):
+    """Where researchers see why an agent turn failed (the participant sees a calm note)."""
+
+    list_display = ["prompted", "status", "attempts", "last_error", "queued_at", "finished_at"]
+    list_filter = ["status", "prompted__session__participant__study"]
+    search_fields = ["prompted__session__participant__code"]
+    readonly_fields = [
+        "prompted",
+        "status",
+        "attempts",
+        "errors",
+        "queued_at",
+        "heartbeat_at",
+        "finished_at",
+    ]
+
+    @admin.display(description="last error")
+    def last_error(self, obj):
+        return obj.errors[-1]["error"] if obj.errors else ""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
@@ -94,4 +97,16 @@ def ensure_demo() -> tuple[Study, bool]:
             memory="carry",
             seed_persona=PERSONAS["hidden"],
         )
+    _use_llm_from_environment(study)
     return study, created
+
+
+def _use_llm_from_environment(study: Study) -> None:
+    """With DYAD_LLM_BASE_URL and DYAD_LLM_MODEL set, the demo talks to that endpoint (its key,
+    if any, read from DYAD_LLM_API_KEY at run time); without them, to the offline agent."""
+    base_url, model = settings.DYAD_LLM_BASE_URL, settings.DYAD_LLM_MODEL
+    backend = Condition.Backend.OPENAI if base_url and model else Condition.Backend.SCRIPTED
+    key_env = "DYAD_LLM_API_KEY" if os.environ.get("DYAD_LLM_API_KEY") else ""
+    study.conditions.update(
+        agent_backend=backend, llm_base_url=base_url, llm_model=model, llm_api_key_env=key_env
+    )

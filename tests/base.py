@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import time
 from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -15,6 +17,8 @@ from django.utils import timezone
 
 from studies import session_keys
 from studies.models import Condition, Participant, Study
+
+ROOT_DIR = Path(__file__).resolve().parent.parent
 
 PERSONA = {
     "name": "Mira",
@@ -73,6 +77,12 @@ class Cast:
         session.save()
         cookie = SimpleCookie({settings.SESSION_COOKIE_NAME: session.session_key})
         return cookie.output(header="", sep=";").strip().encode()
+
+
+def worker_database_url() -> str:
+    """DATABASE_URL for another process (a Celery worker) to use the test database."""
+    parts = urlsplit(settings.DATABASE_URL)
+    return urlunsplit(parts._replace(path="/" + settings.DATABASES["default"]["NAME"]))
 
 
 def wait_for_agent_turns(timeout: float = 30, *, in_this_process: bool = True) -> None:

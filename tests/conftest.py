@@ -7,19 +7,12 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _test_database_url() -> str:
-    parts = urlsplit(settings.DATABASE_URL)
-    name = settings.DATABASES["default"]["NAME"]
-    return urlunsplit(parts._replace(path="/" + name))
+from tests.base import ROOT_DIR as ROOT
+from tests.base import worker_database_url
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -31,7 +24,7 @@ def celery_worker(django_db_setup, django_db_blocker):
 
     with app.connection_for_write() as connection:
         app.control.purge(connection=connection)
-    env = {**os.environ, "DATABASE_URL": _test_database_url()}
+    env = {**os.environ, "DATABASE_URL": worker_database_url()}
     log = open(ROOT / ".celery-test.log", "w")  # noqa: SIM115 - closed below
     worker = subprocess.Popen(
         [

@@ -33,3 +33,15 @@ class AdminTests(DyadTestCase):
         client = self.browser_of(self.ana)
         response = client.get("/admin/studies/participant/")
         assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+class AgentTurnAdminTests(AdminTests):
+    def test_researchers_see_why_an_agent_turn_failed(self):
+        from chat.models import AgentTurn
+
+        turn = AgentTurn.objects.get()
+        turn.status = "failed"
+        turn.errors = [{"attempt": 1, "error": "HTTP 401: invalid api key", "permanent": True}]
+        turn.save()
+        page = self.client.get("/admin/chat/agentturn/").content.decode()
+        assert "HTTP 401: invalid api key" in page and "failed" in page

@@ -47,3 +47,26 @@ class DemoTests(TestCase):
         user = get_user_model().objects.get(username=demo.DEMO_USERNAME)
         assert user.check_password(demo.DEMO_PASSWORD)
         assert study.owners.filter(pk=user.pk).exists()
+
+
+class DemoLLMTests(TestCase):
+    def test_llm_environment_variables_point_the_demo_at_an_endpoint_and_back(self):
+        from unittest import mock
+
+        from django.test import override_settings
+
+        url = "http://127.0.0.1:11434/v1"
+        with (
+            override_settings(DYAD_LLM_BASE_URL=url, DYAD_LLM_MODEL="llama3.2"),
+            mock.patch.dict(os.environ, {"DYAD_LLM_API_KEY": "sk-test"}),
+        ):
+            study, _ = demo.ensure_demo()
+        rows = set(
+            study.conditions.values_list(
+                "agent_backend", "llm_base_url", "llm_model", "llm_api_key_env"
+            )
+        )
+        assert rows == {("openai", url, "llama3.2", "DYAD_LLM_API_KEY")}
+        assert "sk-test" not in str(list(study.conditions.values()))  # the key is never stored
+        demo.ensure_demo()
+        assert set(study.conditions.values_list("agent_backend", flat=True)) == {"scripted"}

@@ -12,6 +12,12 @@ class Command(BaseCommand):
     def handle(self, *args, base_url, **options):
         study, created = demo.ensure_demo()
         self.stdout.write(("Created" if created else "Found") + f" the demo study '{study.slug}'.")
+        condition = study.conditions.first()
+        if condition.agent_backend == "openai":
+            agent = f"{condition.llm_model} at {condition.llm_base_url}"
+        else:
+            agent = "offline scripted agent (DYAD_LLM_BASE_URL + DYAD_LLM_MODEL: use an LLM)"
+        self.stdout.write(f"  Agent:            {agent}")
         self.stdout.write(f"  Participant link: {base_url}/s/{study.slug}/")
         self.stdout.write(f"  Prolific-style:   {base_url}/s/{study.slug}/?PROLIFIC_PID=test123")
         self.stdout.write(
