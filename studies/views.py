@@ -166,7 +166,11 @@ def chat(request, study, participant, step) -> HttpResponse:
         "chat_messages": session.messages.order_by("turn"),
         "status": status_data(session),
         "agent_name": agent_name,
-        "chat_config": {"agentName": agent_name, "maxChars": settings.DYAD_MAX_MESSAGE_CHARS},
+        "chat_config": {
+            "agentName": agent_name,
+            "maxChars": settings.DYAD_MAX_MESSAGE_CHARS,
+            "staleSeconds": settings.DYAD_AGENT_STALE_SECONDS + 5,
+        },
     }
     return render(request, "chat/chat.html", context)
 

@@ -100,13 +100,25 @@
   }
   function dropDraft() { const li = transcript.querySelector(".draft"); if (li) li.remove(); }
 
+  // A reply with no sign of life for a while may have lost its worker: ask the server, which
+  // then reports it as stalled and the participant can try again.
+  let agentThinkingSince = 0;
+  setInterval(function () {
+    if (agentThinkingSince && Date.now() - agentThinkingSince > config.staleSeconds * 1000) {
+      agentThinkingSince = Date.now();
+      send({ type: "sync", after: lastTurn() });
+    }
+  }, 5000);
+
   function showDelta(frame) {
+    agentThinkingSince = Date.now();
     const text = draftBubble(frame.reply_to).querySelector(".text");
     text.textContent = text.textContent.slice(0, frame.offset) + frame.text;
   }
 
   function showAgent(agent) {
     agentStatus.textContent = "";
+    agentThinkingSince = agent.state === "thinking" ? Date.now() : 0;
     if (agent.state === "thinking") {
       agentStatus.textContent = config.agentName + " is typing…";
       if (agent.text) draftBubble(agent.reply_to).querySelector(".text").textContent = agent.text;

@@ -1,0 +1,80 @@
+"""A participant talks to an OpenAI-compatible agent (the local fake endpoint)."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from chat.models import Message
+from studies.models import Condition, Study
+from tests.base import PERSONA
+from tests.browser.base import BrowserTestCase
+from tests.fake_openai import FakeOpenAI
+
+
+class LLMAgentTests(BrowserTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.fake = FakeOpenAI().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.fake.stop()
+        super().tearDownClass()
+
+    def setUp(self):
+        super().setUp()
+        self.fake.scenarios.clear()
+        study = Study.objects.create(
+            title="LLM",
+            slug="llm",
+            status="active",
+            consent_text="ok",
+            debrief_text="bye",
+            min_participant_turns=1,
+            pmq_before=False,
+            pmq_after=False,
+        )
+        Condition.objects.create(
+            study=study,
+            name="llm",
+            panel_visibility="visible",
+            agent_writes="off",
+            seed_persona=PERSONA,
+            agent_backend="openai",
+            llm_base_url=self.fake.base_url,
+            llm_model="fake-1",
+        )
+        self.page.goto(self.url("/s/llm/?PROLIFIC_PID=LLM-1"))
+        self.page.get_by_role("button", name="I agree to take part").click()
+        expect(self.page.locator("#connection")).to_have_text("Connected.")
+
+    def send(self, text: str):
+        box = self.page.get_by_label("Your message")
+        box.fill(text)
+        box.press("Enter")
+
+    def test_the_reply_streams_in_with_a_typing_indicator_and_lands_once(self):
+        story = " ".join(f"word{n}" for n in range(40))
+        self.fake.script({"text": story, "delay": 0.05})
+        self.send("Tell me a story")
+        status = self.page.locator("#agent-status")
+        expect(status).to_have_text("Mira is typing…")
+        draft = self.page.locator(".msg.draft")
+        expect(draft).to_contain_text("word3")
+        expect(draft).to_have_attribute("aria-hidden", "true")
+        log = self.page.get_by_role("log")
+        expect(log.locator(".msg-agent:not(.draft)").nth(1)).to_have_text(f"Mira: {story}")
+        expect(draft).to_have_count(0)
+        expect(status).to_have_text("")
+        assert Message.objects.filter(sender="agent", text=story).count() == 1
+
+    def test_a_failed_reply_offers_try_again_and_then_arrives(self):
+        self.fake.script({"status": 401}, {"text": "Sorry, here I am."})
+        self.send("Hello?")
+        status = self.page.locator("#agent-status")
+        expect(status).to_contain_text("could not reply just now")
+        status.get_by_role("button", name="Try again").click()
+        log = self.page.get_by_role("log")
+        expect(log).to_contain_text("Sorry, here I am.")
+        expect(status.get_by_role("button")).to_have_count(0)
