@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast lint install install-test browser worker clean
+.PHONY: run test test-fast lint install install-test browser worker bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ test: install-test
 # The quick subset: everything not marked slow.
 test-fast: install-test
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+# Streaming benchmark (needs Redis); results are recorded in docs/benchmarks.md.
+bench: install-test
+	$(BIN)/python -m bench.stream_bench --layer pubsub --replies 10 50 200
+	$(BIN)/python -m bench.stream_bench --layer core --replies 10 50 200
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .test-db.sqlite3* staticfiles

@@ -127,10 +127,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channels and Celery --------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+# The pub/sub layer, by measurement: lower lag and no connection exhaustion at 200
+# concurrent streamed replies (docs/benchmarks.md). DYAD_CHANNEL_LAYER=core for the other.
+LAYER_BACKENDS = {
+    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+    "core": "channels_redis.core.RedisChannelLayer",
+}
 if REDIS_URL:
+    layer = env_str("DYAD_CHANNEL_LAYER", "pubsub")
+    if layer not in LAYER_BACKENDS:
+        raise ImproperlyConfigured(f"DYAD_CHANNEL_LAYER must be pubsub or core, not {layer!r}")
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": LAYER_BACKENDS[layer],
             "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("CHANNEL_PREFIX", "dyad")},
         }
     }

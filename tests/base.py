@@ -4,6 +4,9 @@ nothing of rita's)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -83,6 +86,36 @@ def worker_database_url() -> str:
     """DATABASE_URL for another process (a Celery worker) to use the test database."""
     parts = urlsplit(settings.DATABASE_URL)
     return urlunsplit(parts._replace(path="/" + settings.DATABASES["default"]["NAME"]))
+
+
+def start_worker(queue: str, name: str, **env: str) -> subprocess.Popen:
+    """A real Celery worker on ``queue``, against the test database; its log goes to
+    ``.celery-<name>.log``. The caller stops it (``terminate``)."""
+    environment = {**os.environ, "DATABASE_URL": worker_database_url(), **env}
+    with open(ROOT_DIR / f".celery-{name}.log", "w") as log:
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=threads",
+                "--concurrency=4",
+                "-Q",
+                queue,
+                "-n",
+                f"{name}@%h",
+                "--without-mingle",
+                "--without-gossip",
+                "--loglevel=INFO",
+            ],
+            cwd=ROOT_DIR,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def wait_for_agent_turns(timeout: float = 30, *, in_this_process: bool = True) -> None:

@@ -3,16 +3,13 @@ test database, as in production; on the embedded default they run in-process."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
 
 import pytest
 from django.conf import settings
 
-from tests.base import ROOT_DIR as ROOT
-from tests.base import worker_database_url
+from tests.base import start_worker
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -24,32 +21,11 @@ def celery_worker(django_db_setup, django_db_blocker):
 
     with app.connection_for_write() as connection:
         app.control.purge(connection=connection)
-    env = {**os.environ, "DATABASE_URL": worker_database_url()}
-    log = open(ROOT / ".celery-test.log", "w")  # noqa: SIM115 - closed below
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=threads",
-            "--concurrency=4",
-            "-Q",
-            settings.CELERY_TASK_DEFAULT_QUEUE,
-            "--loglevel=INFO",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    worker = start_worker(settings.CELERY_TASK_DEFAULT_QUEUE, "test")
     _wait_for_worker(app, worker)
     yield worker
     worker.terminate()
     worker.wait(timeout=30)
-    log.close()
     with django_db_blocker.unblock():
         _disconnect_others()
 

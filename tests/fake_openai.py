@@ -27,7 +27,7 @@ class FakeOpenAI:
         self.requests: list[dict] = []
         self.lock = threading.Lock()
         handler = type("Handler", (_Handler,), {"fake": self})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd = _QuietServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -54,6 +54,11 @@ class FakeOpenAI:
         with self.lock:
             self.requests.append({"body": body, "authorization": headers.get("Authorization")})
             return self.scenarios.popleft() if self.scenarios else DEFAULT
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        pass  # a client that went away mid-stream (a killed worker, a timeout) is expected
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -130,3 +135,24 @@ def _chunk(model: str, delta: dict, finish: str | None = None) -> dict:
         "model": model,
         "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
     }
+
+
+class FakeLLMMixin:
+    """For a test class: ``self.fake``, one endpoint for the class, its script emptied before
+    each test. List it before the TestCase class."""
+
+    fake: FakeOpenAI
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.fake = FakeOpenAI().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.fake.stop()
+        super().tearDownClass()
+
+    def setUp(self):
+        super().setUp()
+        self.fake.scenarios.clear()

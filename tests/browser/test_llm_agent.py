@@ -8,23 +8,12 @@ from chat.models import Message
 from studies.models import Condition, Study
 from tests.base import PERSONA
 from tests.browser.base import BrowserTestCase
-from tests.fake_openai import FakeOpenAI
+from tests.fake_openai import FakeLLMMixin
 
 
-class LLMAgentTests(BrowserTestCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.fake = FakeOpenAI().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.fake.stop()
-        super().tearDownClass()
-
+class LLMAgentTests(FakeLLMMixin, BrowserTestCase):
     def setUp(self):
         super().setUp()
-        self.fake.scenarios.clear()
         study = Study.objects.create(
             title="LLM",
             slug="llm",

@@ -11,24 +11,13 @@ from chat.models import AgentTurn, Message, Revision
 from chat.selectors import agent_state
 from chat.services import ChatError, agent_turn_run, message_post, session_open, turn_retry
 from tests.base import DyadTestCase
-from tests.fake_openai import FakeOpenAI
+from tests.fake_openai import FakeLLMMixin
 
 
 @override_settings(DYAD_AGENT_BACKOFF_SECONDS=0.01)
-class AgentTurnTests(DyadTestCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.fake = FakeOpenAI().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.fake.stop()
-        super().tearDownClass()
-
+class AgentTurnTests(FakeLLMMixin, DyadTestCase):
     def setUp(self):
         super().setUp()
-        self.fake.scenarios.clear()
         self.editable.agent_backend = "openai"
         self.editable.llm_base_url = self.fake.base_url
         self.editable.llm_model = "fake-1"

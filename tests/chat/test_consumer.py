@@ -14,7 +14,7 @@ from chat.services import identity_edit, session_open
 from config.asgi import application
 from studies.models import Condition
 from tests.base import DyadTransactionTestCase, wait_for_agent_turns
-from tests.fake_openai import FakeOpenAI
+from tests.fake_openai import FakeLLMMixin
 
 ORIGIN = (b"origin", b"http://testserver")
 
@@ -263,20 +263,9 @@ class IdentityBroadcastTests(ConsumerTestCase):
         await ws.disconnect()
 
 
-class StreamingTests(ConsumerTestCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.fake = FakeOpenAI().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.fake.stop()
-        super().tearDownClass()
-
+class StreamingTests(FakeLLMMixin, ConsumerTestCase):
     def setUp(self):
         super().setUp()
-        self.fake.scenarios.clear()
         Condition.objects.filter(pk=self.editable.pk).update(
             agent_backend="openai", llm_base_url=self.fake.base_url, llm_model="fake-1"
         )

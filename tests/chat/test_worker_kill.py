@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from unittest import mock
 
@@ -17,7 +16,7 @@ from chat import tasks
 from chat.models import AgentTurn, Message
 from chat.services import message_post, session_open
 from studies.models import Condition
-from tests.base import ROOT_DIR, Cast, wait_for_agent_turns, worker_database_url
+from tests.base import Cast, start_worker, wait_for_agent_turns
 from tests.fake_openai import FakeOpenAI
 
 QUEUE = f"dyad-kill-test-{os.getpid()}"
@@ -38,35 +37,8 @@ class WorkerKillTests(Cast, TransactionTestCase):
         self.addCleanup(self.stop_workers)
 
     def start_worker(self, name: str) -> subprocess.Popen:
-        env = {
-            **os.environ,
-            "DATABASE_URL": worker_database_url(),
-            "DYAD_TASK_VISIBILITY_TIMEOUT": "3",
-        }
-        log = open(ROOT_DIR / f".celery-{name}.log", "w")  # noqa: SIM115 - closed with the worker
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool=threads",
-                "--concurrency=1",
-                "-Q",
-                QUEUE,
-                "-n",
-                f"{name}@%h",
-                "--without-mingle",
-                "--without-gossip",
-            ],
-            cwd=ROOT_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        self.addCleanup(log.close)
+        # A short visibility timeout, so a dead worker's turn is handed on within seconds.
+        worker = start_worker(QUEUE, name, DYAD_TASK_VISIBILITY_TIMEOUT="3")
         self.workers.append(worker)
         return worker
 
