@@ -13,7 +13,7 @@ class StudyAdmin(admin.ModelAdmin):
     list_display = ["title", "slug", "status", "sessions_per_participant", "created_at"]
     list_filter = ["status"]
     prepopulated_fields = {"slug": ["title"]}
-    filter_horizontal = ["owners"]
+    filter_horizontal = ["owners", "collaborators"]
     inlines = [ConditionInline]
 
 

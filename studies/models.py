@@ -12,8 +12,12 @@ class StudyQuerySet(models.QuerySet):
     def active(self) -> StudyQuerySet:
         return self.filter(status=Study.Status.ACTIVE)
 
-    def owned_by(self, user) -> StudyQuerySet:
-        return self.filter(owners=user)
+    def visible_to(self, user) -> StudyQuerySet:
+        """Studies this researcher owns or collaborates on; nothing for anyone else."""
+        if not user.is_authenticated:
+            return self.none()
+        ids = self.filter(Q(owners=user) | Q(collaborators=user)).values("pk")
+        return self.filter(pk__in=ids)
 
 
 class Study(models.Model):
@@ -26,6 +30,9 @@ class Study(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     owners = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="studies", blank=True)
+    collaborators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="collaborations", blank=True
+    )
     consent_text = models.TextField(help_text="Markdown, shown before anything is recorded.")
     instructions_text = models.TextField(blank=True, help_text="Markdown, shown above the chat.")
     debrief_text = models.TextField(help_text="Markdown, shown at the end.")

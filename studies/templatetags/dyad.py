@@ -17,3 +17,10 @@ def markdown(text: str) -> str:
 @register.filter
 def get_item(mapping: dict, key: str):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def pretty_json(value) -> str:
+    import json
+
+    return json.dumps(value, indent=2, ensure_ascii=False)

@@ -1,0 +1,88 @@
+"""The researcher dashboard: studies, enrolment funnel, session review, PMQ results.
+
+Every view goes through ``researcher_study``: a researcher sees only the studies they own or
+collaborate on (403 for any other), and people who are not signed in (participants among
+them) are sent to the sign-in page.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from chat.models import ChatSession
+from questionnaires.pmq import FACTORS, NOTE
+
+from . import dashboard_selectors as selectors
+from .charts import pmq_chart
+from .models import Study
+
+
+def researcher_study(view):
+    @login_required
+    @wraps(view)
+    def wrapped(request, slug: str, **kwargs):
+        if not Study.objects.filter(slug=slug).exists():
+            raise Http404("No such study.")
+        study = Study.objects.visible_to(request.user).filter(slug=slug).first()
+        if study is None:
+            raise PermissionDenied("This study belongs to other researchers.")
+        return view(request, study, **kwargs)
+
+    return wrapped
+
+
+@require_GET
+@login_required
+def study_list(request):
+    return render(
+        request, "dashboard/study_list.html", {"studies": selectors.study_list(request.user)}
+    )
+
+
+@require_GET
+@researcher_study
+def study_detail(request, study):
+    context = {
+        "study": study,
+        "funnel": selectors.funnel(study),
+        "live": selectors.live_sessions(study),
+        "finished": selectors.finished_sessions(study),
+    }
+    return render(request, "dashboard/study_detail.html", context)
+
+
+@require_GET
+@researcher_study
+def session_review(request, study, session_id: int):
+    session = get_object_or_404(
+        ChatSession.objects.select_related("participant__condition"),
+        pk=session_id,
+        participant__study=study,
+    )
+    version = request.GET.get("version")
+    state, shown_version = selectors.identity_at(
+        session, int(version) if version and version.isdigit() else None
+    )
+    context = {
+        "study": study,
+        "session": session,
+        "identity": state,
+        "shown_version": shown_version,
+        **selectors.session_review(session),
+        "factors": FACTORS,
+    }
+    return render(request, "dashboard/session_review.html", context)
+
+
+@require_GET
+@researcher_study
+def pmq_results(request, study):
+    cells = selectors.pmq_results(study)
+    context = {"study": study, "cells": cells, "chart": pmq_chart(cells), "note": NOTE}
+    return render(request, "dashboard/pmq_results.html", context)

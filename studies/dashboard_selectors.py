@@ -1,0 +1,179 @@
+"""Reads shaped for the researcher dashboard. Each page costs a fixed number of queries,
+however many participants a study has."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import NamedTuple
+
+from django.db.models import Count, Max, Q
+
+from chat import identity as idm
+from chat.models import ChatSession, Message, Revision
+from chat.selectors import identity_view
+from questionnaires.models import Administration
+from questionnaires.pmq import FACTORS
+
+from .models import Condition, Study
+from .stats import changes, summarise
+
+
+def study_list(user):
+    return (
+        Study.objects.visible_to(user)
+        .annotate(
+            entered=Count("participants", distinct=True),
+            completed=Count(
+                "participants", filter=Q(participants__completed_at__isnull=False), distinct=True
+            ),
+        )
+        .order_by("-created_at")
+    )
+
+
+def _counted(**conditions):
+    return Count("participants", filter=Q(**conditions), distinct=True)
+
+
+def funnel(study: Study) -> dict:
+    """Participants at each step, overall and per condition (in three queries)."""
+    overall = study.participants.aggregate(
+        entered=Count("pk"),
+        consented=Count("pk", filter=Q(consented_at__isnull=False)),
+        declined=Count("pk", filter=Q(declined_at__isnull=False)),
+    )
+    pmq = "participants__administrations__"
+    rows = (
+        Condition.objects.filter(study=study)
+        .order_by("id")
+        .annotate(
+            consented=_counted(participants__consented_at__isnull=False),
+            pre_done=_counted(
+                **{
+                    f"{pmq}timepoint": "pre",
+                    f"{pmq}session_number": 1,
+                    f"{pmq}submitted_at__isnull": False,
+                }
+            ),
+            chatted=_counted(participants__chat_sessions__participant_turns__gt=0),
+            post_done=_counted(**{f"{pmq}timepoint": "post", f"{pmq}submitted_at__isnull": False}),
+            completed=_counted(participants__completed_at__isnull=False),
+        )
+    )
+    return {"overall": overall, "conditions": list(rows)}
+
+
+def live_sessions(study: Study):
+    return (
+        ChatSession.objects.filter(participant__study=study, status=ChatSession.Status.ACTIVE)
+        .select_related("participant__condition")
+        .annotate(last_message_at=Max("messages__created_at"), message_count=Count("messages"))
+        .order_by("-last_message_at")
+    )
+
+
+def finished_sessions(study: Study):
+    return (
+        ChatSession.objects.filter(participant__study=study)
+        .exclude(status=ChatSession.Status.ACTIVE)
+        .select_related("participant__condition")
+        .order_by("-ended_at")[:200]
+    )
+
+
+class Event(NamedTuple):
+    kind: str  # "message" or "revision"
+    at: object
+    item: object
+
+
+def session_review(session: ChatSession) -> dict:
+    """The transcript interleaved with every revision made during the session."""
+    messages = list(session.messages.order_by("turn"))
+    revisions = list(
+        Revision.objects.filter(session=session).select_related("resolves").order_by("id")
+    )
+    timeline = sorted(
+        [
+            Event("message", m.created_at, {"message": m, "provenance": provenance_fields(m)})
+            for m in messages
+        ]
+        + [Event("revision", r.created_at, _revision_row(r)) for r in revisions],
+        key=lambda e: e.at,
+    )
+    pmq = Administration.objects.filter(
+        participant=session.participant, session_number=session.number, submitted_at__isnull=False
+    ).order_by("timepoint")
+    return {"timeline": timeline, "pmq": {a.timepoint: a.scores for a in pmq}}
+
+
+def _revision_row(revision: Revision) -> dict:
+    return {
+        "revision": revision,
+        "change": idm.describe(revision.target, revision.before, revision.after),
+        "of_proposal": revision.resolves_id,
+    }
+
+
+def identity_at(session: ChatSession, version: int | None) -> tuple[dict, int]:
+    view = identity_view(session.participant.identity, version)
+    return view.state, view.version
+
+
+class Cell(NamedTuple):
+    condition: str
+    session_number: int
+    factor: str
+    pre: object
+    post: object
+    change: object
+
+
+def pmq_results(study: Study) -> list[Cell]:
+    """Per condition and session number: pre and post means with 95% CIs, and change
+    scores (post - pre, per participant with both), for every PMQ factor. One query."""
+    rows = Administration.objects.filter(
+        participant__study=study,
+        participant__condition__isnull=False,
+        submitted_at__isnull=False,
+        instrument__code="pmq",
+    ).values_list(
+        "participant__condition__name", "session_number", "timepoint", "participant_id", "scores"
+    )
+    scores: dict = defaultdict(dict)  # (condition, session, timepoint, factor) -> {pid: score}
+    for condition, number, timepoint, pid, values in rows:
+        for factor in FACTORS:
+            scores[(condition, number, timepoint, factor)][pid] = values[factor]
+    cells = []
+    for condition, number in sorted({(c, n) for c, n, _, _ in scores}):
+        for factor in FACTORS:
+            pre = scores.get((condition, number, "pre", factor), {})
+            post = scores.get((condition, number, "post", factor), {})
+            cells.append(
+                Cell(
+                    condition,
+                    number,
+                    factor,
+                    summarise(list(pre.values())),
+                    summarise(list(post.values())),
+                    summarise(changes(pre, post)),
+                )
+            )
+    return cells
+
+
+def provenance_fields(message: Message) -> list[tuple[str, object]]:
+    names = [
+        "backend",
+        "model",
+        "params",
+        "identity_version",
+        "ttft_ms",
+        "latency_ms",
+        "prompt_tokens",
+        "completion_tokens",
+        "finish_reason",
+        "retries",
+        "prompt_hash",
+    ]
+    return [(n, getattr(message, n)) for n in names if getattr(message, n) not in (None, "")]
