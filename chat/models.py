@@ -23,6 +23,7 @@ class ChatSession(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     participant_turns = models.PositiveIntegerField(default=0)
     last_turn = models.PositiveIntegerField(default=0)
+    agent_paused = models.BooleanField(default=False, help_text="Set by a researcher watching.")
     identity_version_start = models.PositiveIntegerField(null=True, blank=True)
     identity_version_end = models.PositiveIntegerField(null=True, blank=True)
 

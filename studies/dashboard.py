@@ -12,9 +12,10 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
+from chat import services as chat_services
 from chat.models import ChatSession
 from questionnaires.pmq import FACTORS, NOTE
 
@@ -86,3 +87,55 @@ def pmq_results(request, study):
     cells = selectors.pmq_results(study)
     context = {"study": study, "cells": cells, "chart": pmq_chart(cells), "note": NOTE}
     return render(request, "dashboard/pmq_results.html", context)
+
+
+def _session_of(study, session_id: int) -> ChatSession:
+    return get_object_or_404(
+        ChatSession.objects.select_related("participant__condition"),
+        pk=session_id,
+        participant__study=study,
+    )
+
+
+@require_GET
+@researcher_study
+def session_live(request, study, session_id: int):
+    session = _session_of(study, session_id)
+    state, version = selectors.identity_at(session, None)
+    context = {
+        "study": study,
+        "session": session,
+        "identity": state,
+        "shown_version": version,
+        "chat_messages": session.messages.order_by("turn"),
+        "error": "",
+    }
+    return render(request, "dashboard/session_live.html", context)
+
+
+@require_POST
+@researcher_study
+def session_note(request, study, session_id: int):
+    session = _session_of(study, session_id)
+    try:
+        chat_services.researcher_note(session_id=session.pk, text=request.POST.get("text", ""))
+    except chat_services.ChatError as error:
+        state, version = selectors.identity_at(session, None)
+        context = {
+            "study": study,
+            "session": session,
+            "identity": state,
+            "shown_version": version,
+            "error": error.message,
+            "chat_messages": session.messages.order_by("turn"),
+        }
+        return render(request, "dashboard/session_live.html", context, status=400)
+    return redirect("dashboard:live", slug=study.slug, session_id=session.pk)
+
+
+@require_POST
+@researcher_study
+def session_pause(request, study, session_id: int):
+    session = _session_of(study, session_id)
+    chat_services.agent_pause(session_id=session.pk, paused=request.POST.get("paused") == "1")
+    return redirect("dashboard:live", slug=study.slug, session_id=session.pk)

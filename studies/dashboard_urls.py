@@ -10,4 +10,15 @@ urlpatterns = [
     path(
         "studies/<slug:slug>/sessions/<int:session_id>/", dashboard.session_review, name="session"
     ),
+    path(
+        "studies/<slug:slug>/sessions/<int:session_id>/live/", dashboard.session_live, name="live"
+    ),
+    path(
+        "studies/<slug:slug>/sessions/<int:session_id>/note/", dashboard.session_note, name="note"
+    ),
+    path(
+        "studies/<slug:slug>/sessions/<int:session_id>/pause/",
+        dashboard.session_pause,
+        name="pause",
+    ),
 ]

@@ -9,8 +9,10 @@ from .identity import (
 )
 from .messages import (
     PostResult,
+    agent_pause,
     enqueue_agent_turn,
     message_post,
+    researcher_note,
     session_finish,
     session_open,
     turn_retry,
@@ -19,7 +21,9 @@ from .messages import (
 __all__ = [
     "ChatError",
     "PostResult",
+    "agent_pause",
     "agent_turn_run",
+    "researcher_note",
     "enqueue_agent_turn",
     "identity_edit",
     "identity_ensure",

@@ -26,10 +26,15 @@ class PostResult:
     created: bool
 
 
+def locked_session(session_id: int) -> ChatSession:
+    """The session row, locked until the transaction ends (call inside one)."""
+    rows = ChatSession.objects.select_for_update().select_related("participant__study")
+    return rows.get(pk=session_id)
+
+
 def lock_session(session_id: int) -> ChatSession:
     """Lock the session row and take the next turn number (call inside a transaction)."""
-    session = ChatSession.objects.select_for_update().select_related("participant__study")
-    session = session.get(pk=session_id)
+    session = locked_session(session_id)
     session.last_turn += 1
     return session
 
@@ -101,9 +106,10 @@ def message_post(*, session_id: int, client_id: str, text: str) -> PostResult:
         )
         session.participant_turns += 1
         session.save(update_fields=["last_turn", "participant_turns"])
-        AgentTurn.objects.create(prompted=message)
         transaction.on_commit(partial(events.broadcast_message, message))
-        transaction.on_commit(partial(enqueue_agent_turn, message.pk))
+        if not session.agent_paused:
+            AgentTurn.objects.create(prompted=message)
+            transaction.on_commit(partial(enqueue_agent_turn, message.pk))
     return PostResult(message, session, created=True)
 
 
@@ -122,6 +128,31 @@ def turn_retry(*, session_id: int) -> AgentTurn:
         )
         transaction.on_commit(partial(enqueue_agent_turn, turn.prompted_id))
     return turn
+
+
+def researcher_note(*, session_id: int, text: str) -> Message:
+    """A note from the researchers, shown in the participant's transcript."""
+    text = (text or "").strip()
+    if not text or len(text) > 1000:
+        raise ChatError("bad_note", "A note needs 1 to 1000 characters.")
+    with transaction.atomic():
+        return note_post(session_id=session_id, text=f"Note from the researchers: {text}")
+
+
+def agent_pause(*, session_id: int, paused: bool) -> ChatSession:
+    """Pause or resume the agent. Participant messages sent while it is paused are kept; on
+    resuming, the agent answers the latest one."""
+    with transaction.atomic():
+        session = locked_session(session_id)
+        session.agent_paused = paused
+        session.save(update_fields=["agent_paused"])
+        latest = session.messages.filter(sender=Message.Sender.PARTICIPANT).order_by("-turn")
+        latest = latest.first()
+        unanswered = latest and not latest.replies.exists() and not hasattr(latest, "agent_turn")
+        if not paused and unanswered:
+            AgentTurn.objects.create(prompted=latest)
+            transaction.on_commit(partial(enqueue_agent_turn, latest.pk))
+    return session
 
 
 def enqueue_agent_turn(message_id: int) -> None:

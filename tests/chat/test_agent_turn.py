@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from unittest import mock
 
 from django.test import override_settings
@@ -122,12 +123,18 @@ class AgentTurnTests(FakeLLMMixin, DyadTestCase):
     @override_settings(DYAD_STREAM_FLUSH_SECONDS=0.1)
     def test_streamed_text_is_batched_to_at_most_ten_flushes_a_second(self):
         words = " ".join(f"w{n}" for n in range(60))
-        self.fake.script({"text": words, "delay": 0.01})  # ~100 chunks a second for 0.6 s
+        self.fake.script({"text": words, "delay": 0.01})  # ~100 chunks a second
         sent = []
-        with mock.patch.object(events, "broadcast_delta", lambda *a: sent.append(a)):
+
+        def record(*args):
+            sent.append((time.monotonic(), *args))
+
+        with mock.patch.object(events, "broadcast_delta", record):
             reply = agent_turn_run(message_id=self.post().pk)
-        assert 3 <= len(sent) <= 9
+        # Flushes are at least 100 ms apart, except the last one that closes the reply.
+        gaps = [b[0] - a[0] for a, b in zip(sent, sent[1:], strict=False)][:-1]
+        assert len(sent) < 60 and all(gap >= 0.099 for gap in gaps)
         rebuilt = ""
-        for _session, _reply_to, offset, text in sent:
+        for _at, _session, _reply_to, offset, text in sent:
             rebuilt = rebuilt[:offset] + text
         assert rebuilt == reply.text == words

@@ -8,6 +8,7 @@ from unittest import mock
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.test import Client
 
 from chat.models import ChatSession, Message
 from chat.services import identity_edit, session_open
@@ -328,3 +329,45 @@ class StreamingTests(FakeLLMMixin, ConsumerTestCase):
         nothing = await self.receive_until(ws, lambda f: f["type"] == "error")
         assert nothing["code"] == "nothing_to_retry"
         await ws.disconnect()
+
+
+class WatchTests(ConsumerTestCase):
+    async def watch(self, user):
+        headers = [ORIGIN]
+        if user is not None:
+            client = Client()
+            await sync_to_async(client.force_login)(user)
+            name = settings.SESSION_COOKIE_NAME
+            cookie = f"{name}={client.cookies[name].value}"
+            headers.append((b"cookie", cookie.encode()))
+        ws = WebsocketCommunicator(application, f"/ws/watch/{self.session.pk}/", headers=headers)
+        connected, code = await ws.connect()
+        return ws, connected, code
+
+    async def test_the_owner_watches_the_session_live(self):
+        watcher, connected, _ = await self.watch(self.rita)
+        assert connected
+        ws, _, _ = await self.connect()
+        await ws.send_json_to({"type": "message", "client_id": "w1", "text": "Who are you?"})
+        seen = await self.receive_until(
+            watcher, lambda f: f["type"] == "message" and f["message"]["sender"] == "agent"
+        )
+        assert seen["message"]["text"].startswith("I'm Mira")
+        await sync_to_async(identity_edit)(
+            session_id=self.session.pk, target="persona.name", value="Nova"
+        )
+        state = await self.receive_until(watcher, lambda f: f["type"] == "identity_state")
+        assert state["state"]["persona"]["name"] == "Nova" and state["version"] == 2
+        await ws.disconnect()
+        await watcher.disconnect()
+
+    async def test_other_researchers_participants_and_strangers_cannot_watch(self):
+        for user in (self.omar, None):
+            _, connected, code = await self.watch(user)
+            assert not connected and code == 4403
+        cookie = await sync_to_async(self.cookie_of)(self.ana)
+        ws = WebsocketCommunicator(
+            application, f"/ws/watch/{self.session.pk}/", headers=[ORIGIN, (b"cookie", cookie)]
+        )
+        connected, code = await ws.connect()
+        assert not connected and code == 4403

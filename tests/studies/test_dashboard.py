@@ -28,7 +28,10 @@ class DashboardTestCase(DyadTestCase):
             "/dashboard/studies/pilot/",
             "/dashboard/studies/pilot/pmq/",
             f"/dashboard/studies/pilot/sessions/{self.session.pk}/",
+            f"/dashboard/studies/pilot/sessions/{self.session.pk}/live/",
         ]
+        base = f"/dashboard/studies/pilot/sessions/{self.session.pk}"
+        self.controls = [(f"{base}/note/", {"text": "hello"}), (f"{base}/pause/", {"paused": "1"})]
 
     def as_user(self, user) -> Client:
         client = Client()
@@ -48,6 +51,14 @@ class PermissionTests(DashboardTestCase):
         omar = self.as_user(self.omar)
         for url in self.urls:
             assert omar.get(url).status_code == 403, url
+        for url, data in self.controls:
+            assert omar.post(url, data).status_code == 403, url
+        for client in (Client(), self.browser_of(self.ana)):
+            for url, data in self.controls:
+                assert client.post(url, data).status_code == 302, url
+        self.session.refresh_from_db()
+        assert not self.session.agent_paused
+        assert not self.session.messages.filter(sender="system").exists()
         assert b"Pilot" not in omar.get("/dashboard/").content
 
     def test_owners_and_collaborators_see_the_study(self):
@@ -179,3 +190,32 @@ class PMQResultsTests(DashboardTestCase):
         assert f"<td>2</td><td>{mean} [" in page
         assert "<svg" in page and 'role="img"' in page and "<table" in page
         assert "validated for speech interfaces" in page
+
+
+class LiveControlTests(DashboardTestCase):
+    def test_a_note_reaches_the_participants_transcript(self):
+        rita = self.as_user(self.rita)
+        url = f"/dashboard/studies/pilot/sessions/{self.session.pk}/note/"
+        assert rita.post(url, {"text": "Please take your time."}).status_code == 302
+        note = self.session.messages.get(sender="system")
+        assert note.text == "Note from the researchers: Please take your time."
+        page = self.browser_of(self.ana).get("/s/pilot/session/1/chat/")
+        assert page.status_code in (200, 302)
+        response = rita.post(url, {"text": "   "})
+        assert response.status_code == 400 and b"1 to 1000 characters" in response.content
+        assert self.session.messages.filter(sender="system").count() == 1
+
+    def test_a_paused_agent_keeps_messages_and_answers_the_latest_on_resume(self):
+        rita = self.as_user(self.rita)
+        url = f"/dashboard/studies/pilot/sessions/{self.session.pk}/pause/"
+        rita.post(url, {"paused": "1"})
+        first = message_post(session_id=self.session.pk, client_id="p1", text="anyone?").message
+        second = message_post(session_id=self.session.pk, client_id="p2", text="hello?").message
+        assert not hasattr(first, "agent_turn") and not hasattr(second, "agent_turn")
+        live = rita.get(f"/dashboard/studies/pilot/sessions/{self.session.pk}/live/")
+        assert b"The agent is paused." in live.content
+        with self.captureOnCommitCallbacks(execute=True):
+            rita.post(url, {"paused": "0"})
+        second.refresh_from_db()
+        assert second.replies.filter(sender="agent").exists()
+        assert not first.replies.exists()

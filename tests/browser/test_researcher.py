@@ -1,0 +1,71 @@
+"""A researcher follows a participant: funnel, live session, review, PMQ chart."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from studies.models import Participant
+from tests.browser.base import BrowserTestCase
+
+
+class ResearcherTests(BrowserTestCase):
+    def participant_chats(self, page):
+        page.goto(self.url("/s/pilot/?PROLIFIC_PID=WATCHED"))
+        page.get_by_role("button", name="I agree to take part").click()
+        for group in page.get_by_role("group", name=re.compile(r"^Item \d+ of 18")).all():
+            group.get_by_role("radio", name=re.compile(r"^5 of 7")).check()
+        page.get_by_role("button", name="Save and continue").click()
+        expect(page.locator("#connection")).to_have_text("Connected.")
+
+    def test_a_researcher_watches_a_session_live_then_reviews_it_and_the_results(self):
+        researcher = self.page
+        researcher.goto(self.url("/dashboard/"))
+        researcher.get_by_label("Username").fill("rita")
+        researcher.get_by_label("Password").fill("rita-pass-123")
+        researcher.get_by_role("button", name="Sign in").click()
+        researcher.get_by_role("link", name="Pilot").click()
+        expect(
+            researcher.get_by_role("table", name="Participants per condition at each step")
+        ).to_be_visible()
+
+        participant = self.context.browser.new_context().new_page()
+        self.participant_chats(participant)
+        code = Participant.objects.get(external_id="WATCHED").code
+        researcher.reload()
+        expect(researcher.get_by_text("Entered: 3")).to_be_visible()
+        researcher.get_by_role("link", name=code).click()
+        expect(researcher.locator("#connection")).to_have_text("Live.")
+
+        box = participant.get_by_label("Your message")
+        box.fill("Who are you?")
+        box.press("Enter")
+        transcript = researcher.locator("#transcript")
+        expect(transcript).to_contain_text("participant: Who are you?")
+        expect(transcript.locator(".msg-agent")).to_have_count(2)
+
+        researcher.get_by_label("Send a note to the participant").fill("Thanks, going well!")
+        researcher.get_by_role("button", name="Send note").click()
+        expect(participant.get_by_role("log")).to_contain_text(
+            "Note from the researchers: Thanks, going well!"
+        )
+
+        box.fill("Nice to meet you")
+        box.press("Enter")
+        expect(transcript.locator(".msg-agent")).to_have_count(3)
+        participant.get_by_role("button", name="Finish the chat").click()
+        for group in participant.get_by_role("group", name=re.compile(r"^Item \d+ of 18")).all():
+            group.get_by_role("radio", name=re.compile(r"^6 of 7")).check()
+        participant.get_by_role("button", name="Save and continue").click()
+        expect(participant.get_by_role("heading", level=1)).to_have_text(
+            "Thank you for taking part"
+        )
+
+        researcher.get_by_role("link", name="full review").click()
+        expect(researcher.get_by_role("heading", name="Transcript and revisions")).to_be_visible()
+        expect(researcher.get_by_text("Who are you?")).to_be_visible()
+        researcher.get_by_role("link", name="PMQ results").click()
+        expect(researcher.get_by_role("img", name=re.compile("PMQ factor means"))).to_be_visible()
+        table = researcher.get_by_role("table", name="PMQ factor scores by condition and session")
+        expect(table.get_by_role("row")).to_have_count(4)  # header + CCD, HLC, CF
