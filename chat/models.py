@@ -24,6 +24,7 @@ class ChatSession(models.Model):
     participant_turns = models.PositiveIntegerField(default=0)
     last_turn = models.PositiveIntegerField(default=0)
     agent_paused = models.BooleanField(default=False, help_text="Set by a researcher watching.")
+    design_hash = models.CharField(max_length=64, blank=True)
     identity_version_start = models.PositiveIntegerField(null=True, blank=True)
     identity_version_end = models.PositiveIntegerField(null=True, blank=True)
 

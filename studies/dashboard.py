@@ -13,15 +13,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chat import services as chat_services
 from chat.models import ChatSession
 from questionnaires.pmq import FACTORS, NOTE
 
 from . import dashboard_selectors as selectors
+from . import services
 from .charts import pmq_chart
-from .models import Study
+from .forms import ConditionForm, StudyForm
+from .models import Condition, Study
 
 
 def researcher_study(view):
@@ -139,3 +141,77 @@ def session_pause(request, study, session_id: int):
     session = _session_of(study, session_id)
     chat_services.agent_pause(session_id=session.pk, paused=request.POST.get("paused") == "1")
     return redirect("dashboard:live", slug=study.slug, session_id=session.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def study_new(request):
+    form = StudyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        study = services.study_create(owner=request.user, **form.cleaned_data)
+        return redirect("dashboard:study", slug=study.slug)
+    return render(
+        request,
+        "dashboard/form.html",
+        {"form": form, "heading": "New study"},
+        status=400 if form.errors else 200,
+    )
+
+
+def _design_form(request, study, form, heading: str, done):
+    """Show, validate and save a design form; refused (400) once the design is frozen."""
+    try:
+        services.design_editable(study)
+    except services.DesignError as error:
+        return render(
+            request,
+            "dashboard/form.html",
+            {"study": study, "heading": heading, "frozen": str(error)},
+            status=400,
+        )
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        return done()
+    return render(
+        request,
+        "dashboard/form.html",
+        {"study": study, "form": form, "heading": heading},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@researcher_study
+def study_edit(request, study):
+    form = StudyForm(request.POST or None, instance=study)
+    return _design_form(
+        request,
+        study,
+        form,
+        "Edit study",
+        lambda: redirect("dashboard:study", slug=form.instance.slug),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@researcher_study
+def condition_edit(request, study, name: str | None = None):
+    condition = study.conditions.filter(name=name).first() if name else Condition(study=study)
+    if condition is None:
+        raise Http404("No such condition.")
+    form = ConditionForm(request.POST or None, request.FILES or None, instance=condition)
+    heading = f"Condition {name}" if name else "New condition"
+    return _design_form(
+        request, study, form, heading, lambda: redirect("dashboard:study", slug=study.slug)
+    )
+
+
+@require_POST
+@researcher_study
+def study_publish(request, study):
+    try:
+        services.study_publish(study=study)
+    except services.DesignError as error:
+        context = {"study": study, "heading": "Publish", "frozen": str(error)}
+        return render(request, "dashboard/form.html", context, status=400)
+    return redirect("dashboard:study", slug=study.slug)

@@ -53,6 +53,10 @@ class Study(models.Model):
     completion_code = models.CharField(max_length=40, blank=True)
     prolific_completion_url = models.URLField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    design_hash = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the design as published (frozen)."
+    )
 
     objects = StudyQuerySet.as_manager()
 
@@ -64,6 +68,10 @@ class Study(models.Model):
 
     def is_open(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    def is_frozen(self) -> bool:
+        """Published: its design can no longer change (data would mix two designs)."""
+        return bool(self.design_hash)
 
 
 class Condition(models.Model):
@@ -217,6 +225,9 @@ class Participant(models.Model):
     external_session_id = models.CharField(max_length=100, blank=True)
     condition = models.ForeignKey(
         Condition, on_delete=models.PROTECT, null=True, blank=True, related_name="participants"
+    )
+    design_hash = models.CharField(
+        max_length=64, blank=True, help_text="The study design this participant took part in."
     )
     entered_at = models.DateTimeField(auto_now_add=True)
     consented_at = models.DateTimeField(null=True, blank=True)

@@ -29,6 +29,7 @@ def participant_enter(
         with transaction.atomic():
             return Participant.objects.create(
                 study=study,
+                design_hash=study.design_hash,
                 external_id=external_id or None,
                 external_study_id=external_study_id.strip()[:100],
                 external_session_id=external_session_id.strip()[:100],
@@ -95,8 +96,59 @@ def condition_card_import(*, condition, raw) -> dict:
     from chat.agent.cards import CardError, from_card
 
     persona = from_card(raw)
-    if condition.study.status != "draft" and condition.participants.exists():
-        raise CardError("This condition already has participants; change a draft study instead.")
+    if condition.study.is_frozen() or condition.participants.exists():
+        raise CardError("This study's design is frozen (published, or with participants).")
     condition.seed_persona = persona
     condition.save(update_fields=["seed_persona"])
     return persona
+
+
+class DesignError(Exception):
+    """A design that cannot be changed or published; the message says why."""
+
+
+def study_create(*, owner, **fields) -> Study:
+    study = Study.objects.create(status=Study.Status.DRAFT, **fields)
+    study.owners.add(owner)
+    return study
+
+
+def design_editable(study: Study) -> None:
+    if study.is_frozen():
+        raise DesignError(
+            "This study has been published, so its design is frozen: participants' data must "
+            "all come from one design. Close it and create a new study to change the design."
+        )
+
+
+@transaction.atomic
+def study_publish(*, study: Study) -> Study:
+    """Freeze the design under its content hash and open the study to participants."""
+    from django.core.exceptions import ValidationError
+
+    from .design import content_hash, design
+
+    design_editable(study)
+    conditions = list(study.conditions.all())
+    if not conditions:
+        raise DesignError("Add at least one condition before publishing.")
+    for condition in conditions:
+        try:
+            condition.full_clean()
+        except ValidationError as error:
+            raise DesignError(f"Condition {condition.name}: {'; '.join(error.messages)}") from None
+    data = design(
+        {f: getattr(study, f) for f in design_fields("study")},
+        [{f: getattr(c, f) for f in design_fields("condition")} for c in conditions],
+    )
+    study.design_hash = content_hash(data)
+    study.published_at = timezone.now()
+    study.status = Study.Status.ACTIVE
+    study.save(update_fields=["design_hash", "published_at", "status"])
+    return study
+
+
+def design_fields(kind: str) -> tuple[str, ...]:
+    from .design import CONDITION_FIELDS, STUDY_FIELDS
+
+    return STUDY_FIELDS if kind == "study" else CONDITION_FIELDS

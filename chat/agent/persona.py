@@ -109,7 +109,10 @@ def normalise(persona: dict | None) -> dict:
     """Fill what a seed persona leaves out, so prompts never meet a missing key."""
     merged = {**DEFAULT_PERSONA, **(persona or {})}
     merged["traits"] = {**DEFAULT_PERSONA["traits"], **(merged.get("traits") or {})}
-    merged["values"] = list(merged.get("values") or [])
+    values = merged.get("values") or []
+    if isinstance(values, str):  # "kindness, humour", as typed into a form
+        values = [v.strip() for v in values.split(",") if v.strip()]
+    merged["values"] = list(values)
     return merged
 
 

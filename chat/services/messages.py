@@ -66,6 +66,7 @@ def session_open(*, participant, number: int) -> ChatSession:
         number=number,
         last_turn=1,
         identity_version_start=view.version,
+        design_hash=participant.study.design_hash,
     )
     Message.objects.create(
         session=session,

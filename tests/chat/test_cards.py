@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 
 from chat.agent.cards import CardError, from_card, to_card
 from chat.identity import validate_persona
+from studies.models import Condition
 from tests.base import PERSONA, DyadTestCase
 
 FOREIGN = {
@@ -70,20 +71,19 @@ def test_bad_cards_are_refused_with_a_clear_message(raw, message):
 
 
 class PersonaCardCommandTests(DyadTestCase):
-    def test_export_then_import_into_a_draft_study(self):
+    def test_export_then_import_into_a_condition_nobody_has_entered(self):
         out = StringIO()
         call_command("persona_card", "pilot", "editable", "--export", "-", stdout=out)
         assert json.loads(out.getvalue())["data"]["name"] == "Mira"
-        self.pilot.status = "draft"
-        self.pilot.save()
+        fresh = Condition.objects.create(study=self.pilot, name="fresh")
         path = self.make_file(json.dumps(FOREIGN))
-        call_command("persona_card", "pilot", "editable", "--import", path, stdout=StringIO())
-        self.editable.refresh_from_db()
-        assert self.editable.seed_persona["name"] == "Ada"
+        call_command("persona_card", "pilot", "fresh", "--import", path, stdout=StringIO())
+        fresh.refresh_from_db()
+        assert fresh.seed_persona["name"] == "Ada"
 
     def test_import_is_refused_once_a_running_condition_has_participants(self):
         path = self.make_file(json.dumps(FOREIGN))
-        with pytest.raises(CommandError, match="already has participants"):
+        with pytest.raises(CommandError, match="design is frozen"):
             call_command("persona_card", "pilot", "editable", "--import", path)
         self.editable.refresh_from_db()
         assert self.editable.seed_persona["name"] == "Mira"

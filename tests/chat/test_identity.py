@@ -92,3 +92,10 @@ def test_agent_permissions_follow_the_condition():
     assert agent_write(rules(agent="off"), "persona.name") is None
     assert agent_write(rules(locked={"persona.name"}), "persona.name") is None
     assert agent_write(rules(panel="hidden", agent="propose"), "persona.name") is None
+
+
+def test_values_typed_as_text_become_a_list_not_letters():
+    assert idm.validate_persona({"name": "A", "values": "kindness, humour"})["values"] == [
+        "kindness",
+        "humour",
+    ]

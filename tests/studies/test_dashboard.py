@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -214,8 +216,11 @@ class LiveControlTests(DashboardTestCase):
         assert not hasattr(first, "agent_turn") and not hasattr(second, "agent_turn")
         live = rita.get(f"/dashboard/studies/pilot/sessions/{self.session.pk}/live/")
         assert b"The agent is paused." in live.content
-        with self.captureOnCommitCallbacks(execute=True):
+        with (
+            mock.patch("chat.services.messages.enqueue_agent_turn") as enqueue,
+            self.captureOnCommitCallbacks(execute=True),
+        ):
             rita.post(url, {"paused": "0"})
-        second.refresh_from_db()
-        assert second.replies.filter(sender="agent").exists()
+        enqueue.assert_called_once_with(second.pk)
+        assert agent_turn_run(message_id=second.pk).reply_to_id == second.pk
         assert not first.replies.exists()

@@ -1,0 +1,56 @@
+"""A study's design as data, and its content hash. Pure: no Django imports."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+STUDY_FIELDS = (
+    "title",
+    "slug",
+    "consent_text",
+    "instructions_text",
+    "debrief_text",
+    "sessions_per_participant",
+    "min_gap_hours",
+    "min_participant_turns",
+    "time_limit_minutes",
+    "pmq_before",
+    "pmq_after",
+    "completion_code",
+    "prolific_completion_url",
+)
+CONDITION_FIELDS = (
+    "name",
+    "weight",
+    "panel_visibility",
+    "participant_writes",
+    "agent_writes",
+    "memory",
+    "locked_fields",
+    "agent_backend",
+    "llm_base_url",
+    "llm_model",
+    "llm_temperature",
+    "llm_max_tokens",
+    "llm_api_key_env",
+    "llm_system_prompt",
+    "llm_use_tools",
+    "llm_timeout_seconds",
+    "seed_persona",
+)
+
+
+def design(study: dict, conditions: list[dict]) -> dict:
+    """Everything that shapes what participants experience, and nothing else."""
+    return {
+        "study": {k: study[k] for k in STUDY_FIELDS},
+        "conditions": sorted(
+            ({k: c[k] for k in CONDITION_FIELDS} for c in conditions), key=lambda c: c["name"]
+        ),
+    }
+
+
+def content_hash(data: dict) -> str:
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -1,0 +1,134 @@
+"""Study and condition design forms for the dashboard."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from chat.agent.cards import CardError, from_card
+from chat.agent.persona import BIG_FIVE
+from chat.identity import IdentityError, validate_persona
+
+from .models import Condition, Study
+
+
+def _https_urls(field, **kwargs):
+    """Addresses typed without a scheme are taken as https (Django 6's default)."""
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
+
+
+class StudyForm(forms.ModelForm):
+    formfield_callback = _https_urls
+
+    class Meta:
+        model = Study
+        fields = [
+            "title",
+            "slug",
+            "consent_text",
+            "instructions_text",
+            "debrief_text",
+            "sessions_per_participant",
+            "min_gap_hours",
+            "min_participant_turns",
+            "time_limit_minutes",
+            "pmq_before",
+            "pmq_after",
+            "completion_code",
+            "prolific_completion_url",
+        ]
+
+
+class ConditionForm(forms.ModelForm):
+    """A condition, with its seed persona as fields (or replaced by a Character Card)."""
+
+    formfield_callback = _https_urls
+
+    persona_name = forms.CharField(label="Agent name", max_length=60, required=False)
+    persona_role = forms.CharField(label="Agent role", max_length=160, required=False)
+    persona_backstory = forms.CharField(
+        label="Backstory", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    persona_register = forms.CharField(
+        label="Way of talking", max_length=80, initial="casual", required=False
+    )
+    persona_values = forms.CharField(
+        label="Values (comma-separated)", required=False, max_length=200
+    )
+    card = forms.FileField(
+        label="Or import a Character Card V2 (JSON)",
+        required=False,
+        help_text="Replaces the persona fields above.",
+    )
+    locked = forms.CharField(
+        label="Locked fields (comma-separated)",
+        required=False,
+        help_text="e.g. persona.name, partner, common_ground",
+    )
+
+    class Meta:
+        model = Condition
+        fields = [
+            "name",
+            "weight",
+            "panel_visibility",
+            "participant_writes",
+            "agent_writes",
+            "memory",
+            "agent_backend",
+            "llm_base_url",
+            "llm_model",
+            "llm_temperature",
+            "llm_max_tokens",
+            "llm_api_key_env",
+            "llm_system_prompt",
+            "llm_use_tools",
+            "llm_timeout_seconds",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for trait in BIG_FIVE:
+            self.fields[f"trait_{trait}"] = forms.IntegerField(
+                label=f"{trait.capitalize()} (1-7)", min_value=1, max_value=7, initial=4
+            )
+        persona = self.instance.seed_persona or {}
+        if persona:
+            for key in ("name", "role", "backstory", "register"):
+                self.initial[f"persona_{key}"] = persona.get(key, "")
+            self.initial["persona_values"] = ", ".join(persona.get("values", []))
+            for trait, value in (persona.get("traits") or {}).items():
+                self.initial[f"trait_{trait}"] = value
+        self.initial["locked"] = ", ".join(self.instance.locked_fields or [])
+
+    def clean(self):
+        data = super().clean()
+        card = data.get("card")
+        try:
+            if card:
+                persona = from_card(card.read())
+            else:
+                persona = validate_persona(
+                    {
+                        **{
+                            k: data.get(f"persona_{k}", "")
+                            for k in ("name", "role", "backstory", "register")
+                        },
+                        "values": data.get("persona_values", ""),
+                        "traits": {
+                            t: data[f"trait_{t}"]
+                            for t in BIG_FIVE
+                            if data.get(f"trait_{t}") is not None
+                        },
+                    }
+                )
+        except (CardError, IdentityError) as error:
+            raise ValidationError(getattr(error, "message", str(error))) from None
+        self.instance.seed_persona = persona
+        self.instance.locked_fields = [
+            part.strip() for part in data.get("locked", "").split(",") if part.strip()
+        ]
+        return data

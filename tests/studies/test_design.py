@@ -1,0 +1,143 @@
+"""Designing and publishing a study from the dashboard."""
+
+from __future__ import annotations
+
+import json
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from chat.services import session_open
+from studies.design import content_hash, design
+from studies.models import Condition, Participant, Study
+from tests.base import DyadTestCase
+
+STUDY = {
+    "title": "Trip planner",
+    "slug": "trips",
+    "consent_text": "ok",
+    "debrief_text": "bye",
+    "sessions_per_participant": 1,
+    "min_gap_hours": 0,
+    "min_participant_turns": 3,
+    "pmq_before": "on",
+    "pmq_after": "on",
+}
+CONDITION = {
+    "name": "open",
+    "weight": 1,
+    "panel_visibility": "editable",
+    "participant_writes": "direct",
+    "agent_writes": "propose",
+    "memory": "carry",
+    "agent_backend": "scripted",
+    "llm_temperature": 0.7,
+    "llm_max_tokens": 300,
+    "llm_timeout_seconds": 60,
+    "persona_name": "Ada",
+    "persona_role": "a travel planner",
+    "persona_register": "casual",
+    "persona_values": "curiosity, care",
+    "trait_openness": 6,
+    "trait_conscientiousness": 5,
+    "trait_extraversion": 4,
+    "trait_agreeableness": 6,
+    "trait_neuroticism": 2,
+    "locked": "persona.name",
+}
+
+
+class DesignTests(DyadTestCase):
+    def setUp(self):
+        super().setUp()
+        self.rita_client = Client()
+        self.rita_client.force_login(self.rita)
+
+    def create(self) -> Study:
+        response = self.rita_client.post("/dashboard/studies/new/", STUDY)
+        assert response["Location"] == "/dashboard/studies/trips/"
+        return Study.objects.get(slug="trips")
+
+    def add_condition(self, **changes):
+        return self.rita_client.post(
+            "/dashboard/studies/trips/conditions/new/", {**CONDITION, **changes}
+        )
+
+    def test_a_researcher_designs_a_study_with_two_conditions_and_publishes_it(self):
+        study = self.create()
+        assert study.status == "draft" and study.owners.get() == self.rita
+        assert b"has not started yet" in Client().get("/s/trips/").content
+        self.add_condition()
+        self.add_condition(name="hidden", panel_visibility="hidden", agent_writes="silent")
+        open_ = study.conditions.get(name="open")
+        assert open_.seed_persona["name"] == "Ada"
+        assert open_.seed_persona["values"] == ["curiosity", "care"]
+        assert open_.seed_persona["traits"]["openness"] == 6
+        assert open_.locked_fields == ["persona.name"]
+        response = self.rita_client.post("/dashboard/studies/trips/publish/")
+        assert response.status_code == 302
+        study.refresh_from_db()
+        assert study.status == "active" and len(study.design_hash) == 64
+        Client().get("/s/trips/?PROLIFIC_PID=T1")
+        person = Participant.objects.get(external_id="T1")
+        assert person.design_hash == study.design_hash
+        person.condition = open_
+        person.save()
+        assert session_open(participant=person, number=1).design_hash == study.design_hash
+
+    def test_bad_condition_designs_are_explained_and_save_nothing(self):
+        self.create()
+        for changes, text in [
+            ({"trait_openness": 9}, "less than or equal to 7"),
+            ({"panel_visibility": "hidden", "agent_writes": "propose"}, "hidden panel"),
+            ({"agent_backend": "openai"}, "needs a URL and model"),
+            ({"persona_name": ""}, "The name cannot be empty"),
+            ({"llm_api_key_env": "sk-live-123"}, "Enter a valid value"),
+        ]:
+            response = self.add_condition(**changes)
+            assert response.status_code == 400, changes
+            assert text in response.content.decode(), (changes, text)
+        assert not Condition.objects.filter(study__slug="trips").exists()
+
+    def test_a_character_card_replaces_the_persona_fields(self):
+        self.create()
+        card = {"spec": "chara_card_v2", "data": {"name": "Bo", "description": "Bo is a poet."}}
+        upload = SimpleUploadedFile("bo.json", json.dumps(card).encode(), "application/json")
+        self.add_condition(card=upload)
+        persona = Condition.objects.get(study__slug="trips").seed_persona
+        assert (persona["name"], persona["role"]) == ("Bo", "a poet")
+
+    def test_a_published_design_is_frozen(self):
+        study = self.create()
+        self.add_condition()
+        self.rita_client.post("/dashboard/studies/trips/publish/")
+        for url, data in [
+            ("/dashboard/studies/trips/edit/", {**STUDY, "title": "Changed"}),
+            ("/dashboard/studies/trips/conditions/open/", {**CONDITION, "weight": 5}),
+            ("/dashboard/studies/trips/conditions/new/", {**CONDITION, "name": "late"}),
+        ]:
+            response = self.rita_client.post(url, data)
+            assert response.status_code == 400 and b"design is frozen" in response.content
+        study.refresh_from_db()
+        assert study.title == "Trip planner" and study.conditions.count() == 1
+        assert study.conditions.get().weight == 1
+
+    def test_publishing_needs_a_condition_and_the_owner(self):
+        self.create()
+        response = self.rita_client.post("/dashboard/studies/trips/publish/")
+        assert response.status_code == 400 and b"at least one condition" in response.content
+        self.add_condition()
+        omar = Client()
+        omar.force_login(self.omar)
+        assert omar.post("/dashboard/studies/trips/publish/").status_code == 403
+        assert omar.get("/dashboard/studies/trips/edit/").status_code == 403
+        assert Client().post("/dashboard/studies/trips/publish/").status_code == 302
+        assert Study.objects.get(slug="trips").status == "draft"
+
+
+def test_the_design_hash_depends_on_the_design_only():
+    study = dict.fromkeys(__import__("studies.design", fromlist=["x"]).STUDY_FIELDS, "x")
+    conditions = [dict.fromkeys(__import__("studies.design", fromlist=["x"]).CONDITION_FIELDS, 1)]
+    first = content_hash(design(study, conditions))
+    assert first == content_hash(design({**study, "unrelated": 1}, conditions))
+    assert first != content_hash(design({**study, "consent_text": "y"}, conditions))
