@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from studies.session_keys import participant_ids
 
-from . import events, selectors, services
+from . import events, presence, selectors, services
 from .panel import panel_html
 
 REFUSED = 4403  # close code: this socket may not join that session
@@ -40,10 +41,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.group = events.group_name(self.chat.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        await sync_to_async(presence.joined)(self.chat.pk)
 
     async def disconnect(self, code: int) -> None:
         if getattr(self, "group", None):
             await self.channel_layer.group_discard(self.group, self.channel_name)
+            await sync_to_async(presence.left)(self.chat.pk)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
         frame: dict = {}

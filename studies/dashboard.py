@@ -15,12 +15,13 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from chat import presence
 from chat import services as chat_services
 from chat.models import ChatSession
 from questionnaires.pmq import FACTORS, NOTE
 
 from . import dashboard_selectors as selectors
-from . import services
+from . import services, session_keys
 from .charts import pmq_chart
 from .forms import ConditionForm, StudyForm
 from .models import Condition, Study
@@ -51,10 +52,14 @@ def study_list(request):
 @require_GET
 @researcher_study
 def study_detail(request, study):
+    live = list(selectors.live_sessions(study))
+    here = presence.online([s.pk for s in live])
+    for session in live:
+        session.online = session.pk in here
     context = {
         "study": study,
         "funnel": selectors.funnel(study),
-        "live": selectors.live_sessions(study),
+        "live": live,
         "finished": selectors.finished_sessions(study),
     }
     return render(request, "dashboard/study_detail.html", context)
@@ -215,3 +220,13 @@ def study_publish(request, study):
         context = {"study": study, "heading": "Publish", "frozen": str(error)}
         return render(request, "dashboard/form.html", context, status=400)
     return redirect("dashboard:study", slug=study.slug)
+
+
+@require_POST
+@researcher_study
+def preview(request, study):
+    """Try the participant journey in one condition, in this browser, without it counting."""
+    condition = get_object_or_404(Condition, study=study, pk=request.POST.get("condition"))
+    participant = services.preview_start(study=study, condition=condition)
+    session_keys.remember(request.session, study.pk, participant.pk)
+    return redirect("studies:entry", slug=study.slug)

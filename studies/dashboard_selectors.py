@@ -32,12 +32,14 @@ def study_list(user):
 
 
 def _counted(**conditions):
-    return Count("participants", filter=Q(**conditions), distinct=True)
+    return Count(
+        "participants", filter=Q(participants__is_preview=False, **conditions), distinct=True
+    )
 
 
 def funnel(study: Study) -> dict:
     """Participants at each step, overall and per condition (in three queries)."""
-    overall = study.participants.aggregate(
+    overall = study.participants.real().aggregate(
         entered=Count("pk"),
         consented=Count("pk", filter=Q(consented_at__isnull=False)),
         declined=Count("pk", filter=Q(declined_at__isnull=False)),
@@ -65,7 +67,11 @@ def funnel(study: Study) -> dict:
 
 def live_sessions(study: Study):
     return (
-        ChatSession.objects.filter(participant__study=study, status=ChatSession.Status.ACTIVE)
+        ChatSession.objects.filter(
+            participant__study=study,
+            status=ChatSession.Status.ACTIVE,
+            participant__is_preview=False,
+        )
         .select_related("participant__condition")
         .annotate(last_message_at=Max("messages__created_at"), message_count=Count("messages"))
         .order_by("-last_message_at")

@@ -215,6 +215,10 @@ class ParticipantQuerySet(models.QuerySet):
     def enrolled(self) -> ParticipantQuerySet:
         return self.filter(condition__isnull=False)
 
+    def real(self) -> ParticipantQuerySet:
+        """Everyone but researchers' previews: the people who count as data."""
+        return self.filter(is_preview=False)
+
 
 class Participant(models.Model):
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="participants")
@@ -229,6 +233,7 @@ class Participant(models.Model):
     design_hash = models.CharField(
         max_length=64, blank=True, help_text="The study design this participant took part in."
     )
+    is_preview = models.BooleanField(default=False, help_text="A researcher's preview: not data.")
     entered_at = models.DateTimeField(auto_now_add=True)
     consented_at = models.DateTimeField(null=True, blank=True)
     declined_at = models.DateTimeField(null=True, blank=True)

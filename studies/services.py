@@ -49,12 +49,12 @@ def participant_consent(*, participant_id: int) -> Participant:
     if participant.consented_at or participant.declined_at:
         return participant
     study = Study.objects.select_for_update().get(pk=participant.study_id)
-    conditions = study.conditions.annotate(
-        enrolled=Count("participants", filter=Q(participants__consented_at__isnull=False))
-    )
+    real = Q(participants__consented_at__isnull=False, participants__is_preview=False)
+    conditions = study.conditions.annotate(enrolled=Count("participants", filter=real))
     counts = {c.pk: c.enrolled for c in conditions}
     weights = {c.pk: c.weight for c in conditions}
-    participant.condition_id = choose_condition(counts, weights)
+    if participant.condition_id is None:  # a preview comes with the condition to preview
+        participant.condition_id = choose_condition(counts, weights)
     participant.consented_at = timezone.now()
     participant.save(update_fields=["condition", "consented_at"])
     return participant
@@ -152,3 +152,11 @@ def design_fields(kind: str) -> tuple[str, ...]:
     from .design import CONDITION_FIELDS, STUDY_FIELDS
 
     return STUDY_FIELDS if kind == "study" else CONDITION_FIELDS
+
+
+def preview_start(*, study: Study, condition) -> Participant:
+    """A participant for a researcher to try the journey as, in one condition; marked as a
+    preview, so it never counts as data, and allowed in draft studies."""
+    return Participant.objects.create(
+        study=study, condition=condition, is_preview=True, design_hash=study.design_hash
+    )

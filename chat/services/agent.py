@@ -100,10 +100,10 @@ def agent_turn_run(*, message_id: int) -> Message | None:
         "revisions_seen": view.last_revision_id,
     }
     try:
-        reply = _reply_store(prompted, outcome, provenance)
+        reply = _reply_store(prompted, turn, outcome, provenance)
     except IntegrityError:  # a concurrent run stored the reply first
         reply = prompted.replies.get(sender=Message.Sender.AGENT)
-    _turn_close(turn, AgentTurn.Status.DONE)
+        _turn_close(turn, AgentTurn.Status.DONE)
     cache.delete(draft_key(session.pk))
     return reply
 
@@ -140,7 +140,9 @@ def _stream(backend, prompt, model_settings, tools, prompted, turn) -> Outcome:
 
 
 @transaction.atomic
-def _reply_store(prompted: Message, outcome: Outcome, provenance: dict) -> Message:
+def _reply_store(prompted: Message, turn: AgentTurn, outcome: Outcome, provenance: dict) -> Message:
+    """Store the reply and close its turn in one transaction: once a page sees the reply,
+    the participant may send their next message."""
     parsed = persona_mod.parse_reply(outcome.text)
     proposals, decisions = persona_mod.from_tool_calls(outcome.calls)
     session = lock_session(prompted.session_id)
@@ -153,6 +155,7 @@ def _reply_store(prompted: Message, outcome: Outcome, provenance: dict) -> Messa
         **provenance,
     )
     session.save(update_fields=["last_turn"])
+    _turn_close(turn, AgentTurn.Status.DONE)
     transaction.on_commit(partial(events.broadcast_message, stored))
     agent_changes_apply(
         session=session,

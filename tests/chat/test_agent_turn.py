@@ -11,7 +11,7 @@ from chat import events
 from chat.models import AgentTurn, Message, Revision
 from chat.selectors import agent_state
 from chat.services import ChatError, agent_turn_run, message_post, session_open, turn_retry
-from tests.base import DyadTestCase
+from tests.base import DyadTestCase, DyadTransactionTestCase
 from tests.fake_openai import FakeLLMMixin
 
 
@@ -138,3 +138,28 @@ class AgentTurnTests(FakeLLMMixin, DyadTestCase):
         for _at, _session, _reply_to, offset, text in sent:
             rebuilt = rebuilt[:offset] + text
         assert rebuilt == reply.text == words
+
+
+class ReplyThenNextMessageTests(DyadTransactionTestCase):
+    """Commit callbacks run at the real commit here, as in production."""
+
+    def test_when_the_reply_is_announced_the_next_message_is_already_welcome(self):
+        session = session_open(participant=self.ana, number=1)
+        with mock.patch("chat.services.messages.enqueue_agent_turn"):
+            first = message_post(session_id=session.pk, client_id="n1", text="hello").message
+        outcomes = []
+
+        def on_reply(message):  # what a page does the moment it sees the reply
+            if message.sender == "agent" and message.reply_to_id == first.pk:
+                try:
+                    message_post(session_id=session.pk, client_id="n2", text="and another")
+                    outcomes.append("accepted")
+                except ChatError as error:
+                    outcomes.append(error.code)
+
+        with (
+            mock.patch.object(events, "broadcast_message", on_reply),
+            mock.patch("chat.services.messages.enqueue_agent_turn"),
+        ):
+            agent_turn_run(message_id=first.pk)
+        assert outcomes == ["accepted"]

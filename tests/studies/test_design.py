@@ -141,3 +141,53 @@ def test_the_design_hash_depends_on_the_design_only():
     first = content_hash(design(study, conditions))
     assert first == content_hash(design({**study, "unrelated": 1}, conditions))
     assert first != content_hash(design({**study, "consent_text": "y"}, conditions))
+
+
+class PreviewTests(DesignTests):
+    def test_a_preview_runs_the_journey_in_a_draft_study_without_counting(self):
+        study = self.create()
+        self.add_condition()
+        self.add_condition(name="hidden", panel_visibility="hidden", agent_writes="silent")
+        hidden = study.conditions.get(name="hidden")
+        response = self.rita_client.post(
+            "/dashboard/studies/trips/preview/", {"condition": hidden.pk}, follow=True
+        )
+        assert response.redirect_chain[-1][0] == "/s/trips/consent/"
+        self.rita_client.post("/s/trips/consent/", {"decision": "agree"})
+        preview = Participant.objects.get(study=study)
+        assert preview.is_preview and preview.condition == hidden
+        page = self.rita_client.get("/dashboard/studies/trips/").content.decode()
+        assert "Entered: <strong>0</strong>" in page
+        assert '<th scope="row">hidden</th><td>0</td>' in page
+        # Real participants are balanced as if previews had never happened: with two
+        # previews counted, weight 2 would send the next person to "open"; uncounted, to
+        # "hidden" ((0 + 1) / 2 < (0 + 1) / 1).
+        self.rita_client.post("/dashboard/studies/trips/preview/", {"condition": hidden.pk})
+        self.rita_client.post("/s/trips/consent/", {"decision": "agree"})
+        assert study.participants.filter(is_preview=True, consented_at__isnull=False).count() == 2
+        Condition.objects.filter(pk=hidden.pk).update(weight=2)
+        Study.objects.filter(pk=study.pk).update(status="active")
+        person_browser = Client()
+        person_browser.get("/s/trips/?PROLIFIC_PID=R1")
+        person_browser.post("/s/trips/consent/", {"decision": "agree"})
+        assert Participant.objects.get(external_id="R1").condition == hidden
+        assert study.participants.real().count() == 1
+
+    def test_only_the_studys_researchers_can_preview_its_conditions(self):
+        self.create()
+        self.add_condition()
+        condition = Condition.objects.get(study__slug="trips")
+        omar = Client()
+        omar.force_login(self.omar)
+        assert (
+            omar.post("/dashboard/studies/trips/preview/", {"condition": condition.pk}).status_code
+            == 403
+        )
+        other = self.editable  # a condition of another study
+        assert (
+            self.rita_client.post(
+                "/dashboard/studies/trips/preview/", {"condition": other.pk}
+            ).status_code
+            == 404
+        )
+        assert not Participant.objects.filter(is_preview=True).exists()
