@@ -23,6 +23,9 @@ def _https_urls(field, **kwargs):
 class StudyForm(forms.ModelForm):
     formfield_callback = _https_urls
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, label_suffix="", **kwargs)
+
     class Meta:
         model = Study
         fields = [
@@ -90,7 +93,7 @@ class ConditionForm(forms.ModelForm):
         ]
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, label_suffix="", **kwargs)
         for trait in BIG_FIVE:
             self.fields[f"trait_{trait}"] = forms.IntegerField(
                 label=f"{trait.capitalize()} (1-7)", min_value=1, max_value=7, initial=4

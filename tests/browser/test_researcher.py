@@ -69,3 +69,73 @@ class ResearcherTests(BrowserTestCase):
         expect(researcher.get_by_role("img", name=re.compile("PMQ factor means"))).to_be_visible()
         table = researcher.get_by_role("table", name="PMQ factor scores by condition and session")
         expect(table.get_by_role("row")).to_have_count(4)  # header + CCD, HLC, CF
+
+
+class StudyDesignBrowserTests(BrowserTestCase):
+    def fill_condition(self, page, name: str, panel: str, agent_writes: str):
+        page.get_by_role("link", name="Add a condition").click()
+        page.get_by_label("Name", exact=True).fill(name)
+        page.get_by_label("Panel visibility").select_option(panel)
+        page.get_by_label("Agent writes").select_option(agent_writes)
+        page.get_by_label("Agent name").fill("Ada")
+        page.get_by_label("Agent role").fill("a travel planner")
+        page.get_by_role("button", name="Save").click()
+
+    def test_a_researcher_designs_publishes_and_follows_a_study(self):
+        page = self.page
+        page.goto(self.url("/accounts/login/"))
+        page.get_by_label("Username").fill("rita")
+        page.get_by_label("Password").fill("rita-pass-123")
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("link", name="Create a new study").click()
+        page.get_by_label("Title").fill("Holiday agent")
+        page.get_by_label("Slug").fill("holiday")
+        page.get_by_label("Consent text").fill("Do you agree?")
+        page.get_by_label("Debrief text").fill("Thanks!")
+        page.get_by_label("Min participant turns").fill("1")
+        page.get_by_role("button", name="Save").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Holiday agent")
+
+        # A mistake is explained and nothing is saved; then two good conditions.
+        page.get_by_role("link", name="Add a condition").click()
+        page.get_by_label("Name", exact=True).fill("broken")
+        page.get_by_label("Agent name").fill("Ada")
+        page.get_by_label("Agent role").fill("a planner")
+        page.get_by_label("Panel visibility").select_option("hidden")
+        page.get_by_label("Agent writes").select_option("propose")
+        page.get_by_role("button", name="Save").click()
+        expect(page.get_by_role("alert")).to_contain_text("Please correct")
+        expect(page.get_by_text("cannot accept proposals in a hidden panel")).to_be_visible()
+        page.get_by_role("link", name="Holiday agent").click()
+        self.fill_condition(page, "shared", "editable", "propose")
+        self.fill_condition(page, "hidden", "hidden", "silent")
+        page.get_by_role("button", name="Publish (freezes the design)").click()
+        expect(page.get_by_text("the design is frozen")).to_be_visible()
+
+        participant = self.browser.new_context().new_page()
+        participant.goto(self.url("/s/holiday/?PROLIFIC_PID=HOL-1"))
+        participant.get_by_role("button", name="I agree to take part").click()
+        items = re.compile(r"^Item \d+ of 18")
+        for group in participant.get_by_role("group", name=items).all():
+            group.get_by_role("radio", name=re.compile(r"^3 of 7")).check()
+        participant.get_by_role("button", name="Save and continue").click()
+        box = participant.get_by_label("Your message")
+        expect(participant.locator("#connection")).to_have_text("Connected.")
+        box.fill("Hello Ada")
+        box.press("Enter")
+        expect(participant.get_by_role("log").locator(".msg-agent")).to_have_count(2)
+        participant.get_by_role("button", name="Finish the chat").click()
+        for group in participant.get_by_role("group", name=items).all():
+            group.get_by_role("radio", name=re.compile(r"^6 of 7")).check()
+        participant.get_by_role("button", name="Save and continue").click()
+        expect(participant.get_by_role("heading", level=1)).to_have_text(
+            "Thank you for taking part"
+        )
+
+        page.reload()
+        funnel = page.get_by_role("table", name="Participants per condition at each step")
+        expect(funnel.get_by_role("row").filter(has_text="1")).to_have_count(1)
+        page.get_by_role("link", name=re.compile(r"session 1")).click()
+        expect(page.get_by_text("Hello Ada")).to_be_visible()
+        page.get_by_role("link", name="PMQ results").click()
+        expect(page.get_by_role("img", name=re.compile("PMQ factor means"))).to_be_visible()
