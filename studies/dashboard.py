@@ -11,6 +11,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -164,25 +165,24 @@ def study_new(request):
 
 
 def _design_form(request, study, form, heading: str, done):
-    """Show, validate and save a design form; refused (400) once the design is frozen."""
-    try:
-        services.design_editable(study)
-    except services.DesignError as error:
-        return render(
-            request,
-            "dashboard/form.html",
-            {"study": study, "heading": heading, "frozen": str(error)},
-            status=400,
-        )
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        return done()
-    return render(
-        request,
-        "dashboard/form.html",
-        {"study": study, "form": form, "heading": heading},
-        status=400 if form.errors else 200,
-    )
+    """Show, validate and save a design form. A published study's design changes only with
+    the researcher's confirmation, and each change is recorded as a new version."""
+    context = {"study": study, "form": form, "heading": heading}
+    if request.method == "POST":
+        confirmed = bool(request.POST.get("confirm_new_version"))
+        try:
+            services.design_editable(study, confirmed=confirmed)
+        except services.DesignError as error:
+            context["refused"] = str(error)
+            return render(request, "dashboard/form.html", context, status=400)
+        if form.is_valid():
+            with transaction.atomic():
+                form.save()
+                if study.is_frozen():
+                    study.refresh_from_db()
+                    services.design_version_record(study=study, user=request.user)
+            return done()
+    return render(request, "dashboard/form.html", context, status=400 if form.errors else 200)
 
 
 @require_http_methods(["GET", "POST"])
@@ -215,9 +215,9 @@ def condition_edit(request, study, name: str | None = None):
 @researcher_study
 def study_publish(request, study):
     try:
-        services.study_publish(study=study)
+        services.study_publish(study=study, user=request.user)
     except services.DesignError as error:
-        context = {"study": study, "heading": "Publish", "frozen": str(error)}
+        context = {"study": study, "heading": "Publish", "refused": str(error)}
         return render(request, "dashboard/form.html", context, status=400)
     return redirect("dashboard:study", slug=study.slug)
 

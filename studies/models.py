@@ -262,3 +262,26 @@ class Participant(models.Model):
         if self.consented_at:
             return "in progress"
         return "entered"
+
+
+class StudyVersion(models.Model):
+    """One published design of a study, kept forever: participants and sessions carry the
+    hash of the version they took part in."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    design_hash = models.CharField(max_length=64)
+    design = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["study", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["study", "number"], name="version_number_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.study.slug} v{self.number}"

@@ -113,39 +113,63 @@ def study_create(*, owner, **fields) -> Study:
     return study
 
 
-def design_editable(study: Study) -> None:
-    if study.is_frozen():
+def design_editable(study: Study, *, confirmed: bool) -> None:
+    """A draft's design can change at will; a published one only with the researcher's
+    explicit confirmation, and every such change becomes a new version."""
+    if study.is_frozen() and not confirmed:
         raise DesignError(
-            "This study has been published, so its design is frozen: participants' data must "
-            "all come from one design. Close it and create a new study to change the design."
+            "This study is published. Saving changes creates a new version of its design: "
+            "participants who have already entered keep the version they started with. Tick "
+            "the box to confirm."
         )
 
 
 @transaction.atomic
-def study_publish(*, study: Study) -> Study:
-    """Freeze the design under its content hash and open the study to participants."""
-    from django.core.exceptions import ValidationError
-
-    from .design import content_hash, design
-
-    design_editable(study)
+def study_publish(*, study: Study, user=None) -> Study:
+    """Open the study to participants under version 1 of its design."""
+    if study.is_frozen():
+        raise DesignError("This study is already published.")
     conditions = list(study.conditions.all())
     if not conditions:
         raise DesignError("Add at least one condition before publishing.")
+    from django.core.exceptions import ValidationError
+
     for condition in conditions:
         try:
             condition.full_clean()
         except ValidationError as error:
             raise DesignError(f"Condition {condition.name}: {'; '.join(error.messages)}") from None
-    data = design(
-        {f: getattr(study, f) for f in design_fields("study")},
-        [{f: getattr(c, f) for f in design_fields("condition")} for c in conditions],
-    )
-    study.design_hash = content_hash(data)
     study.published_at = timezone.now()
     study.status = Study.Status.ACTIVE
-    study.save(update_fields=["design_hash", "published_at", "status"])
+    study.save(update_fields=["published_at", "status"])
+    design_version_record(study=study, user=user)
     return study
+
+
+def design_version_record(*, study: Study, user=None):
+    """Stamp the study with the hash of its design as it now stands, and keep that design as
+    a new version if it differs from the last one. Returns the version in force."""
+    from .design import content_hash, design
+    from .models import StudyVersion
+
+    data = design(
+        {f: getattr(study, f) for f in design_fields("study")},
+        [{f: getattr(c, f) for f in design_fields("condition")} for c in study.conditions.all()],
+    )
+    digest = content_hash(data)
+    latest = study.versions.order_by("-number").first()
+    if latest and latest.design_hash == digest:
+        return latest
+    version = StudyVersion.objects.create(
+        study=study,
+        number=(latest.number + 1) if latest else 1,
+        design_hash=digest,
+        design=data,
+        created_by=user,
+    )
+    Study.objects.filter(pk=study.pk).update(design_hash=digest)
+    study.design_hash = digest
+    return version
 
 
 def design_fields(kind: str) -> tuple[str, ...]:

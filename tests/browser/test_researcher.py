@@ -110,7 +110,7 @@ class StudyDesignBrowserTests(BrowserTestCase):
         self.fill_condition(page, "shared", "editable", "propose")
         self.fill_condition(page, "hidden", "hidden", "silent")
         page.get_by_role("button", name="Publish (freezes the design)").click()
-        expect(page.get_by_text("the design is frozen")).to_be_visible()
+        expect(page.get_by_text("Version 1:")).to_be_visible()
 
         participant = self.browser.new_context().new_page()
         participant.goto(self.url("/s/holiday/?PROLIFIC_PID=HOL-1"))

@@ -224,3 +224,38 @@ class LiveControlTests(DashboardTestCase):
         enqueue.assert_called_once_with(second.pk)
         assert agent_turn_run(message_id=second.pk).reply_to_id == second.pk
         assert not first.replies.exists()
+
+
+class EveryURLPermissionTests(DashboardTestCase):
+    def test_every_dashboard_url_refuses_strangers_participants_and_other_researchers(self):
+        from studies import dashboard_urls
+
+        kwargs = {"slug": "pilot", "session_id": self.session.pk, "name": "editable"}
+        pages = []
+        for pattern in dashboard_urls.urlpatterns:
+            names = pattern.pattern.converters.keys()
+            url = "/dashboard/" + str(pattern.pattern)
+            for name in names:
+                url = url.replace(
+                    f"<{'int' if name == 'session_id' else 'slug'}:{name}>", str(kwargs[name])
+                )
+            pages.append(url)
+        assert len(pages) == len(dashboard_urls.urlpatterns) >= 12
+        for url in pages:
+            assert self.as_user(self.rita).get(url).status_code in (200, 405), url
+        before = (Study.objects.get(slug="pilot").title, ChatSession.objects.get().agent_paused)
+        omar = self.as_user(self.omar)
+        for url in pages:
+            for method in ("get", "post"):
+                for client in (Client(), self.browser_of(self.ana)):
+                    response = getattr(client, method)(url, {"title": "x", "text": "x"})
+                    if response.status_code == 405:  # wrong method: refused before anything
+                        continue
+                    assert response.status_code == 302, (method, url)
+                    assert response["Location"].startswith("/accounts/login/"), (method, url)
+                if url in ("/dashboard/", "/dashboard/studies/new/"):
+                    continue  # every researcher may list their own studies and create one
+                response = getattr(omar, method)(url, {"title": "x", "paused": "1"})
+                assert response.status_code in (403, 405), (method, url)
+        after = (Study.objects.get(slug="pilot").title, ChatSession.objects.get().agent_paused)
+        assert after == before

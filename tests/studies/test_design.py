@@ -78,6 +78,7 @@ class DesignTests(DyadTestCase):
         assert response.status_code == 302
         study.refresh_from_db()
         assert study.status == "active" and len(study.design_hash) == 64
+        assert study.versions.get().design["conditions"][0]["name"] == "hidden"
         Client().get("/s/trips/?PROLIFIC_PID=T1")
         person = Participant.objects.get(external_id="T1")
         assert person.design_hash == study.design_hash
@@ -107,20 +108,38 @@ class DesignTests(DyadTestCase):
         persona = Condition.objects.get(study__slug="trips").seed_persona
         assert (persona["name"], persona["role"]) == ("Bo", "a poet")
 
-    def test_a_published_design_is_frozen(self):
+    def test_a_published_design_changes_only_by_confirmed_new_versions(self):
         study = self.create()
         self.add_condition()
         self.rita_client.post("/dashboard/studies/trips/publish/")
-        for url, data in [
-            ("/dashboard/studies/trips/edit/", {**STUDY, "title": "Changed"}),
-            ("/dashboard/studies/trips/conditions/open/", {**CONDITION, "weight": 5}),
-            ("/dashboard/studies/trips/conditions/new/", {**CONDITION, "name": "late"}),
-        ]:
-            response = self.rita_client.post(url, data)
-            assert response.status_code == 400 and b"design is frozen" in response.content
         study.refresh_from_db()
-        assert study.title == "Trip planner" and study.conditions.count() == 1
-        assert study.conditions.get().weight == 1
+        first_hash = study.design_hash
+        Client().get("/s/trips/?PROLIFIC_PID=EARLY")
+        edits = [
+            ("/dashboard/studies/trips/edit/", {**STUDY, "debrief_text": "Thank you!"}),
+            ("/dashboard/studies/trips/conditions/open/", {**CONDITION, "weight": 5}),
+        ]
+        for url, data in edits:
+            response = self.rita_client.post(url, data)
+            assert response.status_code == 400 and b"creates a new version" in response.content
+        study.refresh_from_db()
+        assert study.debrief_text == "bye" and study.conditions.get().weight == 1
+        assert study.design_hash == first_hash and study.versions.count() == 1
+        for url, data in edits:
+            response = self.rita_client.post(url, {**data, "confirm_new_version": "1"})
+            assert response.status_code == 302
+        study.refresh_from_db()
+        assert [v.number for v in study.versions.all()] == [1, 2, 3]
+        assert study.debrief_text == "Thank you!" and study.conditions.get().weight == 5
+        assert study.design_hash == study.versions.last().design_hash != first_hash
+        Client().get("/s/trips/?PROLIFIC_PID=LATE")
+        hashes = dict(
+            Participant.objects.filter(study=study).values_list("external_id", "design_hash")
+        )
+        assert hashes == {"EARLY": first_hash, "LATE": study.design_hash}
+        # Saving without a change to the design makes no new version.
+        self.rita_client.post(edits[0][0], {**edits[0][1], "confirm_new_version": "1"})
+        assert study.versions.count() == 3
 
     def test_publishing_needs_a_condition_and_the_owner(self):
         self.create()
