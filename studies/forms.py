@@ -10,6 +10,7 @@ from chat.agent.cards import CardError, from_card
 from chat.agent.persona import BIG_FIVE
 from chat.identity import IdentityError, validate_persona
 
+from .design import CONDITION_FIELDS, STUDY_FIELDS
 from .models import Condition, Study
 
 
@@ -28,21 +29,7 @@ class StudyForm(forms.ModelForm):
 
     class Meta:
         model = Study
-        fields = [
-            "title",
-            "slug",
-            "consent_text",
-            "instructions_text",
-            "debrief_text",
-            "sessions_per_participant",
-            "min_gap_hours",
-            "min_participant_turns",
-            "time_limit_minutes",
-            "pmq_before",
-            "pmq_after",
-            "completion_code",
-            "prolific_completion_url",
-        ]
+        fields = list(STUDY_FIELDS)  # everything a researcher edits is part of the design
 
 
 class ConditionForm(forms.ModelForm):
@@ -74,23 +61,8 @@ class ConditionForm(forms.ModelForm):
 
     class Meta:
         model = Condition
-        fields = [
-            "name",
-            "weight",
-            "panel_visibility",
-            "participant_writes",
-            "agent_writes",
-            "memory",
-            "agent_backend",
-            "llm_base_url",
-            "llm_model",
-            "llm_temperature",
-            "llm_max_tokens",
-            "llm_api_key_env",
-            "llm_system_prompt",
-            "llm_use_tools",
-            "llm_timeout_seconds",
-        ]
+        # The persona and locked fields are edited through the form fields above.
+        fields = [f for f in CONDITION_FIELDS if f not in ("seed_persona", "locked_fields")]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)
