@@ -230,3 +230,21 @@ def preview(request, study):
     participant = services.preview_start(study=study, condition=condition)
     session_keys.remember(request.session, study.pk, participant.pk)
     return redirect("studies:entry", slug=study.slug)
+
+
+@require_POST
+@researcher_study
+def participant_withdraw(request, study):
+    """Withdraw a participant on their request (by their pseudonymous code)."""
+    code = request.POST.get("code", "").strip().upper()
+    participant = study.participants.filter(code=code).first()
+    if participant is None:
+        context = {
+            "study": study,
+            "heading": "Withdraw a participant",
+            "refused": f"No participant with the code {code or '(empty)'} in this study.",
+        }
+        return render(request, "dashboard/form.html", context, status=400)
+    participant = services.participant_withdraw(participant_id=participant.pk)
+    context = {"study": study, "participant": participant}
+    return render(request, "dashboard/withdrawn.html", context)

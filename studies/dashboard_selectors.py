@@ -19,12 +19,15 @@ from .stats import changes, summarise
 
 
 def study_list(user):
+    counted = Q(participants__is_preview=False)
     return (
         Study.objects.visible_to(user)
         .annotate(
-            entered=Count("participants", distinct=True),
+            entered=Count("participants", filter=counted, distinct=True),
             completed=Count(
-                "participants", filter=Q(participants__completed_at__isnull=False), distinct=True
+                "participants",
+                filter=counted & Q(participants__completed_at__isnull=False),
+                distinct=True,
             ),
         )
         .order_by("-created_at")
@@ -32,34 +35,42 @@ def study_list(user):
 
 
 def _counted(**conditions):
+    """Real participants (not previews) matching the conditions, counted once each."""
     return Count(
         "participants", filter=Q(participants__is_preview=False, **conditions), distinct=True
     )
 
 
+def _active(**conditions):
+    """Counted only while they have not withdrawn (withdrawn people get their own column)."""
+    return _counted(participants__withdrawn_at__isnull=True, **conditions)
+
+
 def funnel(study: Study) -> dict:
-    """Participants at each step, overall and per condition (in three queries)."""
+    """Participants at each step, overall and per condition (in two queries)."""
     overall = study.participants.real().aggregate(
         entered=Count("pk"),
         consented=Count("pk", filter=Q(consented_at__isnull=False)),
         declined=Count("pk", filter=Q(declined_at__isnull=False)),
+        withdrawn=Count("pk", filter=Q(withdrawn_at__isnull=False)),
     )
     pmq = "participants__administrations__"
     rows = (
         Condition.objects.filter(study=study)
         .order_by("id")
         .annotate(
-            consented=_counted(participants__consented_at__isnull=False),
-            pre_done=_counted(
+            consented=_active(participants__consented_at__isnull=False),
+            pre_done=_active(
                 **{
                     f"{pmq}timepoint": "pre",
                     f"{pmq}session_number": 1,
                     f"{pmq}submitted_at__isnull": False,
                 }
             ),
-            chatted=_counted(participants__chat_sessions__participant_turns__gt=0),
-            post_done=_counted(**{f"{pmq}timepoint": "post", f"{pmq}submitted_at__isnull": False}),
-            completed=_counted(participants__completed_at__isnull=False),
+            chatted=_active(participants__chat_sessions__participant_turns__gt=0),
+            post_done=_active(**{f"{pmq}timepoint": "post", f"{pmq}submitted_at__isnull": False}),
+            completed=_active(participants__completed_at__isnull=False),
+            withdrawn=_counted(participants__withdrawn_at__isnull=False),
         )
     )
     return {"overall": overall, "conditions": list(rows)}
@@ -71,6 +82,7 @@ def live_sessions(study: Study):
             participant__study=study,
             status=ChatSession.Status.ACTIVE,
             participant__is_preview=False,
+            participant__withdrawn_at__isnull=True,
         )
         .select_related("participant__condition")
         .annotate(last_message_at=Max("messages__created_at"), message_count=Count("messages"))
@@ -141,6 +153,8 @@ def pmq_results(study: Study) -> list[Cell]:
     rows = Administration.objects.filter(
         participant__study=study,
         participant__condition__isnull=False,
+        participant__is_preview=False,
+        participant__withdrawn_at__isnull=True,
         submitted_at__isnull=False,
         instrument__code="pmq",
     ).values_list(

@@ -9,6 +9,7 @@ urlpatterns = [
     path("studies/<slug:slug>/edit/", dashboard.study_edit, name="study-edit"),
     path("studies/<slug:slug>/publish/", dashboard.study_publish, name="publish"),
     path("studies/<slug:slug>/preview/", dashboard.preview, name="preview"),
+    path("studies/<slug:slug>/withdraw/", dashboard.participant_withdraw, name="withdraw"),
     path("studies/<slug:slug>/conditions/new/", dashboard.condition_edit, name="condition-new"),
     path("studies/<slug:slug>/conditions/<slug:name>/", dashboard.condition_edit, name="condition"),
     path("studies/<slug:slug>/", dashboard.study_detail, name="study"),

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 
 class Step(NamedTuple):
-    kind: str  # "consent", "declined", "pmq", "chat", "wait", "debrief"
+    kind: str  # "consent", "declined", "withdrawn", "pmq", "chat", "wait", "debrief"
     session_number: int | None = None
     timepoint: str | None = None
     opens_at: datetime | None = None  # for "wait": when the next session opens
@@ -25,12 +25,15 @@ def next_step(
     started_sessions: set[int] = frozenset(),
     min_gap: timedelta = timedelta(0),
     now: datetime | None = None,
+    withdrawn: bool = False,
 ) -> Step:
     """The first thing not yet done: consent, then per session PMQ pre, chat, PMQ post.
 
     ``finished_sessions`` maps session number -> when it ended. A session after the first
     opens ``min_gap`` after the previous one ended; until then the step is "wait".
     """
+    if withdrawn:
+        return Step("withdrawn")
     if declined:
         return Step("declined")
     if not consented:

@@ -48,6 +48,17 @@ class Study(models.Model):
     time_limit_minutes = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Optional: the chat ends after this many minutes."
     )
+
+    class Withdrawal(models.TextChoices):
+        DELETE = "delete", "delete their data"
+        EXCLUDE = "exclude", "keep their data out of every export"
+
+    withdrawal = models.CharField(
+        max_length=10,
+        choices=Withdrawal.choices,
+        default=Withdrawal.DELETE,
+        help_text="What happens to a participant's data when they withdraw.",
+    )
     pmq_before = models.BooleanField(default=True, help_text="PMQ before every session.")
     pmq_after = models.BooleanField(default=True, help_text="PMQ after every session.")
     completion_code = models.CharField(max_length=40, blank=True)
@@ -238,6 +249,8 @@ class Participant(models.Model):
     consented_at = models.DateTimeField(null=True, blank=True)
     declined_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_receipt = models.CharField(max_length=20, blank=True)
 
     objects = ParticipantQuerySet.as_manager()
 
@@ -255,6 +268,8 @@ class Participant(models.Model):
 
     @property
     def progress(self) -> str:
+        if self.withdrawn_at:
+            return "withdrawn"
         if self.declined_at:
             return "declined"
         if self.completed_at:

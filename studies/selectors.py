@@ -32,6 +32,7 @@ def participant_step(participant: Participant) -> Step:
     return next_step(
         consented=participant.consented_at is not None,
         declined=participant.declined_at is not None,
+        withdrawn=participant.withdrawn_at is not None,
         sessions_total=study.sessions_per_participant,
         pmq_before=study.pmq_before,
         pmq_after=study.pmq_after,

@@ -184,3 +184,41 @@ def preview_start(*, study: Study, condition) -> Participant:
     return Participant.objects.create(
         study=study, condition=condition, is_preview=True, design_hash=study.design_hash
     )
+
+
+@transaction.atomic
+def participant_withdraw(*, participant_id: int) -> Participant:
+    """Withdraw a participant, at their own or a researcher's request, and return them with
+    a receipt code. Per the study: their data is deleted (sessions, messages, identity and
+    its revisions, questionnaire answers), or kept but left out of every export and result.
+    Either way only the fact of withdrawal, its time and the receipt remain on the row, and
+    recruitment ids are erased. Withdrawing twice changes nothing."""
+    import secrets
+
+    participant = (
+        Participant.objects.select_for_update().select_related("study").get(pk=participant_id)
+    )
+    if participant.withdrawn_at:
+        return participant
+    if participant.study.withdrawal == Study.Withdrawal.DELETE:
+        _delete_data(participant)
+    participant.withdrawn_at = timezone.now()
+    participant.withdrawal_receipt = "W-" + secrets.token_hex(4).upper()
+    participant.external_id = None
+    participant.external_study_id = participant.external_session_id = ""
+    participant.save()
+    return participant
+
+
+def _delete_data(participant: Participant) -> None:
+    from chat.models import AgentTurn, ChatSession, Identity, Message, Revision
+
+    sessions = ChatSession.objects.filter(participant=participant)
+    AgentTurn.objects.filter(prompted__session__in=sessions).delete()
+    Message.objects.filter(session__in=sessions, reply_to__isnull=False).delete()
+    Message.objects.filter(session__in=sessions).delete()
+    Revision.objects.filter(identity__participant=participant, resolves__isnull=False).delete()
+    Revision.objects.filter(identity__participant=participant).delete()
+    Identity.objects.filter(participant=participant).delete()
+    sessions.delete()
+    participant.administrations.all().delete()  # responses go with them

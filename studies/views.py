@@ -124,6 +124,31 @@ def declined(request, study, participant, step) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
+    """Offered on every page of the journey: confirm, then withdraw and show the receipt."""
+    study = selectors.study_for_entry(slug)
+    if study is None:
+        return unavailable(request, "not_found", status=404)
+    pid = session_keys.participant_id_for(request.session, study.pk)
+    participant = selectors.participant_in_study(study, pid)
+    if participant is None:
+        return redirect("studies:entry", slug=slug)
+    if participant.withdrawn_at:
+        return redirect("studies:withdrawn", slug=slug)
+    if request.method == "POST":
+        services.participant_withdraw(participant_id=participant.pk)
+        return redirect("studies:withdrawn", slug=slug)
+    return render(request, "studies/withdraw.html", {"study": study})
+
+
+@require_GET
+@participant_step("withdrawn")
+def withdrawn(request, study, participant, step) -> HttpResponse:
+    context = {"study": study, "receipt": participant.withdrawal_receipt}
+    return render(request, "studies/withdrawn.html", context)
+
+
+@require_http_methods(["GET", "POST"])
 @participant_step("pmq")
 def pmq(request, study, participant, step) -> HttpResponse:
     administration = q_services.administration_open(

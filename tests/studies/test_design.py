@@ -210,3 +210,19 @@ class PreviewTests(DesignTests):
             == 404
         )
         assert not Participant.objects.filter(is_preview=True).exists()
+
+
+class PreviewExclusionTests(DyadTestCase):
+    def test_previews_stay_out_of_the_study_list_and_the_pmq_results(self):
+        from questionnaires.services import administration_open, administration_submit
+        from studies.services import preview_start
+
+        preview = preview_start(study=self.pilot, condition=self.editable)
+        a = administration_open(participant=preview, session_number=1, timepoint="pre")
+        administration_submit(administration_id=a.pk, submitted={c: ["5"] for c in a.item_order})
+        rita = Client()
+        rita.force_login(self.rita)
+        listing = rita.get("/dashboard/").content.decode()
+        assert "<td>active</td><td>2</td>" in listing  # ana and ben; not the preview
+        results = rita.get("/dashboard/studies/pilot/pmq/").content.decode()
+        assert "No questionnaires have been submitted yet." in results

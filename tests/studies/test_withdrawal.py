@@ -1,0 +1,87 @@
+"""Withdrawal: from any page of the journey, or by a researcher on request."""
+
+from __future__ import annotations
+
+from django.test import Client
+
+from chat.models import ChatSession, Identity, Message, Revision
+from chat.services import agent_turn_run, identity_edit, message_post, session_open
+from questionnaires.models import Administration, Response
+from questionnaires.services import administration_open, administration_submit
+from studies.models import Participant
+from tests.base import DyadTestCase
+
+
+class WithdrawalTests(DyadTestCase):
+    def setUp(self):
+        super().setUp()
+        pre = administration_open(participant=self.ana, session_number=1, timepoint="pre")
+        administration_submit(
+            administration_id=pre.pk, submitted={c: ["3"] for c in pre.item_order}
+        )
+        self.session = session_open(participant=self.ana, number=1)
+        identity_edit(session_id=self.session.pk, target="persona.name", value="Nova")
+        posted = message_post(session_id=self.session.pk, client_id="w1", text="Call me Al")
+        agent_turn_run(message_id=posted.message.pk)
+        self.client = self.browser_of(self.ana)
+
+    def data_of(self, participant) -> list[int]:
+        return [
+            ChatSession.objects.filter(participant=participant).count(),
+            Message.objects.filter(session__participant=participant).count(),
+            Identity.objects.filter(participant=participant).count(),
+            Revision.objects.filter(identity__participant=participant).count(),
+            Administration.objects.filter(participant=participant).count(),
+            Response.objects.filter(administration__participant=participant).count(),
+        ]
+
+    def test_a_participant_withdraws_from_the_chat_and_their_data_is_deleted(self):
+        page = self.client.get("/s/pilot/session/1/chat/").content.decode()
+        assert 'href="/s/pilot/withdraw/"' in page
+        assert b"everything you have written" in self.client.get("/s/pilot/withdraw/").content
+        response = self.client.post("/s/pilot/withdraw/", follow=True)
+        assert response.redirect_chain[-1][0] == "/s/pilot/withdrawn/"
+        self.ana.refresh_from_db()
+        receipt = self.ana.withdrawal_receipt
+        assert receipt.startswith("W-") and receipt.encode() in response.content
+        assert self.data_of(self.ana) == [0, 0, 0, 0, 0, 0]
+        assert self.ana.withdrawn_at and self.ana.external_id is None
+        assert Participant.objects.filter(pk=self.ben.pk).exists()
+        # Every later visit shows the receipt, never the study again.
+        for url in ("/s/pilot/", "/s/pilot/session/1/chat/", "/s/pilot/withdraw/"):
+            assert self.client.get(url, follow=True).redirect_chain[-1][0] == "/s/pilot/withdrawn/"
+        rita = Client()
+        rita.force_login(self.rita)
+        funnel = rita.get("/dashboard/studies/pilot/").content.decode()
+        assert "withdrawn: <strong>1</strong>" in funnel
+
+    def test_withdrawing_twice_changes_nothing(self):
+        self.client.post("/s/pilot/withdraw/")
+        self.ana.refresh_from_db()
+        first = (self.ana.withdrawal_receipt, self.ana.withdrawn_at)
+        self.client.post("/s/pilot/withdraw/")
+        self.ana.refresh_from_db()
+        assert (self.ana.withdrawal_receipt, self.ana.withdrawn_at) == first
+
+    def test_an_exclude_study_keeps_the_data_but_out_of_results(self):
+        self.pilot.withdrawal = "exclude"
+        self.pilot.save()
+        before = self.data_of(self.ana)
+        self.client.post("/s/pilot/withdraw/")
+        assert self.data_of(self.ana) == before and before[1] > 0
+        rita = Client()
+        rita.force_login(self.rita)
+        results = rita.get("/dashboard/studies/pilot/pmq/").content.decode()
+        assert "No questionnaires have been submitted yet." in results
+
+    def test_a_researcher_withdraws_a_participant_on_request(self):
+        rita = Client()
+        rita.force_login(self.rita)
+        response = rita.post("/dashboard/studies/pilot/withdraw/", {"code": self.ana.code.lower()})
+        assert response.status_code == 200
+        self.ana.refresh_from_db()
+        assert self.ana.withdrawal_receipt.encode() in response.content
+        assert self.data_of(self.ana) == [0, 0, 0, 0, 0, 0]
+        response = rita.post("/dashboard/studies/pilot/withdraw/", {"code": "P-NOSUCH1"})
+        assert response.status_code == 400 and b"No participant with the code" in response.content
+        assert Participant.objects.filter(withdrawn_at__isnull=False).count() == 1
