@@ -43,19 +43,28 @@ def unavailable(request: HttpRequest, reason: str, study=None, status: int = 200
     return render(request, "studies/unavailable.html", context, status=status)
 
 
+def _journey_context(request: HttpRequest, slug: str):
+    """(study, participant, None) for this browser, or (.., .., response) to return instead:
+    a not-found page, or the entry link for a browser that is nobody in this study yet."""
+    study = selectors.study_for_entry(slug)
+    if study is None:
+        return None, None, unavailable(request, "not_found", status=404)
+    pid = session_keys.participant_id_for(request.session, study.pk)
+    participant = selectors.participant_in_study(study, pid)
+    if participant is None:
+        return study, None, redirect("studies:entry", slug=slug)
+    return study, participant, None
+
+
 def participant_step(kind: str):
     """Run the view only if this is the participant's current step; else go there."""
 
     def decorator(view):
         @wraps(view)
         def wrapped(request: HttpRequest, slug: str, **kwargs):
-            study = selectors.study_for_entry(slug)
-            if study is None:
-                return unavailable(request, "not_found", status=404)
-            pid = session_keys.participant_id_for(request.session, study.pk)
-            participant = selectors.participant_in_study(study, pid)
-            if participant is None:
-                return redirect("studies:entry", slug=slug)
+            study, participant, elsewhere = _journey_context(request, slug)
+            if elsewhere:
+                return elsewhere
             step = selectors.participant_step(participant)
             number, timepoint = kwargs.pop("number", None), kwargs.pop("timepoint", None)
             here = (
@@ -126,13 +135,9 @@ def declined(request, study, participant, step) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
     """Offered on every page of the journey: confirm, then withdraw and show the receipt."""
-    study = selectors.study_for_entry(slug)
-    if study is None:
-        return unavailable(request, "not_found", status=404)
-    pid = session_keys.participant_id_for(request.session, study.pk)
-    participant = selectors.participant_in_study(study, pid)
-    if participant is None:
-        return redirect("studies:entry", slug=slug)
+    study, participant, elsewhere = _journey_context(request, slug)
+    if elsewhere:
+        return elsewhere
     if participant.withdrawn_at:
         return redirect("studies:withdrawn", slug=slug)
     if request.method == "POST":
