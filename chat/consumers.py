@@ -82,7 +82,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         after = frame.get("after", 0)
         if not isinstance(after, int) or isinstance(after, bool) or after < 0:
             raise ClientError("bad_frame", "'after' must be a whole number, 0 or more.")
-        await self.send_json(await database_sync_to_async(_history)(self.chat.pk, after))
+        await self.send_json(await database_sync_to_async(selectors.history)(self.chat.pk, after))
 
     async def on_message(self, frame: dict) -> None:
         result = await database_sync_to_async(services.message_post)(
@@ -108,9 +108,3 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def send_json(self, content: dict) -> None:
         await self.send(text_data=json.dumps(content))
-
-
-def _history(session_id: int, after: int) -> dict:
-    session = selectors.session_with_study(session_id)
-    messages = selectors.messages_after(session, after)
-    return events.history_frame(messages, session, selectors.agent_state(session))

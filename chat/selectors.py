@@ -123,3 +123,25 @@ def agent_view(session: ChatSession) -> AgentView:
         for r in rows.order_by("id")
     ]
     return AgentView(view.state, view.version, view.last_revision_id, changes)
+
+
+def history(session_id: int, after: int) -> dict:
+    """The `history` frame for a page that has everything up to turn ``after``."""
+    session = session_with_study(session_id)
+    return events.history_frame(messages_after(session, after), session, agent_state(session))
+
+
+def session_for_researcher(user, session_id: int) -> ChatSession | None:
+    """The session, if this signed-in researcher may see its study; None otherwise."""
+    from studies.models import Study
+
+    if not user.is_authenticated:
+        return None
+    visible = Study.objects.visible_to(user)
+    return ChatSession.objects.filter(pk=session_id, participant__study__in=visible).first()
+
+
+def identity_now(session_id: int) -> dict:
+    session = ChatSession.objects.select_related("participant__identity").get(pk=session_id)
+    view = identity_view(session.participant.identity)
+    return {"state": view.state, "version": view.version}

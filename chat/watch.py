@@ -8,31 +8,16 @@ import json
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from . import events
+from . import events, selectors
 from .consumers import REFUSED
-from .models import ChatSession
-from .selectors import identity_view
-
-
-def _session_for(user, session_id: int) -> ChatSession | None:
-    from studies.models import Study
-
-    if not user.is_authenticated:
-        return None
-    visible = Study.objects.visible_to(user)
-    return ChatSession.objects.filter(pk=session_id, participant__study__in=visible).first()
-
-
-def _identity_state(session_id: int) -> dict:
-    session = ChatSession.objects.select_related("participant__identity").get(pk=session_id)
-    view = identity_view(session.participant.identity)
-    return {"state": view.state, "version": view.version}
 
 
 class WatchConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         session_id = self.scope["url_route"]["kwargs"]["session_id"]
-        self.chat = await database_sync_to_async(_session_for)(self.scope["user"], session_id)
+        self.chat = await database_sync_to_async(selectors.session_for_researcher)(
+            self.scope["user"], session_id
+        )
         if self.chat is None:
             await self.close(code=REFUSED)
             return
@@ -57,7 +42,7 @@ class WatchConsumer(AsyncWebsocketConsumer):
         await self.send_json(events.delta_frame(event))
 
     async def identity_changed(self, event: dict) -> None:
-        identity = await database_sync_to_async(_identity_state)(self.chat.pk)
+        identity = await database_sync_to_async(selectors.identity_now)(self.chat.pk)
         await self.send_json({"type": "identity_state", **identity})
 
     async def send_json(self, content: dict) -> None:

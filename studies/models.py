@@ -9,9 +9,6 @@ from django.db.models import Q
 
 
 class StudyQuerySet(models.QuerySet):
-    def active(self) -> StudyQuerySet:
-        return self.filter(status=Study.Status.ACTIVE)
-
     def visible_to(self, user) -> StudyQuerySet:
         """Studies this researcher owns or collaborates on; nothing for anyone else."""
         if not user.is_authenticated:
@@ -223,9 +220,6 @@ def new_participant_code() -> str:
 
 
 class ParticipantQuerySet(models.QuerySet):
-    def enrolled(self) -> ParticipantQuerySet:
-        return self.filter(condition__isnull=False)
-
     def real(self) -> ParticipantQuerySet:
         """Everyone but researchers' previews: the people who count as data."""
         return self.filter(is_preview=False)
