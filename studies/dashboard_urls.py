@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dashboard
+from . import dashboard, export_views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -14,6 +14,14 @@ urlpatterns = [
     path("studies/<slug:slug>/conditions/<slug:name>/", dashboard.condition_edit, name="condition"),
     path("studies/<slug:slug>/", dashboard.study_detail, name="study"),
     path("studies/<slug:slug>/pmq/", dashboard.pmq_results, name="pmq"),
+    path("studies/<slug:slug>/export/", export_views.export_page, name="export"),
+    path("studies/<slug:slug>/export.zip", export_views.export_zip, name="export-zip"),
+    path(
+        "studies/<slug:slug>/export/recruitment.csv",
+        export_views.export_recruitment,
+        name="export-recruitment",
+    ),
+    path("studies/<slug:slug>/export/<str:name>", export_views.export_file, name="export-file"),
     path(
         "studies/<slug:slug>/sessions/<int:session_id>/", dashboard.session_review, name="session"
     ),

@@ -77,6 +77,9 @@ class Study(models.Model):
     def is_open(self) -> bool:
         return self.status == self.Status.ACTIVE
 
+    def is_owned_by(self, user) -> bool:
+        return user.is_authenticated and self.owners.filter(pk=user.pk).exists()
+
     def is_frozen(self) -> bool:
         """Published: its design can no longer change (data would mix two designs)."""
         return bool(self.design_hash)

@@ -1,0 +1,173 @@
+"""The codebook and the Frictionless Data Package descriptor. Pure: no Django imports.
+
+Both are built from ``columns``: the descriptor's schemas are the files' headers, types and
+allowed values; ``codebook.csv`` is the same, one row per column and per allowed value.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+
+from questionnaires import pmq
+
+from .cells import neutralise
+from .columns import SCALE, SCORING_RULE, Column, Table
+
+CODEBOOK = Table(
+    "codebook.csv",
+    "One row per column of every file, then one row per allowed value of that column.",
+    (
+        Column("file", "string", "The file.", required=True),
+        Column("column", "string", "The column.", required=True),
+        Column("value", "string", "An allowed value (empty on the row describing the column)."),
+        Column("type", "string", "Frictionless field type of the column."),
+        Column("required", "boolean", "Whether every row has a value.", required=True),
+        Column("description", "string", "What the column or value means.", required=True),
+        Column("minimum", "number", "Smallest possible value."),
+        Column("maximum", "number", "Largest possible value."),
+        Column("factor", "string", "PMQ items: the factor."),
+        Column("positive_pole", "string", "PMQ items: the positive pole."),
+        Column("negative_pole", "string", "PMQ items: the negative pole."),
+        Column("scale", "string", "PMQ columns: the scale."),
+        Column("scoring", "string", "PMQ columns: how scores are computed."),
+    ),
+    (),  # a column's own row has no value, and key fields may not be empty
+)
+DIALECT = {
+    "delimiter": ",",
+    "lineTerminator": "\r\n",
+    "quoteChar": '"',
+    "doubleQuote": True,
+    "header": True,
+}
+POLES = {i.code: i for i in pmq.ITEMS}
+
+
+def codebook_rows(tables: Sequence[Table]) -> Iterator[tuple]:
+    for table in tables:
+        for col in table.columns:
+            facts = col.pmq or {}
+            yield (
+                table.name,
+                col.name,
+                "",
+                col.type,
+                col.required,
+                col.description,
+                col.minimum,
+                col.maximum,
+                facts.get("factor", ""),
+                "",
+                "",
+                facts.get("scale", ""),
+                facts.get("scoring", ""),
+            )
+            for value, meaning in col.values:
+                item = POLES.get(value) if col.pmq else None
+                yield (
+                    table.name,
+                    col.name,
+                    value,
+                    "",
+                    False,
+                    meaning,
+                    None,
+                    None,
+                    item.factor if item else "",
+                    item.positive if item else "",
+                    item.negative if item else "",
+                    SCALE if item else "",
+                    SCORING_RULE if item else "",
+                )
+
+
+def field(col: Column) -> dict:
+    described = {"name": col.name, "type": col.type, "description": col.description}
+    constraints: dict = {}
+    if col.required:
+        constraints["required"] = True
+    if col.values:
+        constraints["enum"] = [neutralise(value) for value, _ in col.values]
+    if col.minimum is not None:
+        constraints["minimum"] = col.minimum
+    if col.maximum is not None:
+        constraints["maximum"] = col.maximum
+    if constraints:
+        described["constraints"] = constraints
+    if col.pmq:
+        described["pmq"] = col.pmq
+    return described
+
+
+def resource(table: Table) -> dict:
+    schema: dict = {
+        "fields": [field(col) for col in table.columns],
+        "missingValues": [""],
+    }
+    if table.primary_key:
+        schema["primaryKey"] = list(table.primary_key)
+    if table.references:
+        schema["foreignKeys"] = [
+            {
+                "fields": list(fields),
+                "reference": {"resource": target.removesuffix(".csv"), "fields": list(keys)},
+            }
+            for fields, target, keys in table.references
+        ]
+    return {
+        "name": table.name.removesuffix(".csv"),
+        "path": table.name,
+        "profile": "tabular-data-resource",
+        "description": table.description,
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        "dialect": DIALECT,
+        "schema": schema,
+    }
+
+
+def descriptor(tables: Sequence[Table], study: dict) -> dict:
+    """The datapackage.json content. ``study`` carries slug, title, created, withdrawal and
+    design_versions (number, hash, created)."""
+    return {
+        "profile": "tabular-data-package",
+        "name": f"dyad-{study['slug']}".lower(),
+        "title": study["title"],
+        "description": (
+            "Data exported from Dyad. Researchers' previews are never included; withdrawn "
+            f"participants are not included (this study's withdrawal policy: "
+            f"{study['withdrawal']}). Text cells starting with = + - @, a tab or a carriage "
+            "return begin with an apostrophe ' so that spreadsheets do not run them; "
+            "times are ISO 8601 in UTC."
+        ),
+        "created": study["created"],
+        "dyad": {
+            "study": study["slug"],
+            "withdrawal": study["withdrawal"],
+            "designVersions": study["design_versions"],
+        },
+        "pmq": {
+            "name": pmq.NAME,
+            "citation": pmq.CITATION,
+            "note": pmq.NOTE,
+            "scale": SCALE,
+            "scoring": SCORING_RULE,
+            "referents": pmq.REFERENTS,
+            "items": [
+                {
+                    "code": i.code,
+                    "factor": i.factor,
+                    "positivePole": i.positive,
+                    "negativePole": i.negative,
+                }
+                for i in pmq.ITEMS
+            ],
+        },
+        "resources": [resource(t) for t in (*tables, CODEBOOK)],
+    }
+
+
+def descriptor_bytes(tables: Sequence[Table], study: dict) -> bytes:
+    return (json.dumps(descriptor(tables, study), ensure_ascii=False, indent=2) + "\n").encode()

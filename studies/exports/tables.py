@@ -1,0 +1,291 @@
+"""The rows of every exported file, read a page at a time (keyset pagination).
+
+A page is one short query, so memory stays flat however large the study, and no cursor stays
+open between pages. Rows come out as tuples in the column order of ``columns``. Researchers'
+previews and withdrawn participants are never read.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+
+from django.db.models import Count, Q, QuerySet
+
+from chat import identity as idm
+from chat.models import ChatSession, Message, Revision
+from questionnaires.models import Administration, Response
+from questionnaires.pmq import FACTORS
+
+from ..models import Participant, Study
+
+PAGE = 2000
+SCORE_KEYS = (*FACTORS, "overall")
+IDENTITY_TARGETS = [f.target for f in idm.PERSONA_FIELDS + idm.PARTNER_FIELDS]
+
+
+def pages(queryset: QuerySet, key: Sequence[str], size: int = PAGE) -> Iterator[list[dict]]:
+    """The rows of a ``.values()`` queryset in ``key`` order (a unique key), page by page."""
+    last = None
+    while True:
+        page = queryset if last is None else queryset.filter(_after(key, last))
+        rows = list(page.order_by(*key)[:size])
+        if rows:
+            yield rows
+        if len(rows) < size:
+            return
+        last = [rows[-1][k] for k in key]
+
+
+def _after(key: Sequence[str], values: Sequence) -> Q:
+    """Rows whose key sorts after ``values``: (a > x) or (a = x and b > y) or ..."""
+    condition = Q()
+    for i, name in enumerate(key):
+        condition |= Q(**dict(zip(key[:i], values[:i], strict=True)), **{f"{name}__gt": values[i]})
+    return condition
+
+
+def people(study: Study) -> QuerySet:
+    return Participant.objects.filter(study=study, is_preview=False, withdrawn_at__isnull=True)
+
+
+def progress(row: dict) -> str:
+    if row["declined_at"]:
+        return "declined"
+    if row["completed_at"]:
+        return "completed"
+    return "in_progress" if row["consented_at"] else "entered"
+
+
+def participant_rows(study: Study) -> Iterator[tuple]:
+    versions = dict(study.versions.values_list("design_hash", "number"))
+    finished = Count("chat_sessions", filter=Q(chat_sessions__status=ChatSession.Status.FINISHED))
+    rows = people(study).annotate(finished=finished).values(
+        "id", "code", "condition__name", "design_hash", "entered_at", "consented_at",
+        "declined_at", "completed_at", "finished",
+    )  # fmt: skip
+    for page in pages(rows, ["id"]):
+        for r in page:
+            yield (
+                r["code"], r["condition__name"], r["design_hash"],
+                versions.get(r["design_hash"]), progress(r), r["finished"],
+                r["entered_at"], r["consented_at"], r["declined_at"], r["completed_at"],
+            )  # fmt: skip
+
+
+def session_rows(study: Study) -> Iterator[tuple]:
+    rows = (
+        ChatSession.objects.filter(participant__in=people(study))
+        .annotate(message_count=Count("messages"))
+        .values(
+            "participant_id", "number", "participant__code", "participant__condition__name",
+            "status", "started_at", "ended_at", "participant_turns", "message_count",
+            "design_hash", "identity_version_start", "identity_version_end",
+        )
+    )  # fmt: skip
+    for page in pages(rows, ["participant_id", "number"]):
+        for r in page:
+            ended = r["ended_at"]
+            yield (
+                r["participant__code"], r["participant__condition__name"], r["number"],
+                r["status"], r["started_at"], ended,
+                (ended - r["started_at"]).total_seconds() if ended else None,
+                r["participant_turns"], r["message_count"], r["design_hash"],
+                r["identity_version_start"], r["identity_version_end"],
+            )  # fmt: skip
+
+
+AGENT_FIELDS = (
+    "revisions_seen", "backend", "model", "params", "prompt_hash", "prompt_tokens",
+    "completion_tokens", "ttft_ms", "latency_ms", "finish_reason", "retries",
+)  # fmt: skip
+
+
+def message_rows(study: Study) -> Iterator[tuple]:
+    rows = Message.objects.filter(session__participant__in=people(study)).values(
+        "session_id", "turn", "session__participant_id", "session__participant__code",
+        "session__participant__condition__name", "session__number", "sender", "text",
+        "created_at", "reply_to__turn", "identity_version", *AGENT_FIELDS,
+    )  # fmt: skip
+    for page in pages(rows, ["session_id", "turn"]):
+        version_at = _versions_by_time({r["session__participant_id"] for r in page})
+        for r in page:
+            agent = r["sender"] == Message.Sender.AGENT
+            version = (
+                r["identity_version"]
+                if agent
+                else version_at(r["session__participant_id"], r["created_at"])
+            )
+            yield (
+                r["session__participant__code"], r["session__participant__condition__name"],
+                r["session__number"], r["turn"], r["sender"], r["text"], r["created_at"],
+                r["reply_to__turn"], version,
+                *(r[f] if agent else None for f in AGENT_FIELDS),
+            )  # fmt: skip
+
+
+def _versions_by_time(participant_ids: set[int]):
+    """A lookup of the newest identity version created at or before a moment."""
+    times: dict[int, list] = defaultdict(list)
+    versions: dict[int, list[int]] = defaultdict(list)
+    in_effect = (
+        Revision.objects.filter(identity__participant_id__in=participant_ids)
+        .in_effect()
+        .values_list("identity__participant_id", "created_at", "version")
+        .order_by("created_at", "version")
+    )
+    for pid, at, version in in_effect:
+        times[pid].append(at)
+        versions[pid].append(max(version, versions[pid][-1]) if versions[pid] else version)
+
+    def version_at(pid: int, moment) -> int | None:
+        i = bisect.bisect_right(times[pid], moment)
+        return versions[pid][i - 1] if i else None
+
+    return version_at
+
+
+REVISION_FIELDS = (
+    "id", "identity__participant__code", "identity__participant__condition__name",
+    "session__number", "turn", "version", "author", "status", "target", "before", "after",
+    "rationale", "resolves_id", "decision__status", "created_at",
+)  # fmt: skip
+
+
+def revision_rows(study: Study) -> Iterator[tuple]:
+    rows = Revision.objects.filter(identity__participant__in=people(study))
+    for page in pages(rows.values(*REVISION_FIELDS), ["id"]):
+        for r in page:
+            yield tuple(r[f] for f in REVISION_FIELDS)
+
+
+def snapshot_rows(study: Study) -> Iterator[tuple]:
+    rows = ChatSession.objects.filter(participant__in=people(study)).values(
+        "participant_id", "number", "participant__code", "participant__condition__name",
+        "status", "identity_version_start", "identity_version_end",
+    )  # fmt: skip
+    for page in pages(rows, ["participant_id", "number"], size=500):
+        states = _states({r["participant_id"] for r in page})
+        for r in page:
+            moments = [("start", r["identity_version_start"])]
+            if r["status"] == ChatSession.Status.FINISHED:
+                moments.append(("end", r["identity_version_end"]))
+            for moment, version in moments:
+                state = states.get((r["participant_id"], version))
+                if state is None:
+                    continue  # no recorded version (sessions from before versions were kept)
+                yield (
+                    r["participant__code"], r["participant__condition__name"], r["number"],
+                    moment, version, *(idm.get(state, t) for t in IDENTITY_TARGETS),
+                    state[idm.COMMON_GROUND],
+                )  # fmt: skip
+
+
+def _states(participant_ids: set[int]) -> dict[tuple[int, int], dict]:
+    """(participant id, version) -> the identity state at that version, for every version."""
+    states = {}
+    ledger = (
+        Revision.objects.filter(identity__participant_id__in=participant_ids)
+        .in_effect()
+        .values_list("identity__participant_id", "version", "target", "after")
+        .order_by("identity__participant_id", "version")
+    )
+    state, current = None, None
+    for pid, version, target, after in ledger.iterator(chunk_size=PAGE):
+        if pid != current:
+            state, current = idm.seed_state(None), pid
+        state = idm.apply(state, target, after)
+        states[(pid, version)] = state
+    return states
+
+
+def _administrations(study: Study) -> QuerySet:
+    return Administration.objects.filter(
+        participant__in=people(study), instrument__code="pmq", submitted_at__isnull=False
+    )
+
+
+def pmq_item_rows(study: Study) -> Iterator[tuple]:
+    rows = Response.objects.filter(administration__in=_administrations(study)).values(
+        "administration_id", "display_position", "id", "administration__participant__code",
+        "administration__participant__condition__name", "administration__session_number",
+        "administration__timepoint", "item__code", "item__factor", "item__positive_pole",
+        "item__negative_pole", "positive_on_left", "raw", "score",
+        "administration__submitted_at",
+    )  # fmt: skip
+    for page in pages(rows, ["administration_id", "display_position", "id"]):
+        for r in page:
+            poles = (r["item__positive_pole"], r["item__negative_pole"])
+            left, right = poles if r["positive_on_left"] else poles[::-1]
+            yield (
+                r["administration__participant__code"],
+                r["administration__participant__condition__name"],
+                r["administration__session_number"], r["administration__timepoint"],
+                r["item__code"], r["item__factor"], r["display_position"],
+                r["positive_on_left"], left, right, r["raw"], r["score"],
+                r["administration__submitted_at"],
+            )  # fmt: skip
+
+
+def _score_values(queryset: QuerySet) -> QuerySet:
+    return queryset.values(
+        "id", "participant_id", "participant__code", "participant__condition__name",
+        "session_number", "timepoint", "scores", "submitted_at",
+    )  # fmt: skip
+
+
+def pmq_score_rows(study: Study) -> Iterator[tuple]:
+    for page in pages(_score_values(_administrations(study)), ["id"]):
+        for r in page:
+            yield (
+                r["participant__code"], r["participant__condition__name"],
+                r["session_number"], r["timepoint"],
+                *(r["scores"][k] for k in SCORE_KEYS), r["submitted_at"],
+            )  # fmt: skip
+
+
+def pmq_change_rows(study: Study) -> Iterator[tuple]:
+    """Post - pre per factor, for every session with both (the dashboard's change scores)."""
+    administrations = _administrations(study)
+    posts = _score_values(administrations.filter(timepoint=Administration.Timepoint.POST))
+    for page in pages(posts, ["id"]):
+        pres = administrations.filter(
+            timepoint=Administration.Timepoint.PRE,
+            participant_id__in={r["participant_id"] for r in page},
+        ).values_list("participant_id", "session_number", "scores")
+        pre = {(pid, number): scores for pid, number, scores in pres}
+        for r in page:
+            before = pre.get((r["participant_id"], r["session_number"]))
+            if before is None:
+                continue
+            yield (
+                r["participant__code"], r["participant__condition__name"], r["session_number"],
+                *(r["scores"][k] - before[k] for k in SCORE_KEYS),
+            )  # fmt: skip
+
+
+def recruitment_rows(study: Study) -> Iterator[tuple]:
+    rows = people(study).values(
+        "id", "code", "external_id", "external_study_id", "external_session_id",
+        "entered_at", "consented_at", "declined_at", "completed_at",
+    )  # fmt: skip
+    for page in pages(rows, ["id"]):
+        for r in page:
+            yield (
+                r["code"], r["external_id"], r["external_study_id"], r["external_session_id"],
+                progress(r), r["entered_at"], r["completed_at"],
+            )  # fmt: skip
+
+
+ROWS = {
+    "participants.csv": participant_rows,
+    "sessions.csv": session_rows,
+    "messages.csv": message_rows,
+    "revisions.csv": revision_rows,
+    "identity_snapshots.csv": snapshot_rows,
+    "pmq_items.csv": pmq_item_rows,
+    "pmq_scores.csv": pmq_score_rows,
+    "pmq_change.csv": pmq_change_rows,
+    "recruitment.csv": recruitment_rows,
+}

@@ -1,0 +1,83 @@
+"""A small study with everything an export holds: two conditions, finished and active
+sessions, proposals accepted and expired, PMQs before and after, and the people who must
+never appear (a preview, a withdrawn participant) or appear only partly (one who declined)."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+from django.utils import timezone
+
+from chat.models import Message
+from chat.services import (
+    agent_turn_run,
+    identity_edit,
+    message_post,
+    proposal_decide,
+    session_finish,
+    session_open,
+)
+from questionnaires.services import administration_open, administration_submit
+from studies.models import Participant, Study
+from studies.services import participant_withdraw
+
+FORMULA = '=HYPERLINK("http://evil.example","click")'
+AWKWARD = 'She said "hi",\nthen left — café ☕ 😀'
+
+
+def answer(participant, number: int, timepoint: str, shift: int) -> None:
+    a = administration_open(participant=participant, session_number=number, timepoint=timepoint)
+    raws = {code: [str((i + shift) % 7 + 1)] for i, code in enumerate(a.item_order)}
+    administration_submit(administration_id=a.pk, submitted=raws)
+
+
+def say(session, text: str) -> Message:
+    with mock.patch("chat.services.messages.enqueue_agent_turn"):  # the agent runs here
+        posted = message_post(
+            session_id=session.pk, client_id=f"c{Message.objects.count()}", text=text
+        )
+    return agent_turn_run(message_id=posted.message.pk)
+
+
+def sitting(participant, number: int, texts: list[str], *, finish: bool = True, shift: int = 0):
+    answer(participant, number, "pre", shift)
+    session = session_open(participant=participant, number=number)
+    for text in texts:
+        say(session, text)
+    if finish:
+        session_finish(session_id=session.pk)
+        answer(participant, number, "post", shift + 2)
+    return session
+
+
+def build(case) -> None:
+    """Adds to the named cast (tests.base): data for ana and ben, and carl, dora, a preview."""
+    case.pilot.withdrawal = Study.Withdrawal.EXCLUDE
+    case.pilot.sessions_per_participant = 2
+    case.pilot.save()
+    ana = case.ana
+    first = sitting(ana, 1, ["Call yourself Nova", "I'm Alex"], finish=False)
+    proposals = {r.target: r for r in ana.identity.revisions.open_proposals()}
+    proposal_decide(session_id=first.pk, proposal_id=proposals["persona.name"].pk, accept=True)
+    identity_edit(session_id=first.pk, target="persona.register", value="-dry, +witty")
+    say(first, AWKWARD)
+    say(first, FORMULA)
+    session_finish(session_id=first.pk)  # the partner.name proposal expires
+    answer(ana, 1, "post", 3)
+    sitting(ana, 2, ["Hello again"], finish=False)  # still going: no end snapshot, no post
+    sitting(case.ben, 1, ["hello", "how are you?"], shift=5)
+    case.ben.completed_at = timezone.now()
+    case.ben.save()
+
+    case.carl = Participant.objects.create(
+        study=case.pilot, condition=case.editable, consented_at=timezone.now(), external_id="C"
+    )
+    sitting(case.carl, 1, ["CARL-SECRET", "more"])
+    participant_withdraw(participant_id=case.carl.pk)
+    case.preview = Participant.objects.create(
+        study=case.pilot, condition=case.hidden, consented_at=timezone.now(), is_preview=True
+    )
+    sitting(case.preview, 1, ["PREVIEW-SECRET", "more"])
+    case.dora = Participant.objects.create(
+        study=case.pilot, external_id="@SUM(A1:A9)", declined_at=timezone.now()
+    )

@@ -1,0 +1,311 @@
+"""Exports read back as an analyst would: pandas, the Frictionless validator, a spreadsheet's
+eye for formulas. Data from tests/studies/export_data.py."""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from django.core.management import CommandError, call_command
+from frictionless import Package
+
+from chat.models import ChatSession, Message, Revision
+from questionnaires.models import Administration, Response
+from studies import dashboard_selectors
+from studies.exports import files
+from studies.models import Participant
+from tests.base import DyadTestCase
+from tests.studies import export_data
+
+TYPES_OK = {
+    "integer": pd.api.types.is_integer_dtype,
+    "number": pd.api.types.is_float_dtype,
+    "boolean": pd.api.types.is_bool_dtype,
+}
+
+
+def export_dir(study) -> Path:
+    directory = Path(tempfile.mkdtemp(prefix="dyad-export-"))
+    files.export_to(study.pk, directory)
+    return directory
+
+
+class ExportTestCase(DyadTestCase):
+    def setUp(self):
+        super().setUp()
+        export_data.build(self)
+        self.dir = export_dir(self.pilot)
+        self.package = json.loads((self.dir / "datapackage.json").read_text())
+        self.schemas = {r["path"]: r["schema"] for r in self.package["resources"]}
+
+    def read(self, name: str) -> pd.DataFrame:
+        return pd.read_csv(self.dir / name)
+
+    def people(self):
+        return Participant.objects.filter(study=self.pilot, is_preview=False, withdrawn_at=None)
+
+
+class ReadBackTests(ExportTestCase):
+    def test_every_file_loads_in_pandas_with_the_types_the_datapackage_declares(self):
+        for path, schema in self.schemas.items():
+            frame = self.read(path)
+            assert list(frame.columns) == [f["name"] for f in schema["fields"]], path
+            assert len(frame) > 0, path
+            for field in schema["fields"]:
+                column = frame[field["name"]]
+                where = f"{path}:{field['name']}"
+                if column.isna().all():
+                    continue  # an empty column has no type to check
+                if field["type"] in TYPES_OK and not column.isna().any():
+                    assert TYPES_OK[field["type"]](column), (where, column.dtype)
+                elif field["type"] in ("integer", "number"):
+                    assert pd.api.types.is_numeric_dtype(column), (where, column.dtype)
+                elif field["type"] == "datetime":
+                    values = column.dropna()
+                    assert values.str.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z").all()
+                    pd.to_datetime(values, utc=True, format="ISO8601")
+                else:
+                    assert pd.api.types.is_string_dtype(column), (where, column.dtype)
+
+    def test_row_counts_match_the_database(self):
+        people = self.people()
+        sessions = ChatSession.objects.filter(participant__in=people)
+        submitted = Administration.objects.filter(participant__in=people).exclude(submitted_at=None)
+        expected = {
+            "participants.csv": people.count(),
+            "sessions.csv": sessions.count(),
+            "messages.csv": Message.objects.filter(session__in=sessions).count(),
+            "revisions.csv": Revision.objects.filter(identity__participant__in=people).count(),
+            "identity_snapshots.csv": sessions.count() + sessions.filter(status="finished").count(),
+            "pmq_items.csv": Response.objects.filter(administration__in=submitted).count(),
+            "pmq_scores.csv": submitted.count(),
+            "pmq_change.csv": submitted.filter(timepoint="post").count(),
+        }
+        assert expected["participants.csv"] == 3  # ana, ben, dora who declined
+        assert expected["pmq_change.csv"] == 2
+        for name, count in expected.items():
+            assert len(self.read(name)) == count, name
+
+    def test_the_datapackage_validates_against_the_files(self):
+        report = Package(str(self.dir / "datapackage.json")).validate()
+        assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "note"])
+        assert {r["path"] for r in self.package["resources"]} == {
+            p.name for p in self.dir.iterdir()
+        } - {"datapackage.json"}
+
+    def test_the_pmq_columns_carry_the_items_poles_scale_and_scoring_rule(self):
+        item = next(f for f in self.schemas["pmq_items.csv"]["fields"] if f["name"] == "item")
+        competent = next(i for i in item["pmq"]["items"] if i["code"] == "ccd_competent")
+        assert competent == {
+            "code": "ccd_competent",
+            "factor": "CCD",
+            "positivePole": "Competent",
+            "negativePole": "Incompetent",
+        }
+        score = next(f for f in self.schemas["pmq_scores.csv"]["fields"] if f["name"] == "hlc")
+        assert (
+            "8 - raw" in score["pmq"]["scoring"]
+            and "7 = the positive pole" in score["pmq"]["scoring"]
+        )
+        assert "speech interfaces" in self.package["pmq"]["note"]
+        codebook = self.read("codebook.csv")
+        row = codebook[(codebook.column == "item") & (codebook.value == "cf_spontaneous")].iloc[0]
+        assert (row.factor, row.positive_pole, row.negative_pole) == (
+            "CF",
+            "Spontaneous",
+            "Predetermined",
+        )
+        described = codebook[codebook.value.isna()]
+        for path, schema in self.schemas.items():
+            names = described[described.file == path].column.tolist()
+            assert names == [f["name"] for f in schema["fields"]], path
+
+    def test_each_item_row_records_its_raw_position_side_and_recoded_score(self):
+        items = self.read("pmq_items.csv")
+        for row in items.itertuples():
+            assert row.score == (8 - row.raw if row.positive_on_left else row.raw)
+            positive, negative = _poles(row.item)
+            sides = (positive, negative) if row.positive_on_left else (negative, positive)
+            assert (row.left_pole, row.right_pole) == sides
+        one = items[(items.participant == self.ana.code) & (items.session == 1)]
+        pre = one[one.timepoint == "pre"].sort_values("display_position")
+        assert (
+            pre.item.tolist()
+            == Administration.objects.get(
+                participant=self.ana, session_number=1, timepoint="pre"
+            ).item_order
+        )
+
+
+def _poles(code: str) -> tuple[str, str]:
+    from questionnaires.pmq import ITEMS
+
+    item = next(i for i in ITEMS if i.code == code)
+    return item.positive, item.negative
+
+
+class ContentTests(ExportTestCase):
+    def test_messages_keep_their_text_order_identity_version_and_provenance(self):
+        messages = self.read("messages.csv")
+        ana = messages[(messages.participant == self.ana.code) & (messages.session == 1)]
+        assert ana.turn.tolist() == list(range(1, len(ana) + 1))
+        assert export_data.AWKWARD in ana.text.tolist()
+        agent = ana[ana.sender == "agent"]
+        assert agent.identity_version.notna().all() and agent.revisions_seen.notna().all()
+        replies = agent[agent.turn > 1]  # turn 1 is the greeting, from Dyad's template
+        assert (replies.backend == "scripted").all() and (replies.finish_reason == "stop").all()
+        assert (replies.reply_to_turn == replies.turn - 1).all()
+        mine = ana[ana.sender == "participant"]
+        assert mine.backend.isna().all() and mine.retries.isna().all()
+        # the participant's last message came after the accepted name and the edited register
+        assert mine.identity_version.iloc[-1] == 3
+
+    def test_snapshots_show_the_identity_at_the_start_and_end_of_each_session(self):
+        snaps = self.read("identity_snapshots.csv").set_index(["participant", "session", "moment"])
+        start = snaps.loc[(self.ana.code, 1, "start")]
+        end = snaps.loc[(self.ana.code, 1, "end")]
+        assert (start.persona_name, end.persona_name) == ("Mira", "Nova")
+        assert end.persona_register == "'-dry, +witty"  # a text cell, neutralised
+        assert json.loads(end.persona_values) == ["curiosity"]
+        assert end.persona_traits_openness == 6
+        assert (self.ana.code, 2, "end") not in snaps.index  # still active
+        assert snaps.loc[(self.ana.code, 2, "start")].version == end.version
+
+    def test_the_ledger_is_whole_with_every_proposals_outcome(self):
+        revisions = self.read("revisions.csv")
+        mine = revisions[revisions.participant == self.ana.code]
+        proposed = mine[mine.status == "proposed"].set_index("target")
+        assert proposed.loc["persona.name"].outcome == "accepted"
+        assert proposed.loc["partner.name"].outcome == "expired"
+        accepted = mine[mine.status == "accepted"].iloc[0]
+        assert accepted.resolves == proposed.loc["persona.name"].revision
+        seed = mine[mine.target == "*"].iloc[0]
+        assert (seed.author, seed.version, json.loads(seed.after)["persona"]["name"]) == (
+            "system",
+            1,
+            "Mira",
+        )
+
+    def test_participants_show_progress_design_and_never_recruitment_ids(self):
+        people = self.read("participants.csv").set_index("participant")
+        assert people.loc[self.ana.code].progress == "in_progress"
+        assert people.loc[self.ben.code].progress == "completed"
+        assert people.loc[self.dora.code].progress == "declined"
+        assert pd.isna(people.loc[self.dora.code].condition)
+        assert people.loc[self.ana.code].sessions_finished == 1
+
+
+class PmqAgreesWithDashboardTests(ExportTestCase):
+    def test_scores_and_change_scores_equal_the_dashboards(self):
+        scores = self.read("pmq_scores.csv")
+        change = self.read("pmq_change.csv")
+        cells = dashboard_selectors.pmq_results(self.pilot)
+        assert cells
+        for cell in cells:
+            column = cell.factor.lower()
+            mine = scores[
+                (scores.condition == cell.condition) & (scores.session == cell.session_number)
+            ]
+            for timepoint, summary in (("pre", cell.pre), ("post", cell.post)):
+                values = mine[mine.timepoint == timepoint][column]
+                assert len(values) == summary.n
+                if summary.n:
+                    assert round(values.mean(), 3) == summary.mean
+            paired = change[
+                (change.condition == cell.condition) & (change.session == cell.session_number)
+            ]
+            assert len(paired) == cell.change.n
+            if cell.change.n:
+                assert abs(paired[f"{column}_change"].mean() - cell.change.mean) <= 0.0005
+
+    def test_each_participants_scores_are_the_stored_ones(self):
+        scores = self.read("pmq_scores.csv").set_index(["participant", "session", "timepoint"])
+        for a in Administration.objects.filter(participant__in=self.people()).exclude(
+            submitted_at=None
+        ):
+            row = scores.loc[(a.participant.code, a.session_number, a.timepoint)]
+            assert [row.ccd, row.hlc, row.cf, row.overall] == [
+                a.scores[k] for k in ("CCD", "HLC", "CF", "overall")
+            ]
+
+
+class SafetyTests(ExportTestCase):
+    def all_bytes(self) -> bytes:
+        return b"".join(p.read_bytes() for p in self.dir.iterdir())
+
+    def test_cells_a_spreadsheet_would_run_are_neutralised(self):
+        raw = (self.dir / "messages.csv").read_text(encoding="utf-8")
+        assert "'" + export_data.FORMULA.replace('"', '""') in raw
+        for path, schema in self.schemas.items():
+            frame = self.read(path)
+            for field in schema["fields"]:
+                if field["type"] == "string":
+                    text = frame[field["name"]].dropna().astype(str)
+                    assert not text.str.match(r"[=+\-@\t\r]").any(), (path, field["name"])
+        change = self.read("pmq_change.csv")
+        assert pd.api.types.is_float_dtype(change.ccd_change)  # numbers stay numbers
+        assert (change.ccd_change < 0).any() or (change.ccd_change > 0).any()
+
+    def test_files_are_utf8_rfc4180_with_crlf(self):
+        raw = (self.dir / "messages.csv").read_bytes()
+        assert raw.count(b"\r\n") >= len(self.read("messages.csv")) + 1
+        assert '"She said ""hi"",\nthen left — café ☕ 😀"'.encode() in raw
+        assert not raw.startswith(b"\xef\xbb\xbf")
+
+    def test_withdrawn_participants_previews_and_recruitment_ids_never_appear(self):
+        everything = self.all_bytes()
+        for secret in (
+            b"CARL-SECRET",
+            b"PREVIEW-SECRET",
+            b"ANA-PID",
+            b"SUM(A1",
+            self.carl.code.encode(),
+            self.preview.code.encode(),
+        ):
+            assert secret not in everything, secret
+        assert Message.objects.filter(text="CARL-SECRET").exists()  # kept, as the study says
+
+
+class RecruitmentTests(ExportTestCase):
+    def test_the_restricted_file_maps_codes_to_ids_with_formulas_neutralised(self):
+        content = b"".join(files.file_download(self.pilot.pk, "recruitment.csv"))
+        frame = pd.read_csv(io.BytesIO(content)).set_index("participant")
+        assert frame.loc[self.ana.code].external_id == "ANA-PID"
+        assert frame.loc[self.dora.code].external_id == "'@SUM(A1:A9)"
+        assert self.carl.code not in frame.index and self.preview.code not in frame.index
+
+
+class ZipTests(ExportTestCase):
+    def test_the_zip_holds_every_file_byte_for_byte(self):
+        archive = zipfile.ZipFile(io.BytesIO(b"".join(files.zip_download(self.pilot.pk))))
+        assert archive.testzip() is None
+        assert archive.namelist() == list(files.FILE_NAMES)
+        for name in files.FILE_NAMES:
+            if name != "datapackage.json":  # carries its creation time
+                assert archive.read(name) == (self.dir / name).read_bytes(), name
+                alone = b"".join(files.file_download(self.pilot.pk, name))
+                assert alone == archive.read(name), name
+
+
+class CommandTests(ExportTestCase):
+    def test_it_writes_the_files_the_zip_or_the_recruitment_file(self):
+        out = Path(tempfile.mkdtemp()) / "new" / "dir"
+        call_command("export", "pilot", out=str(out), stdout=io.StringIO())
+        assert sorted(p.name for p in out.iterdir()) == sorted(files.FILE_NAMES)
+        call_command(
+            "export", "pilot", out=str(out), zip=True, recruitment=True, stdout=io.StringIO()
+        )
+        zips = list(out.glob("dyad-pilot-*.zip"))
+        assert len(zips) == 1 and (out / "recruitment.csv").exists()
+        assert not list(out.glob("*.part"))
+
+    def test_an_unknown_study_is_a_clear_error_and_writes_nothing(self):
+        out = Path(tempfile.mkdtemp()) / "x"
+        with pytest.raises(CommandError, match="No study with the slug 'nope'. Studies: pilot."):
+            call_command("export", "nope", out=str(out))
+        assert not out.exists()
