@@ -158,4 +158,9 @@ async def on_own_thread(produce: Callable[[], Iterator[bytes]]) -> AsyncIterator
 
 def _finish(chunks: Iterator[bytes]) -> None:
     chunks.close()  # ends the snapshot
+    close_connection()
+
+
+def close_connection() -> None:
+    """Close this thread's database connection (a thread that ends leaves it open)."""
     connection.close()

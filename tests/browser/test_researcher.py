@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zipfile
 
 from playwright.sync_api import expect
 
@@ -69,6 +70,15 @@ class ResearcherTests(BrowserTestCase):
         expect(researcher.get_by_role("img", name=re.compile("PMQ factor means"))).to_be_visible()
         table = researcher.get_by_role("table", name="PMQ factor scores by condition and session")
         expect(table.get_by_role("row")).to_have_count(4)  # header + CCD, HLC, CF
+
+        researcher.get_by_role("link", name="Export").click()
+        with researcher.expect_download() as download:
+            researcher.get_by_role("link", name="Download everything (ZIP)").click()
+        assert re.fullmatch(r"dyad-pilot-\d{8}T\d{6}Z\.zip", download.value.suggested_filename)
+        archive = zipfile.ZipFile(download.value.path())
+        assert "Who are you?" in archive.read("messages.csv").decode()
+        assert code in archive.read("participants.csv").decode()
+        assert b"WATCHED" not in b"".join(archive.read(n) for n in archive.namelist())
 
 
 class StudyDesignBrowserTests(BrowserTestCase):

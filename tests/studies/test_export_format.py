@@ -1,0 +1,59 @@
+"""How values become cells and files become a ZIP: pure, no database."""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from datetime import UTC, datetime, timedelta, timezone
+
+from studies.exports.cells import cell, encode, neutralise
+from studies.exports.zipstream import FLUSH_BYTES, zip_stream
+
+
+def test_text_a_spreadsheet_would_run_gets_an_apostrophe():
+    for text in ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx", '=HYPERLINK("x")']:
+        assert neutralise(text) == "'" + text
+    for text in ["hello", "'quoted", "a=b", " =1", ""]:
+        assert neutralise(text) == text
+
+
+def test_only_text_cells_are_neutralised_so_numbers_stay_numbers():
+    assert cell(-1.5, "number") == "-1.5"
+    assert cell(-2, "integer") == "-2"
+    assert cell("-2", "string") == "'-2"
+    assert cell(4.33333333, "number") == "4.3333"
+
+
+def test_times_are_iso_8601_in_utc_and_missing_values_are_empty():
+    paris = timezone(timedelta(hours=1))
+    assert cell(datetime(2026, 3, 1, 13, 5, 6, 7, tzinfo=paris), "datetime") == (
+        "2026-03-01T12:05:06.000007Z"
+    )
+    assert cell(None, "datetime") == cell(None, "integer") == cell(None, "string") == ""
+    assert cell(True, "boolean") == "true" and cell(False, "boolean") == "false"
+
+
+def test_json_cells_keep_unicode_and_sort_keys():
+    assert cell({"b": "é", "a": [1]}, "object") == '{"a": [1], "b": "é"}'
+    assert cell("Nova", "any") == '"Nova"'
+
+
+def test_rows_follow_rfc_4180():
+    data = encode([["a,b", 'say "hi"', "two\nlines"]], ["string"] * 3)
+    assert data == b'"a,b","say ""hi""","two\nlines"\r\n'
+
+
+def test_a_zip_is_written_as_it_is_read_in_bounded_chunks():
+    noise = os.urandom(3 * 1024 * 1024)  # does not compress: the worst case for memory
+
+    def pieces():
+        for start in range(0, len(noise), 8192):
+            yield noise[start : start + 8192]
+
+    when = datetime(2026, 11, 26, tzinfo=UTC)
+    chunks = list(zip_stream([("a.csv", pieces()), ("b.csv", iter([b"x,y\r\n"]))], when))
+    assert max(len(c) for c in chunks) < FLUSH_BYTES + 64 * 1024
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(chunks)))
+    assert archive.read("a.csv") == noise and archive.read("b.csv") == b"x,y\r\n"
+    assert archive.getinfo("a.csv").date_time == (2026, 11, 26, 0, 0, 0)
