@@ -27,31 +27,32 @@ def iso_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+FORMATS = {
+    "string": lambda value: neutralise(str(value)),
+    "datetime": iso_utc,
+    "boolean": lambda value: "true" if value else "false",
+    "integer": lambda value: str(int(value)),
+    "number": lambda value: repr(round(float(value), 4)),
+    **dict.fromkeys(JSON_TYPES, _json),
+}
+
+
 def cell(value, kind: str) -> str:
     """The text of one cell for a value of the given Frictionless field type."""
-    if value is None or value == "" and kind != "string":
-        return ""
-    if kind == "string":
-        return neutralise(str(value))
-    if kind == "datetime":
-        return iso_utc(value)
-    if kind == "boolean":
-        return "true" if value else "false"
-    if kind == "integer":
-        return str(int(value))
-    if kind == "number":
-        return repr(round(float(value), 4))
-    if kind in JSON_TYPES:
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    raise ValueError(f"Unknown column type {kind!r}.")
+    return "" if value is None else FORMATS[kind](value)
 
 
 def encode(rows: Iterable[Sequence], kinds: Sequence[str]) -> bytes:
     """Rows of values as CSV bytes, every value formatted by its column's type."""
+    formats = [FORMATS[kind] for kind in kinds]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     for row in rows:
-        writer.writerow([cell(value, kind) for value, kind in zip(row, kinds, strict=True)])
+        writer.writerow(["" if v is None else f(v) for v, f in zip(row, formats, strict=True)])
     return buffer.getvalue().encode("utf-8")
 
 

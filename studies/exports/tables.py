@@ -1,8 +1,10 @@
 """The rows of every exported file, read a page at a time (keyset pagination).
 
 A page is one short query, so memory stays flat however large the study, and no cursor stays
-open between pages. Rows come out as tuples in the column order of ``columns``. Researchers'
-previews and withdrawn participants are never read.
+open between pages. Each query asks for the rows of a group of participants only, so it never
+sorts the whole study and the export's time grows linearly with its size. Rows come out as
+tuples in the column order of ``columns``. Researchers' previews and withdrawn participants
+are never read.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from questionnaires.pmq import FACTORS
 from ..models import Participant, Study
 
 PAGE = 2000
+GROUP = 100  # participants per group
 SCORE_KEYS = (*FACTORS, "overall")
 IDENTITY_TARGETS = [f.target for f in idm.PERSONA_FIELDS + idm.PARTNER_FIELDS]
 
@@ -50,6 +53,13 @@ def people(study: Study) -> QuerySet:
     return Participant.objects.filter(study=study, is_preview=False, withdrawn_at__isnull=True)
 
 
+def grouped(study: Study, rows: QuerySet, through: str, key: Sequence[str]):
+    """Pages of ``rows`` (linked to participants ``through`` a path), GROUP people at a time."""
+    for group in pages(people(study).values("id"), ["id"], size=GROUP):
+        ids = [r["id"] for r in group]
+        yield from pages(rows.filter(**{f"{through}__in": ids}), key)
+
+
 def progress(row: dict) -> str:
     if row["declined_at"]:
         return "declined"
@@ -76,15 +86,14 @@ def participant_rows(study: Study) -> Iterator[tuple]:
 
 def session_rows(study: Study) -> Iterator[tuple]:
     rows = (
-        ChatSession.objects.filter(participant__in=people(study))
-        .annotate(message_count=Count("messages"))
+        ChatSession.objects.annotate(message_count=Count("messages"))
         .values(
             "participant_id", "number", "participant__code", "participant__condition__name",
             "status", "started_at", "ended_at", "participant_turns", "message_count",
             "design_hash", "identity_version_start", "identity_version_end",
         )
     )  # fmt: skip
-    for page in pages(rows, ["participant_id", "number"]):
+    for page in grouped(study, rows, "participant_id", ["participant_id", "number"]):
         for r in page:
             ended = r["ended_at"]
             yield (
@@ -103,12 +112,12 @@ AGENT_FIELDS = (
 
 
 def message_rows(study: Study) -> Iterator[tuple]:
-    rows = Message.objects.filter(session__participant__in=people(study)).values(
+    rows = Message.objects.values(
         "session_id", "turn", "session__participant_id", "session__participant__code",
         "session__participant__condition__name", "session__number", "sender", "text",
         "created_at", "reply_to__turn", "identity_version", *AGENT_FIELDS,
     )  # fmt: skip
-    for page in pages(rows, ["session_id", "turn"]):
+    for page in grouped(study, rows, "session__participant_id", ["session_id", "turn"]):
         version_at = _versions_by_time({r["session__participant_id"] for r in page})
         for r in page:
             agent = r["sender"] == Message.Sender.AGENT
@@ -154,18 +163,18 @@ REVISION_FIELDS = (
 
 
 def revision_rows(study: Study) -> Iterator[tuple]:
-    rows = Revision.objects.filter(identity__participant__in=people(study))
-    for page in pages(rows.values(*REVISION_FIELDS), ["id"]):
+    rows = Revision.objects.values(*REVISION_FIELDS)
+    for page in grouped(study, rows, "identity__participant_id", ["id"]):
         for r in page:
             yield tuple(r[f] for f in REVISION_FIELDS)
 
 
 def snapshot_rows(study: Study) -> Iterator[tuple]:
-    rows = ChatSession.objects.filter(participant__in=people(study)).values(
+    rows = ChatSession.objects.values(
         "participant_id", "number", "participant__code", "participant__condition__name",
         "status", "identity_version_start", "identity_version_end",
     )  # fmt: skip
-    for page in pages(rows, ["participant_id", "number"], size=500):
+    for page in grouped(study, rows, "participant_id", ["participant_id", "number"]):
         states = _states({r["participant_id"] for r in page})
         for r in page:
             moments = [("start", r["identity_version_start"])]
@@ -200,21 +209,20 @@ def _states(participant_ids: set[int]) -> dict[tuple[int, int], dict]:
     return states
 
 
-def _administrations(study: Study) -> QuerySet:
-    return Administration.objects.filter(
-        participant__in=people(study), instrument__code="pmq", submitted_at__isnull=False
-    )
+SUBMITTED_PMQ = {"instrument__code": "pmq", "submitted_at__isnull": False}
 
 
 def pmq_item_rows(study: Study) -> Iterator[tuple]:
-    rows = Response.objects.filter(administration__in=_administrations(study)).values(
+    answered = {f"administration__{k}": v for k, v in SUBMITTED_PMQ.items()}
+    rows = Response.objects.filter(**answered).values(
         "administration_id", "display_position", "id", "administration__participant__code",
         "administration__participant__condition__name", "administration__session_number",
         "administration__timepoint", "item__code", "item__factor", "item__positive_pole",
         "item__negative_pole", "positive_on_left", "raw", "score",
         "administration__submitted_at",
     )  # fmt: skip
-    for page in pages(rows, ["administration_id", "display_position", "id"]):
+    key = ["administration_id", "display_position", "id"]
+    for page in grouped(study, rows, "administration__participant_id", key):
         for r in page:
             poles = (r["item__positive_pole"], r["item__negative_pole"])
             left, right = poles if r["positive_on_left"] else poles[::-1]
@@ -236,7 +244,8 @@ def _score_values(queryset: QuerySet) -> QuerySet:
 
 
 def pmq_score_rows(study: Study) -> Iterator[tuple]:
-    for page in pages(_score_values(_administrations(study)), ["id"]):
+    rows = _score_values(Administration.objects.filter(**SUBMITTED_PMQ))
+    for page in grouped(study, rows, "participant_id", ["participant_id", "id"]):
         for r in page:
             yield (
                 r["participant__code"], r["participant__condition__name"],
@@ -247,9 +256,9 @@ def pmq_score_rows(study: Study) -> Iterator[tuple]:
 
 def pmq_change_rows(study: Study) -> Iterator[tuple]:
     """Post - pre per factor, for every session with both (the dashboard's change scores)."""
-    administrations = _administrations(study)
+    administrations = Administration.objects.filter(**SUBMITTED_PMQ)
     posts = _score_values(administrations.filter(timepoint=Administration.Timepoint.POST))
-    for page in pages(posts, ["id"]):
+    for page in grouped(study, posts, "participant_id", ["participant_id", "id"]):
         pres = administrations.filter(
             timepoint=Administration.Timepoint.PRE,
             participant_id__in={r["participant_id"] for r in page},
