@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from .dashboard import researcher_study
 from .exports import files
-from .exports.columns import RECRUITMENT, analysis_tables
+from .exports.catalogue import RECRUITMENT, analysis_tables
 from .exports.package import CODEBOOK
 
 CONTENT_TYPES = {

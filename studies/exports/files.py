@@ -19,10 +19,11 @@ from django.db import connection
 from django.utils import timezone
 
 from ..models import Study
+from .catalogue import RECRUITMENT, analysis_tables
 from .cells import encode, header, iso_utc
-from .columns import RECRUITMENT, Table, analysis_tables
+from .columns import Table
 from .package import CODEBOOK, codebook_rows, descriptor_bytes
-from .tables import ROWS
+from .rows import ROWS
 from .zipstream import zip_stream
 
 ROWS_PER_CHUNK = 500

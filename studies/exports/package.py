@@ -12,7 +12,8 @@ from collections.abc import Iterator, Sequence
 from questionnaires import pmq
 
 from .cells import neutralise
-from .columns import SCALE, SCORING_RULE, Column, Table
+from .columns import Column, Table
+from .pmq_columns import SCALE, SCORING_RULE
 
 CODEBOOK = Table(
     "codebook.csv",

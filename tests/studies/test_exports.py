@@ -16,7 +16,7 @@ from frictionless import Package
 
 from chat.models import ChatSession, Message, Revision
 from questionnaires.models import Administration, Response
-from studies import dashboard_selectors
+from studies import dashboard_selectors, services
 from studies.exports import files
 from studies.models import Participant
 from tests.base import DyadTestCase
@@ -314,3 +314,13 @@ class CommandTests(ExportTestCase):
         with pytest.raises(CommandError, match="No study with the slug 'nope'. Studies: pilot."):
             call_command("export", "nope", out=str(out))
         assert not out.exists()
+
+
+class DeletedWithdrawalTests(DyadTestCase):
+    def test_a_participant_whose_data_was_deleted_is_in_no_export_file(self):
+        export_data.sitting(self.ana, 1, ["ANA-WORDS", "more"])
+        services.participant_withdraw(participant_id=self.ana.pk)  # pilot deletes
+        directory = export_dir(self.pilot)
+        everything = b"".join(p.read_bytes() for p in directory.iterdir())
+        assert self.ana.code.encode() not in everything and b"ANA-WORDS" not in everything
+        assert pd.read_csv(directory / "participants.csv").participant.tolist() == [self.ben.code]

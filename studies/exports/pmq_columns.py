@@ -1,0 +1,145 @@
+"""The PMQ files and the instrument's facts their columns carry. Pure: no Django imports."""
+
+from __future__ import annotations
+
+from questionnaires import pmq
+
+from .columns import Column, Table, at, by_participant, by_session, participant, session, timepoint
+
+SCORING_RULE = (
+    "Dyad's documented convention: the raw position is stored (1 = left end, 7 = right end) "
+    "with the side of the positive pole; the score is recoded so that 7 = the positive pole "
+    "(an item whose positive pole was on the left scores 8 - raw, otherwise raw); a factor "
+    "score is the mean of its items' scores (CCD 9 items, HLC 6, CF 3); 'overall' is the mean "
+    "of all 18 items and is exploratory; a change score is post - pre for the same session."
+)
+SCALE = "7-point semantic differential; scores run from 1 (negative pole) to 7 (positive pole)"
+
+
+def factor_columns(suffix: str, what: str, low: float, high: float) -> tuple[Column, ...]:
+    factors = {
+        "ccd": "CCD, communicative competence and dependability (9 items)",
+        "hlc": "HLC, human-likeness in communication (6 items)",
+        "cf": "CF, communicative flexibility (3 items)",
+        "overall": "overall mean of all 18 items (exploratory)",
+    }
+    return tuple(
+        Column(
+            f"{code}{suffix}",
+            "number",
+            f"{what}: {label}.",
+            minimum=low,
+            maximum=high,
+            pmq={"factor": code.upper(), "scale": SCALE, "scoring": SCORING_RULE},
+        )
+        for code, label in factors.items()
+    )
+
+
+def pmq_items_table(c: Column) -> Table:
+    return Table(
+        "pmq_items.csv",
+        "One row per PMQ item answered (long format).",
+        (
+            participant(),
+            c,
+            session(),
+            timepoint(),
+            Column(
+                "item",
+                "string",
+                "PMQ item code.",
+                tuple((i.code, f"{i.positive} - {i.negative}") for i in pmq.ITEMS),
+                required=True,
+                pmq={
+                    "items": [
+                        {
+                            "code": i.code,
+                            "factor": i.factor,
+                            "positivePole": i.positive,
+                            "negativePole": i.negative,
+                        }
+                        for i in pmq.ITEMS
+                    ]
+                },
+            ),
+            Column(
+                "factor",
+                "string",
+                "The item's factor.",
+                (
+                    ("CCD", "communicative competence and dependability"),
+                    ("HLC", "human-likeness in communication"),
+                    ("CF", "communicative flexibility"),
+                ),
+                required=True,
+            ),
+            Column(
+                "display_position",
+                "integer",
+                "Position in the order shown, 1 = first (shuffled per administration).",
+                required=True,
+                minimum=1,
+                maximum=len(pmq.ITEMS),
+            ),
+            Column(
+                "positive_on_left",
+                "boolean",
+                "Whether the positive pole was on the left end of the scale.",
+                required=True,
+            ),
+            Column("left_pole", "string", "The word at the left end (position 1).", required=True),
+            Column(
+                "right_pole", "string", "The word at the right end (position 7).", required=True
+            ),
+            Column(
+                "raw",
+                "integer",
+                "Position chosen: 1 = left end, 7 = right end.",
+                required=True,
+                minimum=1,
+                maximum=7,
+                pmq={"scale": SCALE},
+            ),
+            Column(
+                "score",
+                "integer",
+                "Recoded so that 7 = the positive pole (8 - raw when the positive pole was "
+                "on the left).",
+                required=True,
+                minimum=1,
+                maximum=7,
+                pmq={"scale": SCALE, "scoring": SCORING_RULE},
+            ),
+            at("submitted_at", "Questionnaire submitted", required=True),
+        ),
+        ("participant", "session", "timepoint", "item"),
+        (by_participant(),),
+    )
+
+
+def pmq_scores_table(c: Column) -> Table:
+    return Table(
+        "pmq_scores.csv",
+        "One row per participant x session x timepoint: PMQ factor scores.",
+        (
+            participant(),
+            c,
+            session(),
+            timepoint(),
+            *factor_columns("", "Mean recoded score", 1, 7),
+            at("submitted_at", "Questionnaire submitted", required=True),
+        ),
+        ("participant", "session", "timepoint"),
+        (by_participant(),),
+    )
+
+
+def pmq_change_table(c: Column) -> Table:
+    return Table(
+        "pmq_change.csv",
+        "One row per participant x session with both PMQs: post - pre per factor.",
+        (participant(), c, session(), *factor_columns("_change", "Post - pre", -6, 6)),
+        ("participant", "session"),
+        (by_session(),),
+    )

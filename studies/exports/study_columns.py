@@ -1,0 +1,270 @@
+"""The files about participants, sessions, messages and the shared identity. Pure."""
+
+from __future__ import annotations
+
+from chat.identity import PARTNER_FIELDS, PERSONA_FIELDS
+
+from .columns import Column, Table, at, by_participant, by_session, participant, session
+
+PROGRESS = (
+    ("entered", "opened the study link, has not answered the consent form"),
+    ("declined", "declined consent; nothing else is stored"),
+    ("in_progress", "consented, has not finished every session"),
+    ("completed", "finished every session and questionnaire"),
+)
+SENDERS = (
+    ("participant", "written by the participant"),
+    ("agent", "the agent's reply (turn 1 of a session is its greeting)"),
+    ("system", "a note from Dyad shown in the transcript, e.g. an announced change"),
+)
+AUTHORS = (
+    ("participant", "the participant, in the identity panel"),
+    ("agent", "the agent, in a reply"),
+    ("researcher", "a researcher"),
+    ("system", "Dyad: the seed from the condition, or a reset at the start of a session"),
+)
+STATUSES = (
+    ("applied", "a change made directly"),
+    ("proposed", "a suggested change; its outcome is on the row that resolves it"),
+    ("accepted", "resolves a proposal: accepted, and applied"),
+    ("rejected", "resolves a proposal: rejected"),
+    ("expired", "resolves a proposal: still open when its session ended"),
+)
+
+
+def identity_columns() -> tuple[Column, ...]:
+    kinds = {"text": "string", "long_text": "string", "scale": "integer", "list": "array"}
+    columns = []
+    for field in PERSONA_FIELDS + PARTNER_FIELDS:
+        scale = field.kind == "scale"
+        columns.append(
+            Column(
+                field.target.replace(".", "_"),
+                kinds[field.kind],
+                f"{field.label} ({field.target})"
+                + ("; a whole number from 1 to 7." if scale else "")
+                + ("; a JSON list of text." if field.kind == "list" else "."),
+                minimum=1 if scale else None,
+                maximum=7 if scale else None,
+            )
+        )
+    columns.append(
+        Column(
+            "common_ground",
+            "object",
+            "What both hold as established: a JSON object of statement id -> statement.",
+        )
+    )
+    return tuple(columns)
+
+
+def participants_table(c: Column) -> Table:
+    return Table(
+        "participants.csv",
+        "One row per participant who entered (researchers' previews and withdrawn "
+        "participants are never included).",
+        (
+            participant(),
+            c,
+            Column(
+                "design_hash",
+                "string",
+                "SHA-256 of the study design version the participant entered under.",
+            ),
+            Column(
+                "design_version",
+                "integer",
+                "Number of that design version (1 = as first published).",
+                minimum=1,
+            ),
+            Column("progress", "string", "How far they got.", PROGRESS, required=True),
+            Column("sessions_finished", "integer", "Chat sessions finished.", required=True),
+            at("entered_at", "Opened the study link", required=True),
+            at("consented_at", "Gave consent"),
+            at("declined_at", "Declined consent"),
+            at("completed_at", "Finished the study"),
+        ),
+        ("participant",),
+    )
+
+
+def sessions_table(c: Column) -> Table:
+    return Table(
+        "sessions.csv",
+        "One row per chat session.",
+        (
+            participant(),
+            c,
+            session(),
+            Column(
+                "status",
+                "string",
+                "Whether the session has ended.",
+                (("active", "not yet ended"), ("finished", "ended")),
+                required=True,
+            ),
+            at("started_at", "Session started", required=True),
+            at("ended_at", "Session ended"),
+            Column("duration_seconds", "number", "ended_at - started_at, in seconds."),
+            Column(
+                "participant_turns",
+                "integer",
+                "Messages the participant sent in this session.",
+                required=True,
+            ),
+            Column(
+                "messages", "integer", "Messages in the transcript, all senders.", required=True
+            ),
+            Column("design_hash", "string", "SHA-256 of the design version in force."),
+            Column(
+                "identity_version_start",
+                "integer",
+                "Identity version when the session started (see identity_snapshots.csv).",
+            ),
+            Column(
+                "identity_version_end",
+                "integer",
+                "Identity version when the session ended (empty while active).",
+            ),
+        ),
+        ("participant", "session"),
+        (by_participant(),),
+    )
+
+
+def messages_table(c: Column) -> Table:
+    return Table(
+        "messages.csv",
+        "One row per message, in transcript order within each session.",
+        (
+            participant(),
+            c,
+            session(),
+            Column("turn", "integer", "Order within the session, from 1.", required=True),
+            Column("sender", "string", "Who wrote it.", SENDERS, required=True),
+            Column("text", "string", "The message as shown.", required=True),
+            at("created_at", "Stored by the server", required=True),
+            Column("reply_to_turn", "integer", "Agent replies: the turn they answer."),
+            Column(
+                "identity_version",
+                "integer",
+                "Identity version: for agent messages the version the reply was generated "
+                "from; for other messages the newest version when the message was stored.",
+            ),
+            Column(
+                "revisions_seen",
+                "integer",
+                "Agent messages: the newest revision (revisions.csv) in the agent's view.",
+            ),
+            Column("backend", "string", "Agent messages: scripted or openai."),
+            Column("model", "string", "Agent messages: the model as the endpoint named it."),
+            Column(
+                "params",
+                "object",
+                "Agent messages: the model parameters used (JSON object).",
+            ),
+            Column("prompt_hash", "string", "Agent messages: SHA-256 of the exact prompt."),
+            Column("prompt_tokens", "integer", "Agent messages: as the endpoint reported."),
+            Column("completion_tokens", "integer", "Agent messages: as the endpoint reported."),
+            Column("ttft_ms", "integer", "Agent messages: time to first token, ms."),
+            Column("latency_ms", "integer", "Agent messages: total time incl. retries, ms."),
+            Column("finish_reason", "string", "Agent messages: stop, length, tool_calls, ..."),
+            Column("retries", "integer", "Agent messages: failed attempts before this one."),
+        ),
+        ("participant", "session", "turn"),
+        (by_session(),),
+    )
+
+
+def revisions_table(c: Column) -> Table:
+    return Table(
+        "revisions.csv",
+        "The co-construction ledger: every change to the shared identity, never edited. "
+        "The state at version v is the seed with every row of version <= v applied in "
+        "version order.",
+        (
+            Column(
+                "revision",
+                "integer",
+                "Ledger row id; increases with time across the study.",
+                required=True,
+            ),
+            participant(),
+            c,
+            session(required=False),
+            Column("turn", "integer", "The last transcript turn before the change."),
+            Column(
+                "version",
+                "integer",
+                "Identity version this row created (applied and accepted rows only).",
+                minimum=1,
+            ),
+            Column("author", "string", "Who made or proposed the change.", AUTHORS, required=True),
+            Column("status", "string", "What the row records.", STATUSES, required=True),
+            Column(
+                "target",
+                "string",
+                "Field changed, e.g. persona.name, persona.traits.extraversion, "
+                "partner.interests, common_ground.<id>; * is the whole state.",
+                required=True,
+            ),
+            Column("before", "any", "Value before the change (JSON)."),
+            Column(
+                "after",
+                "any",
+                "Value after the change (JSON); null on a common_ground target removes it.",
+            ),
+            Column("rationale", "string", "The reason given, if any."),
+            Column("resolves", "integer", "For accepted/rejected/expired rows: the proposal."),
+            Column(
+                "outcome",
+                "string",
+                "For proposed rows: how the proposal ended (empty while open).",
+                STATUSES[2:],
+            ),
+            at("created_at", "Recorded", required=True),
+        ),
+        ("revision",),
+        (by_participant(), (("resolves",), "", ("revision",))),
+    )
+
+
+def identity_snapshots_table(c: Column) -> Table:
+    return Table(
+        "identity_snapshots.csv",
+        "The shared identity at the start and at the end of every session (no end row "
+        "while a session is active).",
+        (
+            participant(),
+            c,
+            session(),
+            Column(
+                "moment",
+                "string",
+                "Which end of the session.",
+                (("start", "as the session started"), ("end", "as the session ended")),
+                required=True,
+            ),
+            Column("version", "integer", "Identity version.", required=True, minimum=1),
+            *identity_columns(),
+        ),
+        ("participant", "session", "moment"),
+        (by_session(),),
+    )
+
+
+RECRUITMENT = Table(
+    "recruitment.csv",
+    "RESTRICTED: links pseudonymous codes to recruitment ids, for paying participants. Keep "
+    "it apart from the analysis files.",
+    (
+        participant(),
+        Column("external_id", "string", "Recruitment id (Prolific PROLIFIC_PID)."),
+        Column("external_study_id", "string", "Prolific STUDY_ID."),
+        Column("external_session_id", "string", "Prolific SESSION_ID."),
+        Column("progress", "string", "How far they got.", PROGRESS, required=True),
+        at("entered_at", "Opened the study link", required=True),
+        at("completed_at", "Finished the study"),
+    ),
+    ("participant",),
+)
