@@ -13,7 +13,7 @@ from questionnaires import pmq
 
 from .cells import neutralise
 from .columns import Column, Table
-from .pmq_columns import SCALE, SCORING_RULE
+from .pmq_columns import ITEM_FACTS, SCALE, SCORING_RULE
 
 CODEBOOK = Table(
     "codebook.csv",
@@ -156,15 +156,7 @@ def descriptor(tables: Sequence[Table], study: dict) -> dict:
             "scale": SCALE,
             "scoring": SCORING_RULE,
             "referents": pmq.REFERENTS,
-            "items": [
-                {
-                    "code": i.code,
-                    "factor": i.factor,
-                    "positivePole": i.positive,
-                    "negativePole": i.negative,
-                }
-                for i in pmq.ITEMS
-            ],
+            "items": ITEM_FACTS,
         },
         "resources": [resource(t) for t in (*tables, CODEBOOK)],
     }

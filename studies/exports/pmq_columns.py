@@ -15,6 +15,11 @@ SCORING_RULE = (
 )
 SCALE = "7-point semantic differential; scores run from 1 (negative pole) to 7 (positive pole)"
 
+ITEM_FACTS = [
+    {"code": i.code, "factor": i.factor, "positivePole": i.positive, "negativePole": i.negative}
+    for i in pmq.ITEMS
+]
+
 
 def factor_columns(suffix: str, what: str, low: float, high: float) -> tuple[Column, ...]:
     factors = {
@@ -51,17 +56,7 @@ def pmq_items_table(c: Column) -> Table:
                 "PMQ item code.",
                 tuple((i.code, f"{i.positive} - {i.negative}") for i in pmq.ITEMS),
                 required=True,
-                pmq={
-                    "items": [
-                        {
-                            "code": i.code,
-                            "factor": i.factor,
-                            "positivePole": i.positive,
-                            "negativePole": i.negative,
-                        }
-                        for i in pmq.ITEMS
-                    ]
-                },
+                pmq={"items": ITEM_FACTS},
             ),
             Column(
                 "factor",

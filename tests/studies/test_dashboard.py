@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from unittest import mock
 
 from django.db import connection
@@ -226,20 +227,20 @@ class LiveControlTests(DashboardTestCase):
         assert not first.replies.exists()
 
 
+def url_of(pattern, session_id: int) -> str:
+    """A URL of the pattern for the pilot study (a condition's or an export file's name)."""
+    values = {"slug": "pilot", "session_id": session_id, "name": "editable"}
+    if pattern.name.startswith("export"):
+        values["name"] = "messages.csv"
+    path = re.sub(r"<\w+:(\w+)>", lambda m: str(values[m.group(1)]), str(pattern.pattern))
+    return "/dashboard/" + path
+
+
 class EveryURLPermissionTests(DashboardTestCase):
     def test_every_dashboard_url_refuses_strangers_participants_and_other_researchers(self):
         from studies import dashboard_urls
 
-        kwargs = {"slug": "pilot", "session_id": self.session.pk, "name": "editable"}
-        pages = []
-        for pattern in dashboard_urls.urlpatterns:
-            names = pattern.pattern.converters.keys()
-            url = "/dashboard/" + str(pattern.pattern)
-            for name in names:
-                url = url.replace(
-                    f"<{'int' if name == 'session_id' else 'slug'}:{name}>", str(kwargs[name])
-                )
-            pages.append(url)
+        pages = [url_of(p, self.session.pk) for p in dashboard_urls.urlpatterns]
         assert len(pages) == len(dashboard_urls.urlpatterns) >= 12
         for url in pages:
             assert self.as_user(self.rita).get(url).status_code in (200, 405), url
