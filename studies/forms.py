@@ -22,20 +22,17 @@ def _https_urls(field, **kwargs):
 
 
 class StudyForm(forms.ModelForm):
-    formfield_callback = _https_urls
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)
 
     class Meta:
         model = Study
         fields = list(STUDY_FIELDS)  # everything a researcher edits is part of the design
+        formfield_callback = _https_urls
 
 
 class ConditionForm(forms.ModelForm):
     """A condition, with its seed persona as fields (or replaced by a Character Card)."""
-
-    formfield_callback = _https_urls
 
     persona_name = forms.CharField(label="Agent name", max_length=60, required=False)
     persona_role = forms.CharField(label="Agent role", max_length=160, required=False)
@@ -63,6 +60,7 @@ class ConditionForm(forms.ModelForm):
         model = Condition
         # The persona and locked fields are edited through the form fields above.
         fields = [f for f in CONDITION_FIELDS if f not in ("seed_persona", "locked_fields")]
+        formfield_callback = _https_urls
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)

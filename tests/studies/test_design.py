@@ -226,3 +226,17 @@ class PreviewExclusionTests(DyadTestCase):
         assert "<td>active</td><td>2</td>" in listing  # ana and ben; not the preview
         results = rita.get("/dashboard/studies/pilot/pmq/").content.decode()
         assert "No questionnaires have been submitted yet." in results
+
+
+class AddressTests(DyadTestCase):
+    def test_addresses_typed_without_a_scheme_are_taken_as_https(self):
+        from studies.forms import ConditionForm, StudyForm
+
+        study = StudyForm(data={"prolific_completion_url": "app.prolific.com/submissions/x"})
+        study.is_valid()
+        assert study.cleaned_data["prolific_completion_url"] == (
+            "https://app.prolific.com/submissions/x"
+        )
+        condition = ConditionForm(data={"llm_base_url": "api.example.org/v1"})
+        condition.is_valid()
+        assert condition.cleaned_data["llm_base_url"] == "https://api.example.org/v1"
