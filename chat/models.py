@@ -53,6 +53,12 @@ class ChatSession(models.Model):
 
 
 class Message(models.Model):
+    # What an agent reply records about how it was made (docs/data.md).
+    PROVENANCE = (
+        "backend", "model", "params", "prompt_hash", "prompt_tokens", "completion_tokens",
+        "ttft_ms", "latency_ms", "finish_reason", "retries",
+    )  # fmt: skip
+
     class Sender(models.TextChoices):
         PARTICIPANT = "participant"
         AGENT = "agent"

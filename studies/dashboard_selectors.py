@@ -183,17 +183,5 @@ def pmq_results(study: Study) -> list[Cell]:
 
 
 def provenance_fields(message: Message) -> list[tuple[str, object]]:
-    names = [
-        "backend",
-        "model",
-        "params",
-        "identity_version",
-        "ttft_ms",
-        "latency_ms",
-        "prompt_tokens",
-        "completion_tokens",
-        "finish_reason",
-        "retries",
-        "prompt_hash",
-    ]
+    names = ("identity_version", *Message.PROVENANCE)
     return [(n, getattr(message, n)) for n in names if getattr(message, n) not in (None, "")]

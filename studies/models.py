@@ -265,15 +265,19 @@ class Participant(models.Model):
 
     @property
     def progress(self) -> str:
-        if self.withdrawn_at:
-            return "withdrawn"
-        if self.declined_at:
-            return "declined"
-        if self.completed_at:
-            return "completed"
-        if self.consented_at:
-            return "in progress"
-        return "entered"
+        moments = ("withdrawn_at", "declined_at", "completed_at", "consented_at")
+        return progress_of({name: getattr(self, name) for name in moments})
+
+
+def progress_of(row) -> str:
+    """How far a participant got, from their timestamps (a row or a ``.values()`` dict)."""
+    if row.get("withdrawn_at"):
+        return "withdrawn"
+    if row["declined_at"]:
+        return "declined"
+    if row["completed_at"]:
+        return "completed"
+    return "in progress" if row["consented_at"] else "entered"
 
 
 class StudyVersion(models.Model):

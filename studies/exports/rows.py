@@ -20,7 +20,7 @@ from chat.models import ChatSession, Message, Revision
 from questionnaires.models import Administration, Response
 from questionnaires.pmq import FACTORS
 
-from ..models import Participant, Study
+from ..models import Participant, Study, progress_of
 
 PAGE = 2000
 GROUP = 100  # participants per group
@@ -61,11 +61,7 @@ def grouped(study: Study, rows: QuerySet, through: str, key: Sequence[str]):
 
 
 def progress(row: dict) -> str:
-    if row["declined_at"]:
-        return "declined"
-    if row["completed_at"]:
-        return "completed"
-    return "in_progress" if row["consented_at"] else "entered"
+    return progress_of(row).replace(" ", "_")  # snake_case values for analysts
 
 
 def participant_rows(study: Study) -> Iterator[tuple]:
@@ -105,10 +101,7 @@ def session_rows(study: Study) -> Iterator[tuple]:
             )  # fmt: skip
 
 
-AGENT_FIELDS = (
-    "revisions_seen", "backend", "model", "params", "prompt_hash", "prompt_tokens",
-    "completion_tokens", "ttft_ms", "latency_ms", "finish_reason", "retries",
-)  # fmt: skip
+AGENT_FIELDS = ("revisions_seen", *Message.PROVENANCE)  # the column order of messages.csv
 
 
 def message_rows(study: Study) -> Iterator[tuple]:
