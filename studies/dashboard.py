@@ -109,16 +109,19 @@ def _session_of(study, session_id: int) -> ChatSession:
 @researcher_study
 def session_live(request, study, session_id: int):
     session = _session_of(study, session_id)
+    return render(request, "dashboard/session_live.html", _live_context(study, session))
+
+
+def _live_context(study, session, error: str = "") -> dict:
     state, version = selectors.identity_at(session, None)
-    context = {
+    return {
         "study": study,
         "session": session,
         "identity": state,
         "shown_version": version,
         "chat_messages": session.messages.order_by("turn"),
-        "error": "",
+        "error": error,
     }
-    return render(request, "dashboard/session_live.html", context)
 
 
 @require_POST
@@ -128,15 +131,7 @@ def session_note(request, study, session_id: int):
     try:
         chat_services.researcher_note(session_id=session.pk, text=request.POST.get("text", ""))
     except chat_services.ChatError as error:
-        state, version = selectors.identity_at(session, None)
-        context = {
-            "study": study,
-            "session": session,
-            "identity": state,
-            "shown_version": version,
-            "error": error.message,
-            "chat_messages": session.messages.order_by("turn"),
-        }
+        context = _live_context(study, session, error.message)
         return render(request, "dashboard/session_live.html", context, status=400)
     return redirect("dashboard:live", slug=study.slug, session_id=session.pk)
 
