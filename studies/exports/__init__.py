@@ -1,6 +1,7 @@
 """CSV exports of a study for analysis: one streamed ZIP, each file alone, or files on disk.
 
-``cells`` and ``schema`` say how values become cells and what every column means (pure);
-``zipstream`` writes a ZIP as it goes (pure); ``rows`` reads them page by page;
-``files`` puts them together inside one read snapshot.
+Pure: ``cells`` (how a value becomes a cell), ``columns`` with ``study_columns`` and
+``pmq_columns`` (what every column means; ``catalogue`` lists the files), ``package`` (the
+codebook and datapackage.json) and ``zipstream`` (a ZIP written as it goes). ``rows`` reads
+the rows page by page; ``files`` puts them together inside one read snapshot.
 """
