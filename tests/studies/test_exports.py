@@ -309,6 +309,14 @@ class CommandTests(ExportTestCase):
         assert len(zips) == 1 and (out / "recruitment.csv").exists()
         assert not list(out.glob("*.part"))
 
+    def test_an_output_path_that_is_a_file_is_a_clear_error_and_changes_nothing(self):
+        taken = Path(tempfile.mkdtemp()) / "notes.txt"
+        taken.write_text("mine")
+        with pytest.raises(CommandError, match=f"Cannot write to {taken}"):
+            call_command("export", "pilot", out=str(taken))
+        assert taken.read_text() == "mine"
+        assert [p.name for p in taken.parent.iterdir()] == ["notes.txt"]
+
     def test_an_unknown_study_is_a_clear_error_and_writes_nothing(self):
         out = Path(tempfile.mkdtemp()) / "x"
         with pytest.raises(CommandError, match="No study with the slug 'nope'. Studies: pilot."):
