@@ -1,12 +1,14 @@
 """The chat WebSocket: authenticate, validate frames, await a service, ack, forward events.
 
 Frame schema: docs/protocol.md. No ORM calls here: every read and write is a service or
-selector run through ``database_sync_to_async``.
+selector run through ``database_sync_to_async``. No frame a client sends can crash the
+socket: a refused frame gets an error frame and changes nothing, and an unexpected failure
+is logged and answered with ``server_error`` on a socket that stays open.
 """
 
 from __future__ import annotations
 
-import json
+import logging
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
@@ -15,96 +17,124 @@ from django.conf import settings
 
 from studies.session_keys import participant_ids
 
-from . import events, presence, selectors, services
-from .panel import panel_html
+from . import events, presence, protocol, selectors, services
+from .protocol import ClientError
 
+log = logging.getLogger(__name__)
 REFUSED = 4403  # close code: this socket may not join that session
+CLOSED = 4410  # close code: the session is closed to its participant (they withdrew)
+CLOSED_MESSAGE = "You have withdrawn from this study, so this chat is closed."
 
 
-class ClientError(Exception):
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class SessionEvents(AsyncWebsocketConsumer):
+    """What every view of a session shares: joining its group, forwarding group events as
+    frames, and sending frames within the budget."""
+
+    group: str | None = None
+
+    async def join(self, session_id: int) -> None:
+        self.group = events.group_name(session_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+
+    async def refuse(self, code: int) -> None:
+        # Accept, then close: a browser only sees the close code of an accepted socket (a
+        # refused handshake reaches it as 1006, and the page would retry forever).
+        await self.accept()
+        await self.close(code=code)
+
+    async def disconnect(self, code: int) -> None:
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def chat_message(self, event: dict) -> None:
+        await self.send_frame(events.message_frame(event["message"]))
+
+    async def agent_state(self, event: dict) -> None:
+        await self.send_frame(events.agent_frame(event["agent"]))
+
+    async def agent_delta(self, event: dict) -> None:
+        await self.send_frame(events.delta_frame(event))
+
+    async def identity_changed(self, event: dict) -> None:
+        await self.send_frame(events.identity_frame(event["revision"]))
+
+    async def session_closed(self, event: dict) -> None:
+        await self.send_frame(events.closed_frame(event["reason"], event["message"]))
+        await self.close(code=CLOSED)
+
+    async def send_frame(self, frame: dict) -> None:
+        text = events.encode(frame)
+        if len(text.encode("utf-8")) > events.FRAME_BUDGET:  # never, by construction
+            log.error("Refusing to send a %s frame over the budget", frame.get("type"))
+            frame = events.error_frame("server_error", "An update was too large to send.")
+            text = events.encode(frame)
+        await self.send(text_data=text)
 
 
-class ChatConsumer(AsyncWebsocketConsumer):
+class ChatConsumer(SessionEvents):
     async def connect(self) -> None:
         session_id = self.scope["url_route"]["kwargs"]["session_id"]
         owners = await database_sync_to_async(participant_ids)(self.scope["session"])
         self.chat = await database_sync_to_async(selectors.session_for_participants)(
             session_id, owners
         )
-        if self.chat is None:
-            await self.close(code=REFUSED)
+        if self.chat is None or self.chat.participant.withdrawn_at:
+            withdrawn = await database_sync_to_async(selectors.any_withdrawn)(owners)
+            await self.refuse(CLOSED if withdrawn else REFUSED)
             return
-        self.group = events.group_name(self.chat.pk)
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.accept()
+        self.panel_hidden = self.chat.participant.condition.panel_visibility == "hidden"
+        await self.join(self.chat.pk)
         await sync_to_async(presence.joined)(self.chat.pk)
 
     async def disconnect(self, code: int) -> None:
-        if getattr(self, "group", None):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        if self.group:
+            await super().disconnect(code)
             await sync_to_async(presence.left)(self.chat.pk)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
         frame: dict = {}
         try:
-            frame = self.parse(text_data, bytes_data)
-            if frame["type"] == events.SYNC:
-                await self.on_sync(frame)
-            elif frame["type"] == events.SEND:
-                await self.on_message(frame)
-            elif frame["type"] == events.RETRY:
-                await database_sync_to_async(services.turn_retry)(session_id=self.chat.pk)
-            else:
-                raise ClientError("unknown_type", f"Unknown frame type {frame['type']!r}.")
+            frame = protocol.parse(text_data, settings.DYAD_MAX_FRAME_BYTES)
+            handler = self.HANDLERS.get(frame["type"])
+            if handler is None:
+                raise ClientError("unknown_type", "Unknown frame type.")
+            await handler(self, frame)
         except (ClientError, services.ChatError) as error:
-            client_id = frame.get("client_id")
-            client_id = client_id if isinstance(client_id, str) else None
-            await self.send_json(events.error_frame(error.code, error.message, client_id))
-
-    def parse(self, text_data: str | None, bytes_data: bytes | None) -> dict:
-        if text_data is None:
-            raise ClientError("bad_frame", "Frames must be JSON text.")
-        if len(text_data.encode()) > settings.DYAD_MAX_FRAME_BYTES:
-            raise ClientError("too_large", "That frame is too large.")
-        try:
-            frame = json.loads(text_data)
-        except ValueError:
-            raise ClientError("bad_frame", "Frames must be JSON objects.") from None
-        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
-            raise ClientError("bad_frame", "Frames must be JSON objects with a 'type'.")
-        return frame
+            client_id = protocol.client_id_of(frame)
+            await self.send_frame(events.error_frame(error.code, error.message, client_id))
+            if error.code == "closed":
+                await self.close(code=CLOSED)
+        except Exception:
+            log.exception("A chat frame failed in session %s", self.chat.pk)
+            message = "Something went wrong on our side. Please try again."
+            await self.send_frame(
+                events.error_frame("server_error", message, protocol.client_id_of(frame))
+            )
 
     async def on_sync(self, frame: dict) -> None:
-        after = frame.get("after", 0)
-        if not isinstance(after, int) or isinstance(after, bool) or after < 0:
-            raise ClientError("bad_frame", "'after' must be a whole number, 0 or more.")
-        await self.send_json(await database_sync_to_async(selectors.history)(self.chat.pk, after))
+        after = protocol.turn_number(frame.get("after", 0), "after")
+        page = await database_sync_to_async(selectors.history)(self.chat.pk, after)
+        if page is None:
+            raise services.ChatError("closed", CLOSED_MESSAGE)
+        await self.send_frame(page)
+        if not page["more"]:
+            state = await database_sync_to_async(selectors.agent_state_of)(self.chat.pk)
+            await self.send_frame(events.agent_frame(state))
 
     async def on_message(self, frame: dict) -> None:
         result = await database_sync_to_async(services.message_post)(
             session_id=self.chat.pk, client_id=frame.get("client_id"), text=frame.get("text")
         )
-        await self.send_json(
+        await self.send_frame(
             events.ack_frame(result.message, result.session, duplicate=not result.created)
         )
 
-    async def chat_message(self, event: dict) -> None:
-        await self.send_json(events.message_frame(event["message"]))
+    async def on_retry(self, frame: dict) -> None:
+        await database_sync_to_async(services.turn_retry)(session_id=self.chat.pk)
 
-    async def agent_state(self, event: dict) -> None:
-        await self.send_json(events.agent_frame(event["agent"]))
-
-    async def agent_delta(self, event: dict) -> None:
-        await self.send_json(events.delta_frame(event))
+    HANDLERS = {events.SYNC: on_sync, events.SEND: on_message, events.RETRY: on_retry}
 
     async def identity_changed(self, event: dict) -> None:
-        rendered = await database_sync_to_async(panel_html)(self.chat.pk)
-        if rendered is not None:
-            await self.send_json(events.identity_frame(*rendered))
-
-    async def send_json(self, content: dict) -> None:
-        await self.send(text_data=json.dumps(content))
+        if not self.panel_hidden:
+            await super().identity_changed(event)

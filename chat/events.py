@@ -2,28 +2,48 @@
 
 The channel layer only carries notifications: it delivers at most once and may drop when a
 channel is full, so pages recover anything missed by asking for it again (``sync``).
+
+Every frame the server sends stays under ``FRAME_BUDGET`` bytes by construction: a message's
+text is at most ``text.MESSAGE_MAX`` characters (6 bytes each at worst, as a JSON escape),
+history comes in pages packed up to the budget, and identity changes travel as a version
+notice (pages fetch the panel over HTTP), whatever the panel holds.
 """
 
 from __future__ import annotations
 
+import json
+
 from .layer import group_send
 from .models import ChatSession, Message
+from .text import scrub
+
+FRAME_BUDGET = 32 * 1024  # bytes; Daphne closes the socket on frames over 64 KiB
 
 # Client -> server frame types.
 SYNC = "sync"
 SEND = "message"
-
-# Group event type (consumer handler name is the type with '.' replaced by '_').
 RETRY = "retry"
 
+# Group event types (a consumer's handler is the type with '.' replaced by '_').
 MESSAGE_EVENT = "chat.message"
 IDENTITY_EVENT = "identity.changed"
 AGENT_EVENT = "agent.state"
 DELTA_EVENT = "agent.delta"
+CLOSED_EVENT = "session.closed"
 
 
 def group_name(session_id: int) -> str:
     return f"chat.session.{session_id}"
+
+
+def encode(frame: dict) -> str:
+    """A frame as sent: UTF-8 JSON without ASCII escapes (CJK costs 3 bytes, not 6). A lone
+    surrogate (from a model's stream, say) becomes U+FFFD: it has no UTF-8 form."""
+    return scrub(json.dumps(frame, ensure_ascii=False, separators=(",", ":")))
+
+
+def size(frame: dict) -> int:
+    return len(encode(frame).encode("utf-8"))
 
 
 def message_data(message: Message) -> dict:
@@ -48,13 +68,21 @@ def status_data(session: ChatSession) -> dict:
     }
 
 
-def history_frame(messages: list[Message], session: ChatSession, agent: dict) -> dict:
-    return {
-        "type": "history",
-        "messages": [message_data(m) for m in messages],
-        "status": status_data(session),
-        "agent": agent,
-    }
+def history_frame(messages: list[Message], session: ChatSession, *, more_rows: bool) -> dict:
+    """One page of history: messages in turn order, as many as fit the budget (always at
+    least one). ``more`` tells the page to ask again from its new last turn."""
+    frame = {"type": "history", "messages": [], "status": status_data(session), "more": False}
+    used = size(frame)
+    for message in messages:
+        data = message_data(message)
+        cost = size(data) + 1  # and a comma
+        if frame["messages"] and used + cost > FRAME_BUDGET:
+            frame["more"] = True
+            return frame
+        frame["messages"].append(data)
+        used += cost
+    frame["more"] = more_rows
+    return frame
 
 
 def ack_frame(message: Message, session: ChatSession, *, duplicate: bool) -> dict:
@@ -77,6 +105,10 @@ def error_frame(code: str, message: str, client_id: str | None = None) -> dict:
     if client_id:
         frame["client_id"] = client_id
     return frame
+
+
+def closed_frame(reason: str, message: str) -> dict:
+    return {"type": "closed", "reason": reason, "message": message}
 
 
 def broadcast_message(message: Message) -> None:
@@ -113,10 +145,17 @@ def delta_frame(event: dict) -> dict:
     }
 
 
-def broadcast_identity(session_id: int) -> None:
-    """Tell every open view of the session that the identity (or a proposal) changed."""
-    group_send(group_name(session_id), {"type": IDENTITY_EVENT})
+def broadcast_identity(session_id: int, revision: int) -> None:
+    """Tell every open view of the session that the identity (or a proposal) changed, up to
+    ledger row ``revision``. Views fetch what they show over HTTP."""
+    group_send(group_name(session_id), {"type": IDENTITY_EVENT, "revision": revision})
 
 
-def identity_frame(html: str, revision: int) -> dict:
-    return {"type": "identity", "html": html, "revision": revision}
+def identity_frame(revision: int) -> dict:
+    return {"type": "identity", "revision": revision}
+
+
+def broadcast_closed(session_id: int, reason: str, message: str) -> None:
+    """The session is closed to its participant (they withdrew): sockets are closed."""
+    event = {"type": CLOSED_EVENT, "reason": reason, "message": message}
+    group_send(group_name(session_id), event)

@@ -18,10 +18,11 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from .agent.persona import BIG_FIVE, normalise
+from .text import problem
 
 MAX_TEXT = 300
 MAX_LIST_ITEMS = 8
-ENTRY_ID = re.compile(r"^[a-z0-9]{1,12}$")
+ENTRY_ID = re.compile(r"[a-z0-9]{1,12}")  # used with fullmatch: "$" allows a final newline
 
 
 class Field(NamedTuple):
@@ -49,6 +50,9 @@ PARTNER_FIELDS = (
 FIELDS = {f.target: f for f in PERSONA_FIELDS + PARTNER_FIELDS}
 COMMON_GROUND = "common_ground"
 STATEMENT_MAX = 240
+# Enough for what two people establish in a study session, few enough to read at a glance
+# and to keep the agent's prompt short.
+COMMON_GROUND_MAX = 20
 
 
 class IdentityError(ValueError):
@@ -75,7 +79,7 @@ def validate(target: str, value) -> object:
     """The value to store for ``target``, cleaned; IdentityError if it cannot be stored."""
     if target.startswith(COMMON_GROUND + "."):
         entry = target.split(".", 1)[1]
-        if not ENTRY_ID.match(entry):
+        if not ENTRY_ID.fullmatch(entry):
             raise IdentityError("unknown_field", f"There is no field called {target!r}.")
         return None if value is None else _text(value, STATEMENT_MAX, "statement")
     field = FIELDS.get(target)
@@ -86,6 +90,11 @@ def validate(target: str, value) -> object:
     if field.kind == "list":
         items = value if isinstance(value, list) else str(value or "").split(",")
         cleaned = [str(i).strip() for i in items if str(i).strip()]
+        trouble = problem("".join(cleaned))
+        if trouble:
+            raise IdentityError(
+                "bad_value", f"The {field.label.lower()} cannot be saved. {trouble}"
+            )
         if len(cleaned) > MAX_LIST_ITEMS or len(", ".join(cleaned)) > field.max_length:
             raise IdentityError("too_long", f"The list of {field.label.lower()} is too long.")
         return cleaned
@@ -97,6 +106,8 @@ def validate(target: str, value) -> object:
 def _text(value, max_length: int, name: str, allow_empty: bool = False) -> str:
     if not isinstance(value, str):
         raise IdentityError("bad_value", f"The {name} must be text.")
+    if problem(value):
+        raise IdentityError("bad_value", f"The {name} cannot be saved. {problem(value)}")
     text = " ".join(value.split()) if "\n" not in value else value.strip()
     if not text and not allow_empty:
         raise IdentityError("empty", f"The {name} cannot be empty.")
@@ -113,6 +124,21 @@ def _scale(value) -> int:
     if not 1 <= number <= 7 or str(value).strip() not in {str(number), f"{number}.0"}:
         raise IdentityError("bad_value", "Personality traits are whole numbers from 1 to 7.")
     return number
+
+
+def ground_has_room(state: dict) -> bool:
+    return len(state[COMMON_GROUND]) < COMMON_GROUND_MAX
+
+
+def check_room(state: dict, target: str, after) -> None:
+    """IdentityError if ``after`` would add a statement to a full common ground."""
+    adding = target.startswith(COMMON_GROUND + ".") and after is not None
+    if adding and get(state, target) is None and not ground_has_room(state):
+        raise IdentityError(
+            "ground_full",
+            f"There can be at most {COMMON_GROUND_MAX} things we've established. "
+            "Remove one before adding another.",
+        )
 
 
 def get(state: dict, target: str):

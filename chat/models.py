@@ -13,6 +13,7 @@ class ChatSession(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active"
         FINISHED = "finished"
+        WITHDRAWN = "withdrawn", "ended because the participant withdrew"
 
     participant = models.ForeignKey(
         "studies.Participant", on_delete=models.CASCADE, related_name="chat_sessions"
@@ -49,7 +50,7 @@ class ChatSession(models.Model):
         return self.participant_turns >= min_turns or self.is_time_up(now)
 
     def is_over(self) -> bool:
-        return self.status == self.Status.FINISHED
+        return self.status != self.Status.ACTIVE
 
 
 class Message(models.Model):
@@ -85,6 +86,11 @@ class Message(models.Model):
     retries = models.PositiveSmallIntegerField(default=0)
     identity_version = models.PositiveIntegerField(
         null=True, blank=True, help_text="Identity version the agent saw (agent messages)."
+    )
+    answers = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="Agent replies: the participant turns this reply answers (a list).",
     )
     revisions_seen = models.PositiveBigIntegerField(
         null=True, blank=True, help_text="Last revision id in the agent's view (agent messages)."

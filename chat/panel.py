@@ -1,8 +1,7 @@
-"""The identity panel's content, for the page, htmx swaps and WebSocket pushes alike."""
+"""The identity panel's content, for the page and for the fragment that htmx swaps in (after
+the participant's own change, or after an ``identity`` notice on the socket)."""
 
 from __future__ import annotations
-
-from django.template.loader import render_to_string
 
 from . import identity as idm
 from . import rules, selectors
@@ -59,6 +58,8 @@ def panel_context(session: ChatSession, message: str = "", error: str = "") -> d
             "common_ground": list(view.state[idm.COMMON_GROUND].items()),
             "ground_editable": editable and not ground_locked,
             "statement_max": idm.STATEMENT_MAX,
+            "ground_full": not idm.ground_has_room(view.state),
+            "ground_max": idm.COMMON_GROUND_MAX,
             "agent_proposals": [
                 _proposal(r) for r in open_proposals if r.author == Revision.Author.AGENT
             ],
@@ -73,14 +74,3 @@ def panel_context(session: ChatSession, message: str = "", error: str = "") -> d
         "study": participant.study,
         "session": session,
     }
-
-
-def panel_html(session_id: int) -> tuple[str, int] | None:
-    """The panel's markup and revision marker, or None when the condition hides it."""
-    session = ChatSession.objects.select_related(
-        "participant__condition", "participant__study", "participant__identity"
-    ).get(pk=session_id)
-    if session.participant.condition.panel_visibility == "hidden":
-        return None
-    context = panel_context(session)
-    return render_to_string(TEMPLATE, context), context["panel"]["revision"]

@@ -5,6 +5,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Q
 from django.utils import timezone
 
 from . import events
@@ -22,14 +23,6 @@ def session_for_participants(session_id: int, participant_ids: list[int]) -> Cha
     )
 
 
-def session_with_study(session_id: int) -> ChatSession:
-    return ChatSession.objects.select_related("participant__study").get(pk=session_id)
-
-
-def messages_after(session: ChatSession, after: int) -> list[Message]:
-    return list(session.messages.filter(turn__gt=after).select_related("reply_to"))
-
-
 def last_turn(session: ChatSession) -> AgentTurn | None:
     return (
         AgentTurn.objects.filter(prompted__session=session)
@@ -39,9 +32,38 @@ def last_turn(session: ChatSession) -> AgentTurn | None:
     )
 
 
+def any_withdrawn(participant_ids: list[int]) -> bool:
+    """Whether one of a browser's participants has withdrawn (their sessions may be gone)."""
+    from studies.models import Participant
+
+    return Participant.objects.filter(pk__in=participant_ids, withdrawn_at__isnull=False).exists()
+
+
 def turn_in_flight(session: ChatSession) -> AgentTurn | None:
     turn = last_turn(session)
     return turn if turn is not None and turn.is_in_flight() else None
+
+
+def latest_unanswered(session: ChatSession) -> Message | None:
+    """The participant's latest message, if no agent turn has taken it up yet."""
+    latest = session.messages.filter(sender=Message.Sender.PARTICIPANT).order_by("-turn").first()
+    if latest is None or AgentTurn.objects.filter(prompted=latest).exists():
+        return None
+    return latest
+
+
+def turns_answered(prompted: Message) -> list[int]:
+    """The participant turns a reply to ``prompted`` answers: every one since the last
+    message the agent replied to, up to ``prompted`` itself."""
+    participant = prompted.session.messages.filter(sender=Message.Sender.PARTICIPANT)
+    previous = (
+        participant.filter(turn__lt=prompted.turn, replies__sender=Message.Sender.AGENT)
+        .order_by("-turn")
+        .values_list("turn", flat=True)
+        .first()
+    ) or 0
+    rows = participant.filter(turn__gt=previous, turn__lte=prompted.turn).order_by("turn")
+    return list(rows.values_list("turn", flat=True))
 
 
 def turn_is_stale(turn: AgentTurn) -> bool:
@@ -68,9 +90,13 @@ def agent_state(session: ChatSession) -> dict:
 
 
 def turns_until(message: Message) -> list[Turn]:
-    """The conversation as the agent sees it when replying to ``message``."""
-    rows = message.session.messages.filter(turn__lte=message.turn).order_by("turn")
-    return [Turn(sender, text) for sender, text in rows.values_list("sender", "text")]
+    """The conversation as the agent sees it when replying to ``message``: everything up to
+    it, and its own replies and notes since (a reply to an earlier message may have been
+    stored after it). Later participant messages wait for the next turn."""
+    later_own = ~Q(sender=Message.Sender.PARTICIPANT)
+    rows = message.session.messages.filter(Q(turn__lte=message.turn) | later_own)
+    rows = rows.order_by("turn").values_list("sender", "text")
+    return [Turn(sender, text) for sender, text in rows]
 
 
 class IdentityView(NamedTuple):
@@ -125,10 +151,30 @@ def agent_view(session: ChatSession) -> AgentView:
     return AgentView(view.state, view.version, view.last_revision_id, changes)
 
 
-def history(session_id: int, after: int) -> dict:
-    """The `history` frame for a page that has everything up to turn ``after``."""
-    session = session_with_study(session_id)
-    return events.history_frame(messages_after(session, after), session, agent_state(session))
+HISTORY_ROWS = 100  # messages read for one page of history (then packed to the budget)
+
+
+def history(session_id: int, after: int) -> dict | None:
+    """One `history` page for a page that has everything up to turn ``after``; None when the
+    session is closed to its participant (withdrawn, or their data deleted)."""
+    session = (
+        ChatSession.objects.select_related("participant__study")
+        .filter(pk=session_id, participant__withdrawn_at__isnull=True)
+        .first()
+    )
+    if session is None:
+        return None
+    rows = list(
+        session.messages.filter(turn__gt=after).select_related("reply_to")[: HISTORY_ROWS + 1]
+    )
+    page = events.history_frame(rows[:HISTORY_ROWS], session, more_rows=len(rows) > HISTORY_ROWS)
+    newest = Revision.objects.filter(identity__participant_id=session.participant_id)
+    page["identity_revision"] = newest.order_by("-id").values_list("id", flat=True).first() or 0
+    return page
+
+
+def agent_state_of(session_id: int) -> dict:
+    return agent_state(ChatSession.objects.get(pk=session_id))
 
 
 def session_for_researcher(user, session_id: int) -> ChatSession | None:
@@ -139,9 +185,3 @@ def session_for_researcher(user, session_id: int) -> ChatSession | None:
         return None
     visible = Study.objects.visible_to(user)
     return ChatSession.objects.filter(pk=session_id, participant__study__in=visible).first()
-
-
-def identity_now(session_id: int) -> dict:
-    session = ChatSession.objects.select_related("participant__identity").get(pk=session_id)
-    view = identity_view(session.participant.identity)
-    return {"state": view.state, "version": view.version}

@@ -55,12 +55,16 @@ class Flusher:
         send: Callable[[int, str], None],
         interval: float,
         clock: Callable[[], float] = time.monotonic,
+        limit: int | None = None,
     ) -> None:
-        self.send, self.interval, self.clock = send, interval, clock
+        self.send, self.interval, self.clock, self.limit = send, interval, clock, limit
         self.text, self.sent, self.last = "", 0, float("-inf")
 
     def add(self, text: str) -> None:
+        """Text past ``limit`` characters is dropped (a stored reply is cut there too)."""
         self.text += text
+        if self.limit is not None and len(self.text) > self.limit:
+            self.text = self.text[: self.limit]
         if self.clock() - self.last >= self.interval:
             self.flush()
 

@@ -5,6 +5,9 @@ from celery import shared_task
 from . import services
 
 
-@shared_task(acks_late=True, max_retries=3, default_retry_delay=2)
-def agent_turn(message_id: int) -> int:
-    return services.agent_turn_run(message_id=message_id).pk
+@shared_task(acks_late=True)
+def agent_turn(message_id: int) -> int | None:
+    """The reply's id, or None when the turn failed (recorded on its AgentTurn: the service
+    retries transient errors itself)."""
+    reply = services.agent_turn_run(message_id=message_id)
+    return reply.pk if reply else None

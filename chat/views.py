@@ -3,8 +3,9 @@ proposal. Each answers htmx with the panel fragment, and plain forms with a redi
 
 from __future__ import annotations
 
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from studies.views import participant_step, step_url
 
@@ -26,6 +27,16 @@ def _respond(request, study, step, session, *, message="", error=""):
         }
         return render(request, "studies/unavailable.html", context, status=400)
     return redirect(step_url(study, step))
+
+
+@require_GET
+@participant_step("chat")
+def identity_panel(request, study, participant, step):
+    """The panel as it stands: what a page fetches after an ``identity`` notice."""
+    if participant.condition.panel_visibility == "hidden":
+        raise Http404("This study has no identity panel.")
+    session = services.session_open(participant=participant, number=step.session_number)
+    return render(request, TEMPLATE, panel_context(session))
 
 
 @require_POST

@@ -42,6 +42,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
 
 
+def env_float(name: str, default: float) -> float:
+    raw = env_str(name)
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}") from None
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = env_str(name)
     return [part.strip() for part in raw.split(",") if part.strip()] if raw else default
@@ -196,10 +206,12 @@ WHITENOISE_USE_FINDERS = True
 # Largest WebSocket frame the chat accepts (bytes) and longest chat message (characters).
 DYAD_MAX_FRAME_BYTES = env_int("DYAD_MAX_FRAME_BYTES", 8192)
 DYAD_MAX_MESSAGE_CHARS = env_int("DYAD_MAX_MESSAGE_CHARS", 2000)
+if not 1 <= DYAD_MAX_MESSAGE_CHARS <= 4000:  # chat.text.MESSAGE_MAX: every frame fits its budget
+    raise ImproperlyConfigured("DYAD_MAX_MESSAGE_CHARS must be from 1 to 4000.")
 # Agent turns: attempts for transient LLM errors, and how often streamed text is flushed.
 DYAD_AGENT_ATTEMPTS = env_int("DYAD_AGENT_ATTEMPTS", 3)
-DYAD_AGENT_BACKOFF_SECONDS = float(env_str("DYAD_AGENT_BACKOFF_SECONDS", "1"))
-DYAD_STREAM_FLUSH_SECONDS = float(env_str("DYAD_STREAM_FLUSH_SECONDS", "0.1"))
+DYAD_AGENT_BACKOFF_SECONDS = env_float("DYAD_AGENT_BACKOFF_SECONDS", 1.0)
+DYAD_STREAM_FLUSH_SECONDS = env_float("DYAD_STREAM_FLUSH_SECONDS", 0.1)
 # A running turn with no progress for this long may be retried by the participant.
 DYAD_AGENT_STALE_SECONDS = env_int("DYAD_AGENT_STALE_SECONDS", 45)
 # The demo study's conditions use this endpoint when set (see README).

@@ -37,7 +37,7 @@ def parse_answers(
             errors[code] = "Please choose a point on this scale."
         elif len(values) > 1:
             errors[code] = "This item was answered more than once."
-        elif not values[0].isdigit() or not 1 <= int(values[0]) <= points:
+        elif values[0] not in _choices(points):  # ASCII only: "²" and "４" are not answers
             errors[code] = f"Choose a whole number from 1 to {points}."
         else:
             answers[code] = int(values[0])
@@ -47,6 +47,10 @@ def parse_answers(
     if errors:
         raise AnswerError(errors)
     return answers
+
+
+def _choices(points: int) -> set[str]:
+    return {str(n) for n in range(1, points + 1)}
 
 
 def recode(raw: int, positive_on_left: bool, points: int = 7) -> int:

@@ -7,6 +7,7 @@ them) are sent to the sign-in page.
 
 from __future__ import annotations
 
+import re
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
@@ -26,6 +27,14 @@ from . import services, session_keys
 from .charts import pmq_chart
 from .forms import ConditionForm, StudyForm
 from .models import Condition, Study
+
+
+def _whole_number(raw: str | None) -> int | None:
+    """An ASCII whole number small enough for a database integer, or None ("²", "٣" and
+    5,000 digits are not numbers here)."""
+    if raw and raw.isascii() and raw.isdigit() and len(raw) <= 9:
+        return int(raw)
+    return None
 
 
 def researcher_study(view):
@@ -74,10 +83,7 @@ def session_review(request, study, session_id: int):
         pk=session_id,
         participant__study=study,
     )
-    version = request.GET.get("version")
-    state, shown_version = selectors.identity_at(
-        session, int(version) if version and version.isdigit() else None
-    )
+    state, shown_version = selectors.identity_at(session, _whole_number(request.GET.get("version")))
     context = {
         "study": study,
         "session": session,
@@ -112,13 +118,29 @@ def session_live(request, study, session_id: int):
     return render(request, "dashboard/session_live.html", _live_context(study, session))
 
 
-def _live_context(study, session, error: str = "") -> dict:
-    state, version = selectors.identity_at(session, None)
+@require_GET
+@researcher_study
+def session_live_identity(request, study, session_id: int):
+    """The live view's identity as it stands: fetched after an ``identity`` notice."""
+    session = _session_of(study, session_id)
+    context = _identity_context(study, session)
+    return render(request, "dashboard/session_live.html#identity", context)
+
+
+def _identity_context(study, session) -> dict:
+    view = selectors.identity_view_of(session)
     return {
         "study": study,
         "session": session,
-        "identity": state,
-        "shown_version": version,
+        "identity": view.state,
+        "shown_version": view.version,
+        "revision": view.last_revision_id,
+    }
+
+
+def _live_context(study, session, error: str = "") -> dict:
+    return {
+        **_identity_context(study, session),
         "chat_messages": session.messages.order_by("turn"),
         "error": error,
     }
@@ -221,7 +243,8 @@ def study_publish(request, study):
 @researcher_study
 def preview(request, study):
     """Try the participant journey in one condition, in this browser, without it counting."""
-    condition = get_object_or_404(Condition, study=study, pk=request.POST.get("condition"))
+    condition_id = _whole_number(request.POST.get("condition"))
+    condition = get_object_or_404(Condition, study=study, pk=condition_id or 0)
     participant = services.preview_start(study=study, condition=condition)
     session_keys.remember(request.session, study.pk, participant.pk)
     return redirect("studies:entry", slug=study.slug)
@@ -232,12 +255,13 @@ def preview(request, study):
 def participant_withdraw(request, study):
     """Withdraw a participant on their request (by their pseudonymous code)."""
     code = request.POST.get("code", "").strip().upper()
-    participant = study.participants.filter(code=code).first()
+    valid = re.fullmatch(r"P-[A-Z0-9]{8}", code) is not None
+    participant = study.participants.filter(code=code).first() if valid else None
     if participant is None:
         context = {
             "study": study,
             "heading": "Withdraw a participant",
-            "refused": f"No participant with the code {code or '(empty)'} in this study.",
+            "refused": f"No participant with the code {code[:20] or '(empty)'} in this study.",
         }
         return render(request, "dashboard/form.html", context, status=400)
     participant = services.participant_withdraw(participant_id=participant.pk)

@@ -133,6 +133,10 @@ def _revision_row(revision: Revision) -> dict:
     }
 
 
+def identity_view_of(session: ChatSession):
+    return identity_view(session.participant.identity)
+
+
 def identity_at(session: ChatSession, version: int | None) -> tuple[dict, int]:
     view = identity_view(session.participant.identity, version)
     return view.state, view.version

@@ -29,6 +29,11 @@ urlpatterns = [
         "studies/<slug:slug>/sessions/<int:session_id>/live/", dashboard.session_live, name="live"
     ),
     path(
+        "studies/<slug:slug>/sessions/<int:session_id>/live/identity/",
+        dashboard.session_live_identity,
+        name="live-identity",
+    ),
+    path(
         "studies/<slug:slug>/sessions/<int:session_id>/note/", dashboard.session_note, name="note"
     ),
     path(

@@ -19,6 +19,7 @@ STUDY_FIELDS = (
     "pmq_after",
     "completion_code",
     "prolific_completion_url",
+    "withdrawal",
 )
 CONDITION_FIELDS = (
     "name",

@@ -19,8 +19,12 @@ def participant_enter(
     external_study_id: str = "",
     external_session_id: str = "",
 ) -> Participant:
-    """The participant with this external id, or a new one. Never two for one external id."""
-    external_id = external_id.strip()[:100]
+    """The participant with this external id, or a new one. Never two for one external id.
+    Recruitment ids come from the URL: NUL characters (which PostgreSQL refuses) are dropped."""
+    external_id, external_study_id, external_session_id = (
+        value.replace("\x00", "").strip()[:100]
+        for value in (external_id, external_study_id, external_session_id)
+    )
     if external_id:
         found = study.participants.filter(external_id=external_id).first()
         if found:
@@ -31,8 +35,8 @@ def participant_enter(
                 study=study,
                 design_hash=study.design_hash,
                 external_id=external_id or None,
-                external_study_id=external_study_id.strip()[:100],
-                external_session_id=external_session_id.strip()[:100],
+                external_study_id=external_study_id,
+                external_session_id=external_session_id,
             )
     except IntegrityError:  # the same external id entered at the same moment
         return study.participants.get(external_id=external_id)
@@ -192,7 +196,8 @@ def participant_withdraw(*, participant_id: int) -> Participant:
     a receipt code. Per the study: their data is deleted (sessions, messages, identity and
     its revisions, questionnaire answers), or kept but left out of every export and result.
     Either way only the fact of withdrawal, its time and the receipt remain on the row, and
-    recruitment ids are erased. Withdrawing twice changes nothing."""
+    recruitment ids are erased. Every session of theirs ends and every socket open on one is
+    closed; nothing they send afterwards is accepted. Withdrawing twice changes nothing."""
     import secrets
 
     participant = (
@@ -200,6 +205,9 @@ def participant_withdraw(*, participant_id: int) -> Participant:
     )
     if participant.withdrawn_at:
         return participant
+    from chat.services import participant_sessions_close
+
+    participant_sessions_close(participant=participant)  # and, on commit, their sockets
     if participant.study.withdrawal == Study.Withdrawal.DELETE:
         _delete_data(participant)
     participant.withdrawn_at = timezone.now()

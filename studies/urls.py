@@ -21,6 +21,11 @@ urlpatterns = [
         name="identity-edit",
     ),
     path(
+        "s/<slug:slug>/session/<int:number>/identity/panel/",
+        chat_views.identity_panel,
+        name="identity-panel",
+    ),
+    path(
         "s/<slug:slug>/session/<int:number>/identity/proposals/<int:proposal_id>/",
         chat_views.proposal_decide,
         name="proposal-decide",

@@ -65,6 +65,16 @@ class Cast:
             study=self.pilot, condition=self.hidden, consented_at=now
         )
 
+    def answer_pmq(self, participant: Participant, timepoint="pre", number=1, raw="4") -> None:
+        """Submit a PMQ for the participant, every item at ``raw``."""
+        from questionnaires.services import administration_open, administration_submit
+
+        shown = administration_open(
+            participant=participant, session_number=number, timepoint=timepoint
+        )
+        answers = {code: [raw] for code in shown.item_order}
+        administration_submit(administration_id=shown.pk, submitted=answers)
+
     def browser_of(self, participant: Participant) -> Client:
         """A test client whose session says it is this participant."""
         client = Client()

@@ -45,9 +45,21 @@ class ScriptedBackend:
 
     def stream(self, messages, *, settings: dict, tools=None) -> Iterator[str | Finish]:
         context = context_from_prompt(messages)
-        last = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
-        yield from re.findall(r"\S+\s*|\n", scripted_reply(context, last))
+        yield from re.findall(r"\S+\s*|\n", scripted_reply(context, unanswered(messages)))
         yield Finish(model="scripted", finish_reason="stop")
+
+
+def unanswered(messages: list[dict]) -> str:
+    """What the participant wrote since the agent last spoke (several messages, if they
+    wrote while it replied), or else their last message."""
+    trailing = []
+    for message in reversed(messages):
+        if message["role"] != "user":
+            break
+        trailing.append(message["content"])
+    if trailing:
+        return "\n".join(reversed(trailing))
+    return next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
 
 
 class OpenAICompatibleBackend:

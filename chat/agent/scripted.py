@@ -12,7 +12,7 @@ import re
 
 from .persona import normalise
 
-_END = r"(?=[.!?,;]|$)"
+_END = r"(?=[.!?,;\n]|$)"
 PATTERNS = (  # (regex, target, how the agent phrases the change)
     (rf"\bcall yourself ([\w' -]{{1,40}}?){_END}", "persona.name", "go by {v}"),
     (rf"\bcall me ([\w' -]{{1,40}}?){_END}", "partner.name", "call you {v}"),

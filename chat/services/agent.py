@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 from dataclasses import dataclass, field
 from functools import partial
@@ -21,12 +22,16 @@ from django.db.models import F
 from django.utils import timezone
 
 from .. import events, selectors
+from .. import text as texts
 from ..agent import persona as persona_mod
 from ..agent.backends import BackendError, Finish, ToolCall, get_backend
 from ..models import AgentTurn, Message
 from ..streaming import Flusher, HiddenLines
+from .errors import ChatError
 from .identity import agent_changes_apply
-from .messages import lock_session
+from .messages import answer_pending, lock_session
+
+log = logging.getLogger(__name__)
 
 CALM_FAILURE = "The agent could not reply just now. Your message is saved: please try again."
 HEARTBEAT_SECONDS = 2
@@ -50,7 +55,10 @@ def agent_turn_run(*, message_id: int) -> Message | None:
     Safe to run twice, or after a worker died mid-turn: a stored reply is returned as it is.
     Returns None when the turn failed (recorded on its AgentTurn).
     """
-    prompted = Message.objects.select_related("session__participant__condition").get(pk=message_id)
+    rows = Message.objects.select_related("session__participant__condition")
+    prompted = rows.filter(pk=message_id).first()
+    if prompted is None:  # its participant withdrew and their data was deleted
+        return None
     turn, _ = AgentTurn.objects.get_or_create(prompted=prompted)
     existing = prompted.replies.filter(sender=Message.Sender.AGENT).first()
     if existing:
@@ -104,6 +112,10 @@ def agent_turn_run(*, message_id: int) -> Message | None:
     except IntegrityError:  # a concurrent run stored the reply first
         reply = prompted.replies.get(sender=Message.Sender.AGENT)
         _turn_close(turn, AgentTurn.Status.DONE)
+    except ChatError as error:  # the participant withdrew while the agent was replying
+        log.info("Reply to message %s dropped: %s", prompted.pk, error.message)
+        _turn_close(turn, AgentTurn.Status.FAILED)
+        reply = None
     cache.delete(draft_key(session.pk))
     return reply
 
@@ -115,7 +127,7 @@ def _stream(backend, prompt, model_settings, tools, prompted, turn) -> Outcome:
         events.broadcast_delta(session_id, reply_to, offset, text)
         cache.set(draft_key(session_id), {"reply_to": reply_to, "text": flusher.text}, 600)
 
-    flusher = Flusher(send, settings.DYAD_STREAM_FLUSH_SECONDS)
+    flusher = Flusher(send, settings.DYAD_STREAM_FLUSH_SECONDS, limit=texts.MESSAGE_MAX)
     hidden, outcome, started, beat = HiddenLines(), Outcome(), time.monotonic(), time.monotonic()
     try:
         for piece in backend.stream(prompt, settings=model_settings, tools=tools):
@@ -150,8 +162,9 @@ def _reply_store(prompted: Message, turn: AgentTurn, outcome: Outcome, provenanc
         session=session,
         turn=session.last_turn,
         sender=Message.Sender.AGENT,
-        text=parsed.text or "…",
+        text=texts.clip(texts.scrub(parsed.text)) or "…",
         reply_to=prompted,
+        answers=selectors.turns_answered(prompted),
         **provenance,
     )
     session.save(update_fields=["last_turn"])
@@ -162,6 +175,7 @@ def _reply_store(prompted: Message, turn: AgentTurn, outcome: Outcome, provenanc
         proposals=parsed.proposals + proposals,
         decisions=parsed.decisions + decisions,
     )
+    answer_pending(session)  # what the participant wrote while the agent was replying
     return stored
 
 

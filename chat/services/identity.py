@@ -16,6 +16,7 @@ from django.db.models import Max
 
 from .. import events, rules, selectors
 from .. import identity as idm
+from .. import text as texts
 from ..models import ChatSession, Identity, Revision
 from .errors import ChatError
 
@@ -63,7 +64,9 @@ def identity_edit(*, session_id: int, target: str, value, rationale: str = "") -
         target = f"{idm.COMMON_GROUND}.{secrets.token_hex(4)}"
     mode = rules.participant_write(manipulation, target)
     after = idm.validate(target, value)
-    before = idm.get(selectors.identity_view(identity).state, target)
+    state = selectors.identity_view(identity).state
+    before = idm.get(state, target)
+    idm.check_room(state, target, after)
     if after is None and before is None:
         raise idm.IdentityError("unknown_field", "That statement is not in the common ground.")
     if after == before:
@@ -76,7 +79,7 @@ def identity_edit(*, session_id: int, target: str, value, rationale: str = "") -
         target=target,
         before=before,
         after=after,
-        rationale=rationale[:500],
+        rationale=texts.scrub(rationale)[:500],
         session=session,
     )
     change = idm.describe(target, before, after)
@@ -121,7 +124,11 @@ def _agent_decides(identity, session, decision: dict) -> None:
         return
     accept = decision.get("accept") is True
     agent = selectors.identity_view(identity).state["persona"]["name"]
-    _decide(identity, proposal, accept, by=Author.AGENT, session=session)
+    try:
+        _decide(identity, proposal, accept, by=Author.AGENT, session=session)
+    except idm.IdentityError as error:  # accepting would overfill the common ground
+        log.info("Agent decision dropped: %s", error.message)
+        return
     verb = "accepted" if accept else "turned down"
     _note(session, f"{agent} {verb} your suggestion: {_describe(proposal)}.")
 
@@ -136,8 +143,14 @@ def _agent_proposes(identity, session, manipulation, proposal: dict) -> None:
     except idm.IdentityError as error:
         log.info("Agent proposal dropped: %s", error.message)
         return
-    before = idm.get(selectors.identity_view(identity).state, target)
+    state = selectors.identity_view(identity).state
+    before = idm.get(state, target)
     if mode is None or after == before:
+        return
+    try:
+        idm.check_room(state, target, after)
+    except idm.IdentityError as error:
+        log.info("Agent proposal dropped: %s", error.message)
         return
     status = Status.APPLIED if mode == rules.APPLY else Status.PROPOSED
     agent = selectors.identity_view(identity).state["persona"]["name"]
@@ -148,7 +161,7 @@ def _agent_proposes(identity, session, manipulation, proposal: dict) -> None:
         target=target,
         before=before,
         after=after,
-        rationale=str(proposal.get("rationale", ""))[:500],
+        rationale=texts.scrub(str(proposal.get("rationale", "")))[:500],
         session=session,
     )
     change = idm.describe(target, before, after)
@@ -175,7 +188,10 @@ def proposals_expire(*, identity: Identity, session: ChatSession) -> None:
 
 
 def _decide(identity, proposal: Revision, accept: bool, *, by: str, session) -> Revision:
-    current = idm.get(selectors.identity_view(identity).state, proposal.target)
+    state = selectors.identity_view(identity).state
+    current = idm.get(state, proposal.target)
+    if accept:
+        idm.check_room(state, proposal.target, proposal.after)
     return _append(
         identity,
         author=by,
@@ -197,10 +213,13 @@ def _open_proposal(identity: Identity, proposal_id, *, author: str) -> Revision:
 
 
 def _int(value) -> int:
+    """A proposal id from the agent's reply (any JSON), or 0: never one the database cannot
+    hold (inf and 10**30 are JSON numbers too)."""
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
         return 0
+    return number if 0 < number < 2**63 else 0
 
 
 def _describe(proposal: Revision) -> str:
@@ -209,6 +228,8 @@ def _describe(proposal: Revision) -> str:
 
 def _active_session(session_id: int) -> ChatSession:
     session = ChatSession.objects.select_related("participant__condition").get(pk=session_id)
+    if session.participant.withdrawn_at:
+        raise ChatError("closed", "You have withdrawn from this study, so this chat is closed.")
     if session.is_over() or session.is_time_up():
         raise ChatError("session_over", "This chat has ended; the panel can no longer change.")
     return session
@@ -246,7 +267,7 @@ def _append(
         turn=session.last_turn if session else None,
     )
     if session is not None:
-        transaction.on_commit(partial(events.broadcast_identity, session.pk))
+        transaction.on_commit(partial(events.broadcast_identity, session.pk, revision.pk))
     return revision
 
 

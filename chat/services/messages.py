@@ -1,8 +1,7 @@
-"""Sessions and messages: open a session, post a message once, add a note, finish."""
+"""Sessions and messages: open a session, post a message once, add a note, finish, close."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import partial
 
@@ -11,12 +10,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import events, selectors
+from .. import text as texts
 from ..agent import persona as persona_mod
 from ..models import AgentTurn, ChatSession, Message
+from ..protocol import is_client_id
 from . import identity as identity_services
 from .errors import ChatError
 
-CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+CLOSED = "You have withdrawn from this study, so this chat is closed."
 
 
 @dataclass(frozen=True)
@@ -27,9 +28,14 @@ class PostResult:
 
 
 def locked_session(session_id: int) -> ChatSession:
-    """The session row, locked until the transaction ends (call inside one)."""
+    """The session row, locked until the transaction ends (call inside one). ChatError
+    ``closed`` if it is gone (its participant withdrew and their data was deleted) or its
+    participant has withdrawn."""
     rows = ChatSession.objects.select_for_update().select_related("participant__study")
-    return rows.get(pk=session_id)
+    session = rows.filter(pk=session_id).first()
+    if session is None or session.participant.withdrawn_at:
+        raise ChatError("closed", CLOSED)
+    return session
 
 
 def lock_session(session_id: int) -> ChatSession:
@@ -43,7 +49,10 @@ def note_post(*, session_id: int, text: str) -> Message:
     """A short system note in the transcript (inside the caller's transaction)."""
     session = lock_session(session_id)
     note = Message.objects.create(
-        session=session, turn=session.last_turn, sender=Message.Sender.SYSTEM, text=text
+        session=session,
+        turn=session.last_turn,
+        sender=Message.Sender.SYSTEM,
+        text=texts.clip(texts.scrub(text)),
     )
     session.save(update_fields=["last_turn"])
     transaction.on_commit(partial(events.broadcast_message, note))
@@ -72,23 +81,34 @@ def session_open(*, participant, number: int) -> ChatSession:
         session=session,
         turn=1,
         sender=Message.Sender.AGENT,
-        text=persona_mod.greeting(view.state, returning=number > 1),
+        text=texts.clip(persona_mod.greeting(view.state, returning=number > 1)),
         identity_version=view.version,
         revisions_seen=view.last_revision_id,
     )
     return session
 
 
-def message_post(*, session_id: int, client_id: str, text: str) -> PostResult:
-    """Store a participant message once per client id, then (on commit) tell every view and
-    start the agent's turn. A resend with a known client id returns the stored message."""
-    if not isinstance(client_id, str) or not CLIENT_ID_RE.match(client_id):
-        raise ChatError("bad_client_id", "client_id must be 1-64 letters, digits, - or _.")
+def message_text(text) -> str:
+    """The participant's text as it will be stored, or ChatError saying why it cannot be."""
     if not isinstance(text, str) or not text.strip():
         raise ChatError("empty", "A message needs some text.")
     if len(text) > settings.DYAD_MAX_MESSAGE_CHARS:
         limit = settings.DYAD_MAX_MESSAGE_CHARS
         raise ChatError("too_long", f"Messages can be at most {limit} characters.")
+    problem = texts.problem(text)
+    if problem:
+        raise ChatError("bad_text", f"This message cannot be sent. {problem}")
+    return text.strip()
+
+
+def message_post(*, session_id: int, client_id: str, text: str) -> PostResult:
+    """Store a participant message once per client id, then (on commit) tell every view and,
+    unless the agent is busy or paused, start its turn. A message sent while the agent is
+    replying is stored at once too: the agent's next turn answers everything the participant
+    wrote since its last reply. A resend with a known client id returns the stored message."""
+    if not is_client_id(client_id):
+        raise ChatError("bad_client_id", "client_id must be 1-64 letters, digits, - or _.")
+    text = message_text(text)
     with transaction.atomic():
         session = lock_session(session_id)
         existing = session.messages.filter(client_id=client_id).first()
@@ -96,22 +116,32 @@ def message_post(*, session_id: int, client_id: str, text: str) -> PostResult:
             return PostResult(existing, session, created=False)
         if session.is_over() or session.is_time_up():
             raise ChatError("session_over", "This chat has ended; no more messages can be sent.")
-        if selectors.turn_in_flight(session) is not None:
-            raise ChatError("agent_busy", "Please wait for the reply before sending more.")
         message = Message.objects.create(
             session=session,
             turn=session.last_turn,
             sender=Message.Sender.PARTICIPANT,
-            text=text.strip(),
+            text=text,
             client_id=client_id,
         )
         session.participant_turns += 1
         session.save(update_fields=["last_turn", "participant_turns"])
         transaction.on_commit(partial(events.broadcast_message, message))
-        if not session.agent_paused:
-            AgentTurn.objects.create(prompted=message)
-            transaction.on_commit(partial(enqueue_agent_turn, message.pk))
+        answer_pending(session)
     return PostResult(message, session, created=True)
+
+
+def answer_pending(session: ChatSession) -> AgentTurn | None:
+    """Start the agent's turn on the participant's latest message, if it is unanswered and
+    the agent is neither busy nor paused (call with the session locked). One turn in flight
+    per session; messages that arrive meanwhile are answered by the next one."""
+    if session.agent_paused or selectors.turn_in_flight(session) is not None:
+        return None
+    latest = selectors.latest_unanswered(session)
+    if latest is None:
+        return None
+    turn = AgentTurn.objects.create(prompted=latest)
+    transaction.on_commit(partial(enqueue_agent_turn, latest.pk))
+    return turn
 
 
 def turn_retry(*, session_id: int) -> AgentTurn:
@@ -136,23 +166,20 @@ def researcher_note(*, session_id: int, text: str) -> Message:
     text = (text or "").strip()
     if not text or len(text) > 1000:
         raise ChatError("bad_note", "A note needs 1 to 1000 characters.")
+    if texts.problem(text):
+        raise ChatError("bad_note", f"This note cannot be sent. {texts.problem(text)}")
     with transaction.atomic():
         return note_post(session_id=session_id, text=f"Note from the researchers: {text}")
 
 
 def agent_pause(*, session_id: int, paused: bool) -> ChatSession:
     """Pause or resume the agent. Participant messages sent while it is paused are kept; on
-    resuming, the agent answers the latest one."""
+    resuming, the agent answers everything it has not answered yet."""
     with transaction.atomic():
         session = locked_session(session_id)
         session.agent_paused = paused
         session.save(update_fields=["agent_paused"])
-        latest = session.messages.filter(sender=Message.Sender.PARTICIPANT).order_by("-turn")
-        latest = latest.first()
-        unanswered = latest and not latest.replies.exists() and not hasattr(latest, "agent_turn")
-        if not paused and unanswered:
-            AgentTurn.objects.create(prompted=latest)
-            transaction.on_commit(partial(enqueue_agent_turn, latest.pk))
+        answer_pending(session)
     return session
 
 
@@ -169,8 +196,7 @@ def enqueue_agent_turn(message_id: int) -> None:
 def session_finish(*, session_id: int) -> ChatSession:
     """End the session if the study's ending rule allows it; otherwise raise ChatError.
     Proposals still open then expire, and the identity version at the end is recorded."""
-    session = ChatSession.objects.select_for_update().select_related("participant__study")
-    session = session.get(pk=session_id)
+    session = locked_session(session_id)
     if session.is_over():
         return session
     if not session.can_finish():
@@ -183,3 +209,17 @@ def session_finish(*, session_id: int) -> ChatSession:
     session.identity_version_end = selectors.identity_view(identity).version
     session.save(update_fields=["status", "ended_at", "identity_version_end"])
     return session
+
+
+def participant_sessions_close(*, participant) -> list[int]:
+    """End every open session of a participant who withdraws (in the caller's transaction)
+    and, on commit, close every socket open on them. Returns the ids of all their sessions."""
+    sessions = list(ChatSession.objects.select_for_update().filter(participant=participant))
+    now = timezone.now()
+    for session in sessions:
+        if session.status == ChatSession.Status.ACTIVE:
+            session.status = ChatSession.Status.WITHDRAWN
+            session.ended_at = now
+            session.save(update_fields=["status", "ended_at"])
+        transaction.on_commit(partial(events.broadcast_closed, session.pk, "withdrawn", CLOSED))
+    return [s.pk for s in sessions]

@@ -132,8 +132,6 @@
       again.textContent = "Try again";
       again.addEventListener("click", function () { send({ type: "retry" }); agentStatus.textContent = config.agentName + " is typing…"; });
       agentStatus.append(note, again);
-    } else if (agent.state === "idle") {
-      flushPending();
     }
   }
 
@@ -156,6 +154,18 @@
     else statusLine.textContent = "Send " + status.min_turns + " messages before you can finish (" + status.participant_turns + " so far).";
   }
 
+  // Closed for good (the participant withdrew): no reconnecting, nothing more to send.
+  let closed = false;
+  function closeChat(text) {
+    closed = true;
+    endChat(text);
+    finish.disabled = true;
+    connection.textContent = text;
+    connection.classList.remove("offline");
+    pending = [];
+    savePending(pending);
+  }
+
   function endChat(text) {
     if (over) return;
     over = true;
@@ -165,21 +175,40 @@
     statusLine.textContent = text;
   }
 
-  // The panel as the server rendered it after a change made anywhere (another tab, the
-  // agent, this tab's own htmx request): swapped in unless this page already has it.
-  // While the panel's own htmx request is in flight, htmx holds on to the element it will
-  // swap; replacing it now would put the response into a detached element. Wait for it.
-  let deferredIdentity = null;
+  // After a change made anywhere (another tab, the agent, this tab's own htmx request) the
+  // socket brings a notice with the newest ledger row; the page fetches the panel as the
+  // server renders it, unless it already shows that row. While the panel's own htmx request
+  // is in flight, htmx holds on to the element it will swap; replacing it now would put the
+  // response into a detached element. Wait for it.
+  let wantedRevision = 0;
+  let fetchingPanel = false;
   function showIdentity(frame) {
+    wantedRevision = Math.max(wantedRevision, frame.revision);
     const current = document.getElementById("identity-panel");
-    if (!current || Number(current.dataset.revision) >= frame.revision) return;
-    if (current.querySelector(".htmx-request") || current.classList.contains("htmx-request")) {
-      deferredIdentity = frame;
-      return;
-    }
+    if (!current || Number(current.dataset.revision) >= wantedRevision || fetchingPanel) return;
+    if (current.querySelector(".htmx-request") || current.classList.contains("htmx-request")) return;
+    fetchingPanel = true;
+    const asked = wantedRevision;
+    fetch(section.dataset.panelUrl, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok || response.redirected) throw new Error("panel " + response.status);
+        return response.text();
+      })
+      .then(swapPanel)
+      .catch(function () { /* the next notice, or a reload, brings it */ })
+      .finally(function () {
+        fetchingPanel = false;
+        if (wantedRevision > asked) showIdentity({ revision: wantedRevision });  // newer news
+      });
+  }
+
+  function swapPanel(html) {
+    const current = document.getElementById("identity-panel");
+    if (!current || current.querySelector(".htmx-request") || current.classList.contains("htmx-request")) return;
     const holder = document.createElement("div");
-    holder.innerHTML = frame.html;
+    holder.innerHTML = html;
     const fresh = holder.firstElementChild;
+    if (!fresh || Number(fresh.dataset.revision) < Number(current.dataset.revision)) return;
     const open = Array.from(current.querySelectorAll("details[open]")).map(function (d) { return d.querySelector("input[name=target]").value; });
     current.replaceWith(fresh);
     open.forEach(function (target) {
@@ -196,7 +225,7 @@
     config.agentName = panel.dataset.agentName || config.agentName;
     const focus = panel.querySelector("[data-focus-after-swap]");
     if (focus) focus.focus();
-    if (deferredIdentity) { const frame = deferredIdentity; deferredIdentity = null; showIdentity(frame); }
+    if (Number(panel.dataset.revision) < wantedRevision) showIdentity({ revision: wantedRevision });
   });
 
   function send(frame) {
@@ -208,7 +237,8 @@
       frame.messages.forEach(showMessage);
       frame.messages.forEach(function (m) { if (m.client_id) acknowledge(m.client_id); });
       showStatus(frame.status);
-      if (frame.agent) showAgent(frame.agent);
+      if (frame.more) send({ type: "sync", after: lastTurn() });  // history comes in pages
+      else showIdentity({ revision: frame.identity_revision });  // a notice may have been lost
     } else if (frame.type === "delta") {
       showDelta(frame);
     } else if (frame.type === "agent") {
@@ -222,10 +252,10 @@
       showStatus(frame.status);
     } else if (frame.type === "identity") {
       showIdentity(frame);
-    } else if (frame.type === "error" && frame.code === "agent_busy") {
-      // Kept and sent again once the agent has replied: one turn at a time.
-      const li = transcript.querySelector('[data-client-id="' + frame.client_id + '"]');
-      if (li) li.classList.add("waiting");
+    } else if (frame.type === "closed") {
+      closeChat(frame.message);
+    } else if (frame.type === "error" && frame.code === "server_error") {
+      statusLine.textContent = frame.message;  // kept: sent again after the next reconnect
     } else if (frame.type === "error") {
       if (frame.client_id) {
         // Refused for good (too long, chat over): drop it so it is not resent forever.
@@ -251,6 +281,8 @@
     socket.addEventListener("message", function (event) { onFrame(JSON.parse(event.data)); });
     socket.addEventListener("close", function (event) {
       if (event.code === 4403) { connection.textContent = "This chat belongs to another participant."; return; }
+      if (event.code === 4410) { closeChat("You have withdrawn from this study, so this chat is closed."); return; }
+      if (closed) return;
       connection.textContent = "Connection lost. Reconnecting… Your messages are kept and will be sent.";
       connection.classList.add("offline");
       setTimeout(connect, retryDelay);

@@ -38,10 +38,33 @@
     } else if (frame.type === "agent") {
       const a = frame.agent;
       status.textContent = a.state === "thinking" ? "Agent is replying…" : a.state === "failed" ? "Agent turn failed (see admin: agent turns)." : "";
-    } else if (frame.type === "identity_state") {
-      document.getElementById("identity").textContent = JSON.stringify(frame.state, null, 2);
-      document.getElementById("identity-version").textContent = String(frame.version);
+    } else if (frame.type === "identity") {
+      refreshIdentity(frame.revision);
+    } else if (frame.type === "closed") {
+      status.textContent = "The participant withdrew: this session is closed.";
     }
+  }
+
+  // A notice carries only the newest ledger row; the identity itself is fetched over HTTP,
+  // so no frame grows with what the identity holds.
+  let wanted = 0;
+  let fetching = false;
+  function refreshIdentity(revision) {
+    wanted = Math.max(wanted, revision);
+    const shown = document.getElementById("identity-section");
+    if (fetching || !shown || Number(shown.dataset.revision) >= wanted) return;
+    fetching = true;
+    const asked = wanted;
+    fetch(live.dataset.identityUrl, { credentials: "same-origin" })
+      .then(function (response) { if (!response.ok || response.redirected) throw new Error(); return response.text(); })
+      .then(function (html) {
+        const holder = document.createElement("div");
+        holder.innerHTML = html;
+        const fresh = holder.querySelector("#identity-section");
+        if (fresh) document.getElementById("identity-section").replaceWith(fresh);
+      })
+      .catch(function () { /* the next notice, or a reload, brings it */ })
+      .finally(function () { fetching = false; if (wanted > asked) refreshIdentity(wanted); });
   }
 
   function connect() {
@@ -51,6 +74,7 @@
     socket.addEventListener("message", function (e) { onFrame(JSON.parse(e.data)); });
     socket.addEventListener("close", function (e) {
       if (e.code === 4403) { connection.textContent = "You may not watch this session."; return; }
+      if (e.code === 4410) { connection.textContent = "Closed: the participant withdrew."; return; }
       connection.textContent = "Connection lost; reconnecting… (reload to see anything missed)";
       setTimeout(connect, 2000);
     });

@@ -10,7 +10,14 @@ from django.test import override_settings
 from chat import events
 from chat.models import AgentTurn, Message, Revision
 from chat.selectors import agent_state
-from chat.services import ChatError, agent_turn_run, message_post, session_open, turn_retry
+from chat.services import (
+    ChatError,
+    agent_pause,
+    agent_turn_run,
+    message_post,
+    session_open,
+    turn_retry,
+)
 from tests.base import DyadTestCase, DyadTransactionTestCase
 from tests.fake_openai import FakeLLMMixin
 
@@ -112,13 +119,42 @@ class AgentTurnTests(FakeLLMMixin, DyadTestCase):
         enqueue.assert_called_once_with(turn.prompted_id)
         assert agent_turn_run(message_id=turn.prompted_id).text == "Sorry for the wait."
 
-    def test_one_turn_at_a_time(self):
-        self.post("first", client_id="a")
-        with self.assertRaisesMessage(ChatError, "wait for the reply"):
-            self.post("second", client_id="b")
-        assert self.post("first", client_id="a").text == "first"  # a resend is still fine
+    def test_a_message_sent_while_the_agent_replies_is_stored_at_once_and_answered_next(self):
+        with (
+            mock.patch("chat.services.messages.enqueue_agent_turn") as enqueue,
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            first = self.post("first", client_id="a")
+            second = self.post("call yourself Nova", client_id="b")  # while the agent works
+        assert (first.turn, second.turn) == (2, 3)  # stored in the order they were sent
+        enqueue.assert_called_once_with(first.pk)  # one turn in flight
         with self.assertRaisesMessage(ChatError, "not stuck"):
             turn_retry(session_id=self.session.pk)
+        self.fake.script({"text": "Reply to first."}, {"text": "Reply to the rest."})
+        with (
+            mock.patch("chat.services.messages.enqueue_agent_turn") as enqueue,
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            reply = agent_turn_run(message_id=first.pk)
+        assert (reply.turn, reply.answers) == (4, [2])
+        enqueue.assert_called_once_with(second.pk)  # the next turn takes up what came after
+        later = agent_turn_run(message_id=second.pk)
+        assert (later.turn, later.answers, later.reply_to_id) == (5, [3], second.pk)
+        prompt = self.fake.requests[-1]["body"]["messages"]
+        assert [m["content"] for m in prompt[1:]][-3:] == [
+            "first",
+            "call yourself Nova",
+            "Reply to first.",
+        ]
+
+    def test_a_reply_answers_every_message_since_the_last_one_it_answered(self):
+        with mock.patch("chat.services.messages.enqueue_agent_turn"):
+            agent_pause(session_id=self.session.pk, paused=True)
+            one, two = self.post("one", client_id="p1"), self.post("two", client_id="p2")
+            agent_pause(session_id=self.session.pk, paused=False)
+        assert AgentTurn.objects.get().prompted_id == two.pk
+        reply = agent_turn_run(message_id=two.pk)
+        assert reply.answers == [one.turn, two.turn]
 
     @override_settings(DYAD_STREAM_FLUSH_SECONDS=0.1)
     def test_streamed_text_is_batched_to_at_most_ten_flushes_a_second(self):

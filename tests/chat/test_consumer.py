@@ -40,6 +40,13 @@ class ConsumerTestCase(DyadTransactionTestCase):
         connected, code = await communicator.connect()
         return communicator, connected, code
 
+    async def close_code(self, communicator) -> int:
+        """The code a socket is closed with right after connecting (it is accepted first, so
+        a browser sees the code)."""
+        output = await communicator.receive_output(timeout=5)
+        assert output["type"] == "websocket.close", output
+        return output["code"]
+
     async def receive_until(self, communicator, predicate, timeout=15):
         """Frames until one matches (returns it); fails if none comes in time."""
         async with asyncio.timeout(timeout):
@@ -127,13 +134,13 @@ class ChatConsumerTests(ConsumerTestCase):
 
 class IsolationTests(ConsumerTestCase):
     async def test_ben_cannot_join_anas_session(self):
-        _, connected, code = await self.connect(participant=self.ben)
-        assert not connected and code == 4403
+        ws, _, _ = await self.connect(participant=self.ben)
+        assert await self.close_code(ws) == 4403
 
     async def test_a_browser_with_no_participant_is_refused(self):
         ws = WebsocketCommunicator(application, f"/ws/chat/{self.session.pk}/", headers=[ORIGIN])
-        connected, code = await ws.connect()
-        assert not connected and code == 4403
+        await ws.connect()
+        assert await self.close_code(ws) == 4403
 
     async def test_a_foreign_origin_is_refused(self):
         _, connected, _ = await self.connect(origin=(b"origin", b"http://evil.example"))
@@ -141,8 +148,8 @@ class IsolationTests(ConsumerTestCase):
 
     async def test_an_unknown_session_is_refused(self):
         ghost = ChatSession(pk=999999)
-        _, connected, code = await self.connect(session=ghost)
-        assert not connected and code == 4403
+        ws, _, _ = await self.connect(session=ghost)
+        assert await self.close_code(ws) == 4403
 
 
 class BadFrameTests(ConsumerTestCase):
@@ -242,25 +249,35 @@ class SlowAgentTests(ConsumerTestCase):
 
 
 class IdentityBroadcastTests(ConsumerTestCase):
-    async def test_a_panel_edit_reaches_every_open_view_with_the_new_panel(self):
+    def panel(self) -> str:
+        """The panel a page fetches after an ``identity`` notice."""
+        if not self.ana.administrations.exists():
+            self.answer_pmq(self.ana)  # so that the chat is her step
+        url = f"/s/pilot/session/{self.session.number}/identity/panel/"
+        return self.browser_of(self.ana).get(url, HTTP_HX_REQUEST="true").content.decode()
+
+    async def test_a_panel_edit_reaches_every_open_view_as_a_notice_of_the_new_revision(self):
         first, _, _ = await self.connect()
         second, _, _ = await self.connect()
-        await sync_to_async(identity_edit)(
+        revision = await sync_to_async(identity_edit)(
             session_id=self.session.pk, target="persona.name", value="Nova"
         )
         for ws in (first, second):
             frame = await self.receive_until(ws, lambda f: f["type"] == "identity")
-            assert 'id="identity-panel"' in frame["html"] and "Nova" in frame["html"]
+            assert frame == {"type": "identity", "revision": revision.pk}
             note = await self.receive_until(ws, lambda f: f["type"] == "message")
             assert note["message"]["sender"] == "system"
+        panel = await sync_to_async(self.panel)()
+        assert f'data-revision="{revision.pk}"' in panel and "Nova" in panel
         await first.disconnect()
         await second.disconnect()
 
     async def test_the_agents_proposal_appears_in_the_panel_as_it_is_made(self):
         ws, _, _ = await self.connect()
         await ws.send_json_to({"type": "message", "client_id": "n1", "text": "Call yourself Nova"})
-        frame = await self.receive_until(ws, lambda f: f["type"] == "identity")
-        assert "Mira suggests" in frame["html"] and "Accept" in frame["html"]
+        await self.receive_until(ws, lambda f: f["type"] == "identity")
+        panel = await sync_to_async(self.panel)()
+        assert "Mira suggests" in panel and "Accept" in panel
         await ws.disconnect()
 
 
@@ -302,7 +319,8 @@ class StreamingTests(FakeLLMMixin, ConsumerTestCase):
         again, _, _ = await self.connect()
         await again.send_json_to({"type": "sync", "after": 2})
         history = await self.receive_until(again, lambda f: f["type"] == "history")
-        agent = history["agent"]
+        assert history["more"] is False
+        agent = (await self.receive_until(again, lambda f: f["type"] == "agent"))["agent"]
         assert agent["state"] == "thinking" and agent["reply_to"] == 2
         assert agent["text"].startswith("slowly slowly")
         final = await self.receive_until(
@@ -353,24 +371,29 @@ class WatchTests(ConsumerTestCase):
             watcher, lambda f: f["type"] == "message" and f["message"]["sender"] == "agent"
         )
         assert seen["message"]["text"].startswith("I'm Mira")
-        await sync_to_async(identity_edit)(
+        revision = await sync_to_async(identity_edit)(
             session_id=self.session.pk, target="persona.name", value="Nova"
         )
-        state = await self.receive_until(watcher, lambda f: f["type"] == "identity_state")
-        assert state["state"]["persona"]["name"] == "Nova" and state["version"] == 2
+        notice = await self.receive_until(watcher, lambda f: f["type"] == "identity")
+        assert notice["revision"] == revision.pk
+        client = Client()
+        await sync_to_async(client.force_login)(self.rita)
+        url = f"/dashboard/studies/pilot/sessions/{self.session.pk}/live/identity/"
+        shown = (await sync_to_async(client.get)(url)).content.decode()
+        assert "Nova" in shown and "(version 2)" in shown
         await ws.disconnect()
         await watcher.disconnect()
 
     async def test_other_researchers_participants_and_strangers_cannot_watch(self):
         for user in (self.omar, None):
-            _, connected, code = await self.watch(user)
-            assert not connected and code == 4403
+            ws, _, _ = await self.watch(user)
+            assert await self.close_code(ws) == 4403
         cookie = await sync_to_async(self.cookie_of)(self.ana)
         ws = WebsocketCommunicator(
             application, f"/ws/watch/{self.session.pk}/", headers=[ORIGIN, (b"cookie", cookie)]
         )
-        connected, code = await ws.connect()
-        assert not connected and code == 4403
+        await ws.connect()
+        assert await self.close_code(ws) == 4403
 
 
 class PresenceTests(ConsumerTestCase):

@@ -94,6 +94,16 @@ class PMQPageTests(DyadTestCase):
         assert response.status_code == 400
         assert not Response.objects.exists()
 
+    def test_odd_digits_are_refused_with_a_clear_error_not_a_crash_or_a_stored_4(self):
+        self.client.get(URL)
+        administration = Administration.objects.get(participant=self.ana)
+        for odd in ("²", "9" * 5000, "４"):
+            data = answers_for(administration)
+            data[administration.item_order[0]] = odd
+            response = self.client.post(URL, data)
+            assert response.status_code == 400 and b"whole number from 1 to 7" in response.content
+        assert not Response.objects.exists()
+
     def test_a_second_submit_does_not_overwrite_the_first(self):
         self.client.get(URL)
         administration = Administration.objects.get(participant=self.ana)

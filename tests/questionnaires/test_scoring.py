@@ -46,6 +46,12 @@ def test_parse_accepts_one_answer_per_item():
         (["0"], "1 to 7"),
         (["x"], "1 to 7"),
         (["2", "3"], "more than once"),
+        (["²"], "1 to 7"),  # a superscript digit: once a 500
+        (["9" * 5000], "1 to 7"),  # too many digits for int(): once a 500
+        (["４"], "1 to 7"),  # a fullwidth digit: once stored as 4
+        (["٣"], "1 to 7"),
+        ([" 3"], "1 to 7"),
+        (["3.0"], "1 to 7"),
     ],
 )
 def test_parse_refuses_missing_out_of_range_and_duplicate_answers(value, message):

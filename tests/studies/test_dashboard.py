@@ -80,6 +80,18 @@ class PermissionTests(DashboardTestCase):
         other.owners.add(self.rita)
         assert rita.get(f"/dashboard/studies/other/sessions/{self.session.pk}/").status_code == 404
 
+    def test_odd_form_values_get_a_clear_answer_never_a_server_error(self):
+        rita = self.as_user(self.rita)
+        for odd in ("abc", "²", "9" * 30, ""):  # "abc" and "²" were once a 500
+            response = rita.post("/dashboard/studies/pilot/preview/", {"condition": odd})
+            assert response.status_code == 404
+        for odd in ("P-\x00ABCDEF", "P-ＡＢＣＤ２３４５", "x" * 500):
+            response = rita.post("/dashboard/studies/pilot/withdraw/", {"code": odd})
+            assert response.status_code == 400
+            assert b"No participant with the code" in response.content
+        assert not Participant.objects.filter(is_preview=True).exists()
+        assert not Participant.objects.filter(withdrawn_at__isnull=False).exists()
+
     def test_the_sign_in_page_takes_a_researcher_to_their_dashboard(self):
         client = Client()
         response = client.post(
@@ -174,6 +186,9 @@ class SessionReviewTests(DashboardTestCase):
         assert "Identity at version 2" in page and "&quot;Nova&quot;" in page
         old = self.as_user(self.rita).get(self.urls[2] + "?version=1").content.decode()
         assert "Identity at version 1" in old and "&quot;Mira&quot;" in old
+        for odd in ("²", "٣", "9" * 5000, "-1"):  # "²" was once a 500
+            response = self.as_user(self.rita).get(self.urls[2], {"version": odd})
+            assert response.status_code == 200 and "Identity at version 2" in response.text
 
 
 class PMQResultsTests(DashboardTestCase):

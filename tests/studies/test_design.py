@@ -22,6 +22,7 @@ STUDY = {
     "min_participant_turns": 3,
     "pmq_before": "on",
     "pmq_after": "on",
+    "withdrawal": "exclude",
 }
 CONDITION = {
     "name": "open",

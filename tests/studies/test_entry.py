@@ -23,6 +23,12 @@ class EntryTests(DyadTestCase):
         assert found.count() == 1
         assert (found[0].external_study_id, found[0].external_session_id) == ("S1", "X1")
 
+    def test_a_nul_in_a_recruitment_id_is_dropped_not_a_server_error(self):
+        response = Client().get("/s/pilot/?PROLIFIC_PID=%00PID-7%00&STUDY_ID=S%00&SESSION_ID=%00")
+        assert response.status_code == 302
+        found = Participant.objects.get(external_id="PID-7")
+        assert (found.external_study_id, found.external_session_id) == ("S", "")
+
     def test_ana_resumes_where_she_left_off(self):
         response = Client().get("/s/pilot/?PROLIFIC_PID=ANA-PID")
         assert response["Location"] == "/s/pilot/session/1/pmq/pre/"

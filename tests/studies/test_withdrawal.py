@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
+from asgiref.sync import sync_to_async
 from django.test import Client
 
 from chat.models import ChatSession, Identity, Message, Revision
-from chat.services import agent_turn_run, identity_edit, message_post, session_open
+from chat.selectors import history
+from chat.services import (
+    ChatError,
+    agent_pause,
+    agent_turn_run,
+    identity_edit,
+    message_post,
+    session_open,
+)
 from questionnaires.models import Administration, Response
 from questionnaires.services import administration_open, administration_submit
-from studies.models import Participant
+from studies.models import Participant, Study
+from studies.services import participant_withdraw
 from tests.base import DyadTestCase
+from tests.chat.test_consumer import ConsumerTestCase
 
 
 class WithdrawalTests(DyadTestCase):
@@ -85,3 +98,59 @@ class WithdrawalTests(DyadTestCase):
         response = rita.post("/dashboard/studies/pilot/withdraw/", {"code": "P-NOSUCH1"})
         assert response.status_code == 400 and b"No participant with the code" in response.content
         assert Participant.objects.filter(withdrawn_at__isnull=False).count() == 1
+
+
+class WithdrawalClosesTheChatTests(ConsumerTestCase):
+    """In both modes: withdrawal ends every session, closes open sockets, refuses the rest."""
+
+    def setUp(self):
+        super().setUp()
+        agent_pause(session_id=self.session.pk, paused=True)  # no replies to wait for
+
+    async def withdraw_while_chatting(self, mode: str) -> None:
+        await Study.objects.filter(pk=self.pilot.pk).aupdate(withdrawal=mode)
+        ws, _, _ = await self.connect()
+        await ws.send_json_to({"type": "message", "client_id": "w1", "text": "before"})
+        await self.receive_until(ws, lambda f: f["type"] == "ack")
+        stored = await Message.objects.acount()
+        await sync_to_async(participant_withdraw)(participant_id=self.ana.pk)
+        closed = await self.receive_until(ws, lambda f: f["type"] == "closed")
+        assert closed["reason"] == "withdrawn"
+        assert (await ws.receive_output(timeout=5))["code"] == 4410
+        # A new socket is closed at once; the services refuse whatever it might have sent.
+        again, _, _ = await self.connect()
+        assert await self.close_code(again) == 4410
+        with self.assertRaises(ChatError) as refused:
+            await sync_to_async(message_post)(
+                session_id=self.session.pk, client_id="w2", text="after"
+            )
+        assert refused.exception.code == "closed"
+        assert await sync_to_async(history)(self.session.pk, 0) is None
+        kept = await Message.objects.acount()
+        assert kept == (stored if mode == "exclude" else 0)
+
+    async def test_exclude_mode_ends_the_sessions_and_refuses_everything_after(self):
+        await self.withdraw_while_chatting("exclude")
+        session = await ChatSession.objects.aget(pk=self.session.pk)
+        assert session.status == "withdrawn" and session.ended_at is not None
+
+    async def test_delete_mode_closes_the_socket_too(self):
+        await self.withdraw_while_chatting("delete")
+        assert not await ChatSession.objects.filter(pk=self.session.pk).aexists()
+
+    def test_a_reply_in_flight_when_they_withdraw_is_not_stored(self):
+        Study.objects.filter(pk=self.pilot.pk).update(withdrawal="exclude")
+        agent_pause(session_id=self.session.pk, paused=False)
+        with mock.patch("chat.services.messages.enqueue_agent_turn"):
+            prompted = message_post(session_id=self.session.pk, client_id="x", text="hi").message
+        participant_withdraw(participant_id=self.ana.pk)
+        assert agent_turn_run(message_id=prompted.pk) is None
+        assert not Message.objects.filter(reply_to=prompted).exists()
+
+
+class StudyFormWithdrawalTests(DyadTestCase):
+    def test_the_withdrawal_mode_is_chosen_in_the_study_form(self):
+        rita = Client()
+        rita.force_login(self.rita)
+        page = rita.get("/dashboard/studies/pilot/edit/").content.decode()
+        assert 'name="withdrawal"' in page and "keep their data out of every export" in page
