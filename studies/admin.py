@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Condition, Participant, Study
+from .models import Condition, Endpoint, Participant, Study
 
 
 class ConditionInline(admin.StackedInline):
@@ -31,3 +31,12 @@ class ParticipantAdmin(admin.ModelAdmin):
     list_filter = ["study", "condition"]
     search_fields = ["code"]
     readonly_fields = ["code", "entered_at", "consented_at", "declined_at", "completed_at"]
+
+
+@admin.register(Endpoint)
+class EndpointAdmin(admin.ModelAdmin):
+    """Where agent turns may send prompts, and which variable holds each key (never the key:
+    keys stay in the environment of the processes that run agent turns)."""
+
+    list_display = ["name", "base_url", "api_key_env", "description", "created_at"]
+    search_fields = ["name", "base_url"]

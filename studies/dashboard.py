@@ -1,8 +1,8 @@
 """The researcher dashboard: studies, enrolment funnel, session review, PMQ results.
 
 Every view goes through ``researcher_study``: a researcher sees only the studies they own or
-collaborate on (403 for any other), and people who are not signed in (participants among
-them) are sent to the sign-in page.
+collaborate on (any other is "not found", like a study that does not exist), and people who
+are not signed in (participants among them) are sent to the sign-in page.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import re
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -41,11 +40,11 @@ def researcher_study(view):
     @login_required
     @wraps(view)
     def wrapped(request, slug: str, **kwargs):
-        if not Study.objects.filter(slug=slug).exists():
-            raise Http404("No such study.")
+        # Another researcher's study answers exactly like one that does not exist: its
+        # slug must not tell anyone that it is there.
         study = Study.objects.visible_to(request.user).filter(slug=slug).first()
         if study is None:
-            raise PermissionDenied("This study belongs to other researchers.")
+            raise Http404("No such study.")
         return view(request, study, **kwargs)
 
     return wrapped

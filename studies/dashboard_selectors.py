@@ -9,7 +9,7 @@ from typing import NamedTuple
 from django.db.models import Count, Max, Q
 
 from chat import identity as idm
-from chat.models import ChatSession, Message, Revision
+from chat.models import AgentTurn, ChatSession, Message, Revision
 from chat.selectors import identity_view
 from questionnaires.models import Administration
 from questionnaires.pmq import FACTORS
@@ -122,7 +122,12 @@ def session_review(session: ChatSession) -> dict:
     pmq = Administration.objects.filter(
         participant=session.participant, session_number=session.number, submitted_at__isnull=False
     ).order_by("timepoint")
-    return {"timeline": timeline, "pmq": {a.timepoint: a.scores for a in pmq}}
+    troubled = AgentTurn.objects.filter(prompted__session=session).exclude(errors=[])
+    return {
+        "timeline": timeline,
+        "pmq": {a.timepoint: a.scores for a in pmq},
+        "agent_errors": list(troubled.select_related("prompted").order_by("id")),
+    }
 
 
 def _revision_row(revision: Revision) -> dict:

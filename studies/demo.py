@@ -8,11 +8,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from .models import Condition, Study
+from . import services
+from .models import Condition, Endpoint, Study
 
 DEMO_SLUG = "demo"
 DEMO_USERNAME = "researcher"
 DEMO_PASSWORD = "dyad-demo"
+DEMO_ENDPOINT = "demo-llm"
 
 CONSENT = """This is a **demonstration** of Dyad. You will answer a short questionnaire about
 an agent, chat with it for a few messages, and answer the questionnaire again.
@@ -58,7 +60,9 @@ PERSONAS = {
 
 @transaction.atomic
 def ensure_demo() -> tuple[Study, bool]:
-    """Create the demo study and researcher if missing; leave existing ones untouched."""
+    """Create the demo study and researcher if missing, and publish the study (participants
+    enter only published studies). An existing demo keeps its data; if switching between the
+    offline agent and an LLM changed its design, that is recorded as a new design version."""
     User = get_user_model()
     user = User.objects.filter(username=DEMO_USERNAME).first()
     if user is None:
@@ -67,7 +71,7 @@ def ensure_demo() -> tuple[Study, bool]:
         slug=DEMO_SLUG,
         defaults={
             "title": "Dyad demo study",
-            "status": Study.Status.ACTIVE,
+            "status": Study.Status.DRAFT,
             "consent_text": CONSENT,
             "debrief_text": DEBRIEF,
             "min_participant_turns": 3,
@@ -98,15 +102,30 @@ def ensure_demo() -> tuple[Study, bool]:
             seed_persona=PERSONAS["hidden"],
         )
     _use_llm_from_environment(study)
+    if study.is_frozen():
+        services.design_version_record(study=study)
+    else:
+        services.study_publish(study=study, user=user)
     return study, created
 
 
 def _use_llm_from_environment(study: Study) -> None:
     """With DYAD_LLM_BASE_URL and DYAD_LLM_MODEL set, the demo talks to that endpoint (its key,
-    if any, read from DYAD_LLM_API_KEY at run time); without them, to the offline agent."""
+    if any, read from DYAD_LLM_API_KEY at run time); without them, to the offline agent. The
+    endpoint is the operator's: ``make run`` reads these variables from the operator's shell."""
     base_url, model = settings.DYAD_LLM_BASE_URL, settings.DYAD_LLM_MODEL
-    backend = Condition.Backend.OPENAI if base_url and model else Condition.Backend.SCRIPTED
-    key_env = "DYAD_LLM_API_KEY" if os.environ.get("DYAD_LLM_API_KEY") else ""
+    endpoint = None
+    if base_url and model:
+        key_env = "DYAD_LLM_API_KEY" if os.environ.get("DYAD_LLM_API_KEY") else ""
+        endpoint, _ = Endpoint.objects.update_or_create(
+            name=DEMO_ENDPOINT,
+            defaults={
+                "base_url": base_url,
+                "api_key_env": key_env,
+                "description": "From DYAD_LLM_BASE_URL when make run started",
+            },
+        )
+    backend = Condition.Backend.OPENAI if endpoint else Condition.Backend.SCRIPTED
     study.conditions.update(
-        agent_backend=backend, llm_base_url=base_url, llm_model=model, llm_api_key_env=key_env
+        agent_backend=backend, llm_endpoint=endpoint, llm_model=model if endpoint else ""
     )

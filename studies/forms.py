@@ -64,6 +64,14 @@ class ConditionForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)
+        endpoint = self.fields["llm_endpoint"]
+        endpoint.empty_label = "none (the offline agent needs none)"
+        endpoint.label_from_instance = lambda e: (
+            f"{e.name}: {e.description}" if e.description else e.name
+        )
+        endpoint.help_text = (
+            "Endpoints are set up by the server's operator (URL and key); ask them for another."
+        )
         for trait in BIG_FIVE:
             self.fields[f"trait_{trait}"] = forms.IntegerField(
                 label=f"{trait.capitalize()} (1-7)", min_value=1, max_value=7, initial=4

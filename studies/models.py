@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import re
 import secrets
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 from django.db.models import Q
 
@@ -75,7 +76,13 @@ class Study(models.Model):
         return self.title
 
     def is_open(self) -> bool:
-        return self.status == self.Status.ACTIVE
+        """Taking new participants: active and published (so every one of them has a design
+        version to carry)."""
+        return self.status == self.Status.ACTIVE and self.is_frozen()
+
+    def closed_reason(self) -> str:
+        """Why new people are turned away: "draft" until published, else the status."""
+        return self.status if self.is_frozen() else self.Status.DRAFT
 
     def is_owned_by(self, user) -> bool:
         return user.is_authenticated and self.owners.filter(pk=user.pk).exists()
@@ -83,6 +90,46 @@ class Study(models.Model):
     def is_frozen(self) -> bool:
         """Published: its design can no longer change (data would mix two designs)."""
         return bool(self.design_hash)
+
+
+ENV_NAME = r"[A-Z_][A-Z0-9_]*"
+
+
+def validate_env_name(value: str) -> None:
+    from django.core.exceptions import ValidationError
+
+    if value and not re.fullmatch(ENV_NAME, value):
+        raise ValidationError("Capital letters, digits and _, e.g. LAB_OPENAI_KEY.")
+
+
+class Endpoint(models.Model):
+    """An LLM endpoint the operator set up: where agent turns may send prompts, and which
+    environment variable of the server holds its key. Only superusers (operators) create or
+    change endpoints; researchers choose one by name for a condition, never a URL or a
+    variable, so nothing a researcher types decides which host the server calls or what it
+    reads from its environment."""
+
+    name = models.SlugField(max_length=60, unique=True)
+    base_url = models.URLField(
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text="e.g. http://127.0.0.1:11434/v1 (Ollama) or https://api.openai.com/v1",
+    )
+    api_key_env = models.CharField(
+        "API key variable",
+        max_length=60,
+        blank=True,
+        validators=[validate_env_name],
+        help_text="Name of the server's environment variable that holds the key (never the "
+        "key itself); empty for endpoints without a key.",
+    )
+    description = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Condition(models.Model):
@@ -134,20 +181,20 @@ class Condition(models.Model):
     agent_backend = models.CharField(
         max_length=20, choices=Backend.choices, default=Backend.SCRIPTED
     )
-    llm_base_url = models.URLField(
-        blank=True, help_text="e.g. http://127.0.0.1:11434/v1 (Ollama) or https://api.openai.com/v1"
+    llm_endpoint = models.ForeignKey(
+        Endpoint,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="conditions",
+        verbose_name="LLM endpoint",
+        help_text="One of the endpoints the server's operator has set up.",
     )
     llm_model = models.CharField(max_length=100, blank=True)
     llm_temperature = models.FloatField(
         default=0.7, validators=[MinValueValidator(0.0), MaxValueValidator(2.0)]
     )
     llm_max_tokens = models.PositiveIntegerField(default=300)
-    llm_api_key_env = models.CharField(
-        max_length=60,
-        blank=True,
-        validators=[RegexValidator(r"^[A-Z_][A-Z0-9_]*$")],
-        help_text="Name of the environment variable holding the API key (never the key).",
-    )
     llm_system_prompt = models.TextField(
         blank=True,
         help_text="Optional template; {identity} stands for Dyad's description of "
@@ -182,27 +229,39 @@ class Condition(models.Model):
             validate_persona(self.seed_persona)
         except IdentityError as error:
             raise ValidationError({"seed_persona": error.message}) from None
-        if self.agent_backend == self.Backend.OPENAI and not (self.llm_base_url and self.llm_model):
+        if self.agent_backend == self.Backend.OPENAI and not self.llm_endpoint_id:
             raise ValidationError(
-                {"llm_model": "An OpenAI-compatible agent needs a URL and model."}
+                {"llm_endpoint": "An OpenAI-compatible agent needs one of the endpoints."}
             )
+        if self.agent_backend == self.Backend.OPENAI and not self.llm_model:
+            raise ValidationError({"llm_model": "An OpenAI-compatible agent needs a model."})
         if not isinstance(self.locked_fields, list):
             raise ValidationError(
                 {"locked_fields": 'A list of field names, e.g. ["persona.name"].'}
             )
 
     def llm_settings(self) -> dict:
-        """What an OpenAI-compatible backend needs; the key is read from the environment."""
+        """What an OpenAI-compatible backend needs: where and with which key variable from
+        the operator's endpoint, the rest from the condition. The key itself is read from
+        the environment at the moment of the call."""
+        endpoint = self.llm_endpoint
         return {
-            "base_url": self.llm_base_url,
+            "base_url": endpoint.base_url if endpoint else "",
             "model": self.llm_model,
             "temperature": self.llm_temperature,
             "max_tokens": self.llm_max_tokens,
-            "api_key_env": self.llm_api_key_env,
+            "api_key_env": endpoint.api_key_env if endpoint else "",
             "use_tools": self.llm_use_tools,
             "timeout": self.llm_timeout_seconds,
             "system_prompt": self.llm_system_prompt,
         }
+
+    def design_values(self, fields) -> dict:
+        """The condition's design as data: the endpoint by its name."""
+        values = {f: getattr(self, f) for f in fields if f != "llm_endpoint"}
+        if "llm_endpoint" in fields:
+            values["llm_endpoint"] = self.llm_endpoint.name if self.llm_endpoint_id else ""
+        return values
 
     @property
     def manipulation(self):

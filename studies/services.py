@@ -158,7 +158,7 @@ def design_version_record(*, study: Study, user=None):
 
     data = design(
         {f: getattr(study, f) for f in design_fields("study")},
-        [{f: getattr(c, f) for f in design_fields("condition")} for c in study.conditions.all()],
+        [c.design_values(design_fields("condition")) for c in study.conditions.all()],
     )
     digest = content_hash(data)
     latest = study.versions.order_by("-number").first()

@@ -99,7 +99,7 @@ def entry(request: HttpRequest, slug: str) -> HttpResponse:
         participant = selectors.participant_in_study(study, known)
     if participant is None:
         if not study.is_open():
-            return unavailable(request, study.status, study=study)
+            return unavailable(request, study.closed_reason(), study=study)
         participant = services.participant_enter(
             study=study,
             external_id=pid,

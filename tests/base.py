@@ -1,6 +1,6 @@
-"""The named cast every test draws on (STYLE.md): study "pilot" with conditions "editable" and
-"hidden", participants "ana" and "ben", researchers "rita" (owns pilot) and "omar" (owns
-nothing of rita's)."""
+"""The named cast every test draws on (STYLE.md): study "pilot" (published) with conditions
+"editable" and "hidden", participants "ana" and "ben", researchers "rita" (owns pilot) and
+"omar" (owns nothing of rita's)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from django.test import Client, TestCase, TransactionTestCase
 from django.utils import timezone
 
 from studies import session_keys
-from studies.models import Condition, Participant, Study
+from studies.models import Condition, Endpoint, Participant, Study
+from studies.services import study_publish
 
 ROOT_DIR = Path(__file__).resolve().parent.parent
 
@@ -41,7 +42,6 @@ class Cast:
         self.pilot = Study.objects.create(
             title="Pilot",
             slug="pilot",
-            status=Study.Status.ACTIVE,
             consent_text="Please **read** this.",
             debrief_text="Thanks *a lot*.",
             min_participant_turns=2,
@@ -55,8 +55,10 @@ class Cast:
             study=self.pilot,
             name="hidden",
             panel_visibility="hidden",
+            agent_writes="silent",  # a hidden panel takes no proposals
             seed_persona={**PERSONA, "name": "Quill", "register": "formal"},
         )
+        study_publish(study=self.pilot, user=self.rita)
         now = timezone.now()
         self.ana = Participant.objects.create(
             study=self.pilot, condition=self.editable, consented_at=now, external_id="ANA-PID"
@@ -64,6 +66,18 @@ class Cast:
         self.ben = Participant.objects.create(
             study=self.pilot, condition=self.hidden, consented_at=now
         )
+
+    def use_llm(self, condition: Condition, base_url: str, model: str = "fake-1", **fields):
+        """Point a condition at an endpoint, as an operator sets it up (admin) and a
+        researcher chooses it (dashboard)."""
+        endpoint, _ = Endpoint.objects.update_or_create(
+            name="fake", defaults={"base_url": base_url, "api_key_env": ""}
+        )
+        Condition.objects.filter(pk=condition.pk).update(
+            agent_backend="openai", llm_endpoint=endpoint, llm_model=model, **fields
+        )
+        condition.refresh_from_db()
+        return endpoint
 
     def answer_pmq(self, participant: Participant, timepoint="pre", number=1, raw="4") -> None:
         """Submit a PMQ for the participant, every item at ``raw``."""

@@ -45,8 +45,8 @@ class FakeOpenAI:
 
     def script(self, *scenarios: dict) -> None:
         """Each scenario: {"text": ..., "delay": s between chunks, "tool_calls": [(name,
-        args)], "status": HTTP error code, "drop_after": n chunks, "stall": s before the
-        first chunk, "finish": reason}."""
+        args)], "status": HTTP error code (with "message"), "drop_after": n chunks, "stall": s
+        before the first chunk, "finish": reason}."""
         with self.lock:
             self.scenarios.extend(scenarios)
 
@@ -72,7 +72,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         scenario = self.fake.next(body, self.headers)
         if "status" in scenario:
-            return self._error(scenario["status"])
+            return self._error(scenario["status"], scenario.get("message"))
         time.sleep(scenario.get("stall", 0))
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
@@ -118,8 +118,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(f"data: {json.dumps(data)}\n\n".encode())
         self.wfile.flush()
 
-    def _error(self, status: int) -> None:
-        body = json.dumps({"error": {"message": f"fake error {status}", "type": "fake"}}).encode()
+    def _error(self, status: int, message: str | None = None) -> None:
+        message = message or f"fake error {status}"
+        body = json.dumps({"error": {"message": message, "type": "fake"}}).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.test import TestCase
 
 from studies import demo
-from studies.models import Study
+from studies.models import Endpoint, Study
 
 
 def settings_error(**env: str) -> str:
@@ -40,6 +40,7 @@ class DemoTests(TestCase):
         assert not created_again and again.pk == study.pk
         assert Study.objects.filter(slug="demo").count() == 1
         assert study.status == "active" and study.sessions_per_participant == 1
+        assert study.is_frozen() and study.versions.count() == 1  # published: people may enter
         assert study.pmq_before and study.pmq_after
         assert set(study.conditions.values_list("name", flat=True)) == {"co-construct", "hidden"}
         for condition in study.conditions.all():
@@ -63,10 +64,16 @@ class DemoLLMTests(TestCase):
             study, _ = demo.ensure_demo()
         rows = set(
             study.conditions.values_list(
-                "agent_backend", "llm_base_url", "llm_model", "llm_api_key_env"
+                "agent_backend",
+                "llm_endpoint__base_url",
+                "llm_model",
+                "llm_endpoint__api_key_env",
             )
         )
         assert rows == {("openai", url, "llama3.2", "DYAD_LLM_API_KEY")}
-        assert "sk-test" not in str(list(study.conditions.values()))  # the key is never stored
+        stored = str(list(study.conditions.values())) + str(list(Endpoint.objects.values()))
+        assert "sk-test" not in stored  # the key is never stored
+        versions = study.versions.count()
         demo.ensure_demo()
         assert set(study.conditions.values_list("agent_backend", flat=True)) == {"scripted"}
+        assert study.versions.count() == versions + 1  # the switch is a new design version

@@ -71,7 +71,7 @@ class OpenAICompatibleBackend:
     def stream(self, messages, *, settings: dict, tools=None) -> Iterator:
         import openai
 
-        client = self._client(settings)
+        client, key = self._client(settings)
         request = {
             "model": settings["model"],
             "messages": [_without_context(m) for m in messages],
@@ -86,9 +86,10 @@ class OpenAICompatibleBackend:
             yield from _read(client.chat.completions.create(**request))
         except openai.APIStatusError as error:
             permanent = error.status_code in (400, 401, 403, 404, 422)
-            raise BackendError(_describe(error), permanent=permanent) from None
+            raise BackendError(_hide(_describe(error), key), permanent=permanent) from None
         except (openai.APIConnectionError, openai.APITimeoutError, openai.APIError) as error:
-            raise BackendError(f"{type(error).__name__}: {error}", permanent=False) from None
+            message = _hide(f"{type(error).__name__}: {error}", key)
+            raise BackendError(message, permanent=False) from None
 
     def _client(self, settings: dict):
         import openai
@@ -99,12 +100,13 @@ class OpenAICompatibleBackend:
             raise BackendError(f"The environment variable {key_env} is not set.", permanent=True)
         if not settings.get("base_url") or not settings.get("model"):
             raise BackendError("No endpoint URL or model is configured.", permanent=True)
-        return openai.OpenAI(
+        client = openai.OpenAI(
             base_url=settings["base_url"],
             api_key=key,
             max_retries=0,
             timeout=openai.Timeout(settings.get("timeout", 60), connect=10),
         )
+        return client, key
 
 
 def _read(chunks) -> Iterator:
@@ -137,6 +139,16 @@ def _read(chunks) -> Iterator:
         getattr(usage, "prompt_tokens", None),
         getattr(usage, "completion_tokens", None),
     )
+
+
+def _hide(message: str, key: str) -> str:
+    """The message with the key blanked out: endpoints echo (parts of) a bad key in their
+    errors, and errors are recorded where researchers read them."""
+    if key and key != "not-needed":
+        message = message.replace(key, "[key hidden]")
+        if len(key) > 8:  # "Incorrect API key provided: sk-abc***xyz"
+            message = message.replace(key[:6], "[key hidden]").replace(key[-4:], "[key hidden]")
+    return message
 
 
 def _without_context(message: dict) -> dict:

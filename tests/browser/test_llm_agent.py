@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from chat.models import Message
 from studies.models import Condition, Study
+from studies.services import study_publish
 from tests.base import PERSONA
 from tests.browser.base import BrowserTestCase
 from tests.fake_openai import FakeLLMMixin
@@ -17,23 +18,21 @@ class LLMAgentTests(FakeLLMMixin, BrowserTestCase):
         study = Study.objects.create(
             title="LLM",
             slug="llm",
-            status="active",
             consent_text="ok",
             debrief_text="bye",
             min_participant_turns=1,
             pmq_before=False,
             pmq_after=False,
         )
-        Condition.objects.create(
+        condition = Condition.objects.create(
             study=study,
             name="llm",
             panel_visibility="visible",
             agent_writes="off",
             seed_persona=PERSONA,
-            agent_backend="openai",
-            llm_base_url=self.fake.base_url,
-            llm_model="fake-1",
         )
+        self.use_llm(condition, self.fake.base_url)
+        study_publish(study=study)
         self.page.goto(self.url("/s/llm/?PROLIFIC_PID=LLM-1"))
         self.page.get_by_role("button", name="I agree to take part").click()
         expect(self.page.locator("#connection")).to_have_text("Connected.")

@@ -26,11 +26,7 @@ from tests.fake_openai import FakeLLMMixin
 class AgentTurnTests(FakeLLMMixin, DyadTestCase):
     def setUp(self):
         super().setUp()
-        self.editable.agent_backend = "openai"
-        self.editable.llm_base_url = self.fake.base_url
-        self.editable.llm_model = "fake-1"
-        self.editable.llm_temperature = 0.3
-        self.editable.save()
+        self.use_llm(self.editable, self.fake.base_url, llm_temperature=0.3)
         self.session = session_open(participant=self.ana, number=1)
 
     def post(self, text="hello", client_id="c1") -> Message:
@@ -118,6 +114,16 @@ class AgentTurnTests(FakeLLMMixin, DyadTestCase):
             turn_retry(session_id=self.session.pk)
         enqueue.assert_called_once_with(turn.prompted_id)
         assert agent_turn_run(message_id=turn.prompted_id).text == "Sorry for the wait."
+
+    def test_a_failed_turn_run_as_a_task_is_recorded_without_an_error_in_the_log(self):
+        from chat import tasks
+
+        self.fake.script({"status": 401})
+        message = self.post()
+        with self.assertNoLogs(level="ERROR"):  # once: AttributeError on the missing reply
+            result = tasks.agent_turn.apply(args=[message.pk])
+        assert result.successful() and result.result is None
+        assert AgentTurn.objects.get().status == "failed"
 
     def test_a_message_sent_while_the_agent_replies_is_stored_at_once_and_answered_next(self):
         with (

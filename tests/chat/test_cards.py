@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 
 from chat.agent.cards import CardError, from_card, to_card
 from chat.identity import validate_persona
-from studies.models import Condition
+from studies.models import Condition, Study
 from tests.base import PERSONA, DyadTestCase
 
 FOREIGN = {
@@ -75,9 +75,10 @@ class PersonaCardCommandTests(DyadTestCase):
         out = StringIO()
         call_command("persona_card", "pilot", "editable", "--export", "-", stdout=out)
         assert json.loads(out.getvalue())["data"]["name"] == "Mira"
-        fresh = Condition.objects.create(study=self.pilot, name="fresh")
+        draft = Study.objects.create(title="Draft", slug="draft", consent_text="-")
+        fresh = Condition.objects.create(study=draft, name="fresh")
         path = self.make_file(json.dumps(FOREIGN))
-        call_command("persona_card", "pilot", "fresh", "--import", path, stdout=StringIO())
+        call_command("persona_card", "draft", "fresh", "--import", path, stdout=StringIO())
         fresh.refresh_from_db()
         assert fresh.seed_persona["name"] == "Ada"
 

@@ -13,7 +13,6 @@ from django.test import Client
 from chat.models import ChatSession, Message
 from chat.services import identity_edit, session_open
 from config.asgi import application
-from studies.models import Condition
 from tests.base import DyadTransactionTestCase, wait_for_agent_turns
 from tests.fake_openai import FakeLLMMixin
 
@@ -284,9 +283,7 @@ class IdentityBroadcastTests(ConsumerTestCase):
 class StreamingTests(FakeLLMMixin, ConsumerTestCase):
     def setUp(self):
         super().setUp()
-        Condition.objects.filter(pk=self.editable.pk).update(
-            agent_backend="openai", llm_base_url=self.fake.base_url, llm_model="fake-1"
-        )
+        self.use_llm(self.editable, self.fake.base_url)
 
     async def test_the_reply_streams_in_then_arrives_whole(self):
         words = " ".join(f"word{n}" for n in range(30))

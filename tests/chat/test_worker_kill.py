@@ -15,7 +15,6 @@ from django.test import TransactionTestCase
 from chat import tasks
 from chat.models import AgentTurn, Message
 from chat.services import message_post, session_open
-from studies.models import Condition
 from tests.base import Cast, start_worker, wait_for_agent_turns
 from tests.fake_openai import FakeOpenAI
 
@@ -30,9 +29,7 @@ class WorkerKillTests(Cast, TransactionTestCase):
         self.make_cast()
         self.fake = FakeOpenAI().start()
         self.addCleanup(self.fake.stop)
-        Condition.objects.filter(pk=self.editable.pk).update(
-            agent_backend="openai", llm_base_url=self.fake.base_url, llm_model="fake-1"
-        )
+        self.use_llm(self.editable, self.fake.base_url)
         self.workers: list[subprocess.Popen] = []
         self.addCleanup(self.stop_workers)
 

@@ -23,6 +23,14 @@ def answer(participant, timepoint: str, raw: str) -> None:
     administration_submit(administration_id=a.pk, submitted={c: [raw] for c in a.item_order})
 
 
+def page_of(response) -> tuple[int, str]:
+    """Status and body, with the per-response CSRF token masked."""
+    body = re.sub(
+        r'(X-CSRFToken": "|name="csrfmiddlewaretoken" value=")[^"]+', r"\1…", response.text
+    )
+    return response.status_code, body
+
+
 class DashboardTestCase(DyadTestCase):
     def setUp(self):
         super().setUp()
@@ -50,12 +58,13 @@ class PermissionTests(DashboardTestCase):
                 assert response.status_code == 302, url
                 assert response["Location"].startswith("/accounts/login/?next=")
 
-    def test_another_researcher_gets_403_on_every_page_of_the_study(self):
+    def test_another_researchers_study_answers_exactly_like_one_that_does_not_exist(self):
         omar = self.as_user(self.omar)
         for url in self.urls:
-            assert omar.get(url).status_code == 403, url
+            theirs, nothing = omar.get(url), omar.get(url.replace("/pilot/", "/no-such/"))
+            assert page_of(theirs) == page_of(nothing) and theirs.status_code == 404, url
         for url, data in self.controls:
-            assert omar.post(url, data).status_code == 403, url
+            assert omar.post(url, data).status_code == 404, url
         for client in (Client(), self.browser_of(self.ana)):
             for url, data in self.controls:
                 assert client.post(url, data).status_code == 302, url
@@ -272,6 +281,8 @@ class EveryURLPermissionTests(DashboardTestCase):
                 if url in ("/dashboard/", "/dashboard/studies/new/"):
                     continue  # every researcher may list their own studies and create one
                 response = getattr(omar, method)(url, {"title": "x", "paused": "1"})
-                assert response.status_code in (403, 405), (method, url)
+                missing = getattr(omar, method)(url.replace("/pilot/", "/no-such/"))
+                assert response.status_code in (404, 405), (method, url)
+                assert page_of(response) == page_of(missing), (method, url)
         after = (Study.objects.get(slug="pilot").title, ChatSession.objects.get().agent_paused)
         assert after == before

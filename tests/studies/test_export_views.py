@@ -33,10 +33,10 @@ class ExportPermissionTests(DyadTestCase):
                 assert response.status_code == 302, url
                 assert response["Location"].startswith("/accounts/login/?next=")
 
-    def test_another_researcher_gets_403_from_every_export_url(self):
+    def test_another_researcher_is_told_every_export_url_does_not_exist(self):
         omar = self.as_user(self.omar)
         for url in [f"{BASE}/export/", *DOWNLOADS, RESTRICTED]:
-            assert omar.get(url).status_code == 403, url
+            assert omar.get(url).status_code == 404, url
 
     def test_collaborators_see_the_export_page_but_not_the_recruitment_ids(self):
         self.pilot.collaborators.add(self.omar)

@@ -14,13 +14,14 @@ class Command(BaseCommand):
         self.stdout.write(("Created" if created else "Found") + f" the demo study '{study.slug}'.")
         condition = study.conditions.first()
         if condition.agent_backend == "openai":
-            agent = f"{condition.llm_model} at {condition.llm_base_url}"
+            agent = f"{condition.llm_model} at {condition.llm_endpoint.base_url}"
         else:
             agent = "offline scripted agent (DYAD_LLM_BASE_URL + DYAD_LLM_MODEL: use an LLM)"
         self.stdout.write(f"  Agent:            {agent}")
         self.stdout.write(f"  Participant link: {base_url}/s/{study.slug}/")
         self.stdout.write(f"  Prolific-style:   {base_url}/s/{study.slug}/?PROLIFIC_PID=test123")
+        self.stdout.write(f"  Dashboard:        {base_url}/dashboard/")
         self.stdout.write(
-            f"  Researcher login: {base_url}/admin/  "
-            f"user '{demo.DEMO_USERNAME}', password '{demo.DEMO_PASSWORD}'"
+            f"  Researcher login: user '{demo.DEMO_USERNAME}', password '{demo.DEMO_PASSWORD}'"
+            f" (also the operator's admin: {base_url}/admin/)"
         )
