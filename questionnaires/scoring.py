@@ -59,10 +59,11 @@ def recode(raw: int, positive_on_left: bool, points: int = 7) -> int:
 
 
 def factor_scores(scores: Mapping[str, int], factor_of: Mapping[str, str]) -> dict[str, float]:
-    """Mean recoded score per factor, plus 'overall' (exploratory) over every item."""
+    """Mean recoded score per factor, plus 'overall' (exploratory) over every item. Exact:
+    change scores are computed from these, and every output rounds once, where it is shown."""
     by_factor: dict[str, list[int]] = {}
     for code, score in scores.items():
         by_factor.setdefault(factor_of[code], []).append(score)
-    result = {factor: round(mean(values), 4) for factor, values in by_factor.items()}
-    result["overall"] = round(mean(scores.values()), 4)
+    result = {factor: mean(values) for factor, values in by_factor.items()}
+    result["overall"] = mean(scores.values())
     return result

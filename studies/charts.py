@@ -10,6 +10,20 @@ def x(score: float) -> float:
     return round(LEFT + (score - 1) / 6 * WIDTH, 1)
 
 
+def _whisker(low: float | None, high: float | None, y: float) -> dict:
+    """A 95% interval drawn within the 1-7 scale: an end past the scale is cut there and
+    marked with an arrowhead (the table beside the chart has the real bounds)."""
+    if low is None or high is None:
+        return {"x1": None, "x2": None, "cut_low": False, "cut_high": False, "arrows": []}
+    x1, x2 = x(max(low, 1)), x(min(high, 7))
+    arrows = []
+    if low < 1:
+        arrows.append(f"{x1},{y} {x1 + 7},{y - 4} {x1 + 7},{y + 4}")
+    if high > 7:
+        arrows.append(f"{x2},{y} {x2 - 7},{y - 4} {x2 - 7},{y + 4}")
+    return {"x1": x1, "x2": x2, "cut_low": low < 1, "cut_high": high > 7, "arrows": arrows}
+
+
 def pmq_chart(cells) -> dict:
     """Rows of dots (means) with whiskers (95% CIs), one per condition x session x factor x
     timepoint; the table beside it carries the same numbers for screen readers."""
@@ -25,8 +39,7 @@ def pmq_chart(cells) -> dict:
                     "y": y,
                     "cx": x(summary.mean),
                     "timepoint": timepoint,
-                    "x1": x(summary.low) if summary.low is not None else None,
-                    "x2": x(summary.high) if summary.high is not None else None,
+                    **_whisker(summary.low, summary.high, y),
                 }
             )
             y += ROW

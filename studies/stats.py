@@ -1,4 +1,6 @@
-"""Means, 95% confidence intervals and change scores for PMQ results. Pure: no Django."""
+"""Means, 95% confidence intervals and change scores for PMQ results. Pure: no Django.
+
+Everything here is exact; pages round once, where they show a number."""
 
 from __future__ import annotations
 
@@ -66,10 +68,10 @@ def summarise(values: Sequence[float]) -> Summary:
         return Summary(0, None, None, None)
     mean = sum(values) / n
     if n == 1:
-        return Summary(1, round(mean, 3), None, None)
+        return Summary(1, mean, None, None)
     sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
     half = t95(n - 1) * sd / math.sqrt(n)
-    return Summary(n, round(mean, 3), round(mean - half, 3), round(mean + half, 3))
+    return Summary(n, mean, mean - half, mean + half)
 
 
 def changes(pre: dict[int, float], post: dict[int, float]) -> list[float]:

@@ -12,10 +12,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
 from frictionless import Package
 
 from chat.models import ChatSession, Message, Revision
 from questionnaires.models import Administration, Response
+from questionnaires.services import administration_open, administration_submit
 from studies import dashboard_selectors, services
 from studies.exports import files
 from studies.models import Participant
@@ -200,10 +202,10 @@ class ContentTests(ExportTestCase):
         assert people.loc[self.ana.code].sessions_finished == 1
 
 
-def shown_equal(exported: float, shown: float) -> bool:
-    """The dashboard shows 3 decimals; exported scores keep the 4 they are stored with, so a
-    mean ending in 5 may round either way on the dashboard."""
-    return abs(exported - shown) <= 0.0005 + 1e-9
+def shown_equal(exported: float, exact: float) -> bool:
+    """Exported scores are rounded once, to 4 decimals; the dashboard keeps them exact until
+    it shows them."""
+    return abs(exported - exact) <= 0.00005 + 1e-9
 
 
 class PmqAgreesWithDashboardTests(ExportTestCase):
@@ -236,7 +238,7 @@ class PmqAgreesWithDashboardTests(ExportTestCase):
         ):
             row = scores.loc[(a.participant.code, a.session_number, a.timepoint)]
             assert [row.ccd, row.hlc, row.cf, row.overall] == [
-                a.scores[k] for k in ("CCD", "HLC", "CF", "overall")
+                round(a.scores[k], 4) for k in ("CCD", "HLC", "CF", "overall")
             ]
 
 
@@ -332,3 +334,30 @@ class DeletedWithdrawalTests(DyadTestCase):
         everything = b"".join(p.read_bytes() for p in directory.iterdir())
         assert self.ana.code.encode() not in everything and b"ANA-WORDS" not in everything
         assert pd.read_csv(directory / "participants.csv").participant.tolist() == [self.ben.code]
+
+
+def answer_scores(participant, timepoint: str, ccd: list[int]) -> None:
+    """A PMQ whose recoded CCD item scores are ``ccd`` (every other item scores 4)."""
+    shown = administration_open(participant=participant, session_number=1, timepoint=timepoint)
+    ccd_codes = [i.code for i in shown.instrument.items.all() if i.factor == "CCD"]
+    wanted = dict(zip(ccd_codes, ccd, strict=True))
+    raws = {}
+    for code in shown.item_order:
+        score = wanted.get(code, 4)
+        raws[code] = [str(8 - score if shown.positive_left[code] else score)]
+    administration_submit(administration_id=shown.pk, submitted=raws)
+
+
+class ExactChangeTests(DyadTestCase):
+    def test_change_scores_come_from_exact_means_rounded_once(self):
+        # CCD 40/9 = 4.44444 before and 43/9 = 4.77778 after: the change is 3/9 = 0.33333.
+        # Subtracting means rounded first (4.7778 - 4.4444) would give 0.3334.
+        answer_scores(self.ana, "pre", [5, 5, 5, 5, 4, 4, 4, 4, 4])
+        answer_scores(self.ana, "post", [5, 5, 5, 5, 5, 5, 5, 4, 4])
+        change = pd.read_csv(export_dir(self.pilot) / "pmq_change.csv")
+        assert change.ccd_change.tolist() == [0.3333]
+        cell = next(c for c in dashboard_selectors.pmq_results(self.pilot) if c.factor == "CCD")
+        assert f"{cell.change.mean:.4f}" == "0.3333"
+        page = Client()
+        page.force_login(self.rita)
+        assert "0.333" in page.get("/dashboard/studies/pilot/pmq/").text
