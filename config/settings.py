@@ -83,6 +83,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -201,6 +202,25 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Set STATIC_ROOT (and run collectstatic) when deploying; without it files come from static/.
 STATIC_ROOT = env_str("STATIC_ROOT") or None
 WHITENOISE_USE_FINDERS = True
+
+# --- Content Security Policy (django-csp) ----------------------------------------------------
+# Scripts and styles from this server's own files only: no inline script, no CDN. The chat's
+# WebSocket is same-origin ('self' covers ws: and wss: to this host).
+SELF, NONE = "'self'", "'none'"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- Dyad -----------------------------------------------------------------------------------
 # Largest WebSocket frame the chat accepts (bytes) and longest chat message (characters).

@@ -5,11 +5,13 @@ import shutil
 from unittest import mock
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from channels.testing import ChannelsLiveServerTestCase
 from playwright.sync_api import sync_playwright
 
 from tests.base import Cast, wait_for_agent_turns
 
+WCAG_21_AA = {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}
 CHROMIUM = os.environ.get("DYAD_CHROMIUM", "/usr/bin/chromium")
 LAUNCH_ARGS = [
     "--no-sandbox",
@@ -54,12 +56,25 @@ class BrowserTestCase(Cast, ChannelsLiveServerTestCase):
         self.make_cast()
         self.context = self.browser.new_context()
         self.context.set_default_timeout(15_000)
+        # Every page runs under the Content Security Policy; anything it blocks is a defect.
+        self.csp_violations: list[str] = []
+        self.context.on("console", self._watch_console)
         self.page = self.context.new_page()
+
+    def _watch_console(self, message) -> None:
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(message.text)
 
     def tearDown(self):
         self.context.close()
         wait_for_agent_turns(in_this_process=False)  # the live server runs them, not us
         super().tearDown()
+        assert self.csp_violations == [], self.csp_violations
+
+    def assert_accessible(self, page=None) -> None:
+        """axe-core finds no WCAG 2.1 A or AA violation on the page as it is now."""
+        results = Axe().run(page or self.page, options={"runOnly": WCAG_21_AA})
+        assert results.violations_count == 0, results.generate_report()
 
     def url(self, path: str) -> str:
         return self.live_server_url + path

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from chat.models import Revision
 from studies.models import Condition, Study
+from studies.services import study_publish
 from tests.base import PERSONA
 from tests.browser.base import BrowserTestCase
 
@@ -17,7 +18,6 @@ class CoConstructionTests(BrowserTestCase):
         study = Study.objects.create(
             title="Duo",
             slug="duo",
-            status="active",
             consent_text="ok",
             debrief_text="bye",
             sessions_per_participant=2,
@@ -33,6 +33,7 @@ class CoConstructionTests(BrowserTestCase):
             memory=memory,
             seed_persona=PERSONA,
         )
+        study_publish(study=study)
         return study
 
     def send(self, text: str):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
 
 from chat.models import Message
@@ -66,3 +68,21 @@ class LLMAgentTests(FakeLLMMixin, BrowserTestCase):
         log = self.page.get_by_role("log")
         expect(log).to_contain_text("Sorry, here I am.")
         expect(status.get_by_role("button")).to_have_count(0)
+
+    def test_a_message_typed_while_the_agent_replies_is_stored_and_shown_at_once(self):
+        story = " ".join(f"word{n}" for n in range(30))
+        self.fake.script({"text": story, "delay": 0.1}, {"text": "And to your second."})
+        self.send("Tell me a story")
+        expect(self.page.locator(".msg.draft")).to_contain_text("word2")  # still replying
+        self.send("Oh, and one more thing")
+        log = self.page.get_by_role("log")
+        second = log.locator(".msg-participant").nth(1)
+        expect(second).to_have_text("You: Oh, and one more thing")
+        expect(second).not_to_have_class(re.compile("pending"))  # acknowledged: stored
+        stored = Message.objects.get(text="Oh, and one more thing")
+        assert not Message.objects.filter(sender="agent", reply_to__isnull=False).exists()
+        expect(log.locator(".msg-agent:not(.draft)").last).to_have_text("Mira: And to your second.")
+        replies = Message.objects.filter(sender="agent", reply_to__isnull=False).order_by("turn")
+        assert [r.answers for r in replies] == [[stored.turn - 1], [stored.turn]]
+        turns = [li.get_attribute("data-turn") for li in log.locator("li[data-turn]").all()]
+        assert turns == sorted(turns, key=int)  # the page shows the order they were stored in
