@@ -12,6 +12,12 @@ from .allocation import choose_condition
 from .models import Participant, Study
 
 
+def recruitment_id(value: str) -> str:
+    """A recruitment id as stored: ids come from the URL, so NUL characters (which PostgreSQL
+    refuses) are dropped, and so is anything past 100 characters."""
+    return value.replace("\x00", "").strip()[:100]
+
+
 def participant_enter(
     *,
     study: Study,
@@ -19,11 +25,9 @@ def participant_enter(
     external_study_id: str = "",
     external_session_id: str = "",
 ) -> Participant:
-    """The participant with this external id, or a new one. Never two for one external id.
-    Recruitment ids come from the URL: NUL characters (which PostgreSQL refuses) are dropped."""
+    """The participant with this external id, or a new one. Never two for one external id."""
     external_id, external_study_id, external_session_id = (
-        value.replace("\x00", "").strip()[:100]
-        for value in (external_id, external_study_id, external_session_id)
+        recruitment_id(value) for value in (external_id, external_study_id, external_session_id)
     )
     if external_id:
         found = study.participants.filter(external_id=external_id).first()

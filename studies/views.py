@@ -91,7 +91,7 @@ def entry(request: HttpRequest, slug: str) -> HttpResponse:
     study = selectors.study_for_entry(slug)
     if study is None:
         return unavailable(request, "not_found", status=404)
-    pid = request.GET.get("PROLIFIC_PID", "").strip()
+    pid = services.recruitment_id(request.GET.get("PROLIFIC_PID", ""))
     if pid:
         participant = study.participants.filter(external_id=pid).first()
     else:
