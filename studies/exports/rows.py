@@ -108,7 +108,7 @@ def message_rows(study: Study) -> Iterator[tuple]:
     rows = Message.objects.values(
         "session_id", "turn", "session__participant_id", "session__participant__code",
         "session__participant__condition__name", "session__number", "sender", "text",
-        "created_at", "reply_to__turn", "identity_version", *AGENT_FIELDS,
+        "created_at", "reply_to__turn", "answers", "identity_version", *AGENT_FIELDS,
     )  # fmt: skip
     for page in grouped(study, rows, "session__participant_id", ["session_id", "turn"]):
         version_at = _versions_by_time({r["session__participant_id"] for r in page})
@@ -122,7 +122,7 @@ def message_rows(study: Study) -> Iterator[tuple]:
             yield (
                 r["session__participant__code"], r["session__participant__condition__name"],
                 r["session__number"], r["turn"], r["sender"], r["text"], r["created_at"],
-                r["reply_to__turn"], version,
+                r["reply_to__turn"], r["answers"], version,
                 *(r[f] if agent else None for f in AGENT_FIELDS),
             )  # fmt: skip
 

@@ -144,7 +144,18 @@ def messages_table(c: Column) -> Table:
             Column("sender", "string", "Who wrote it.", SENDERS, required=True),
             Column("text", "string", "The message as shown.", required=True),
             at("created_at", "Stored by the server", required=True),
-            Column("reply_to_turn", "integer", "Agent replies: the turn they answer."),
+            Column(
+                "reply_to_turn",
+                "integer",
+                "Agent replies: the participant turn the reply was generated for (the latest "
+                "it had seen).",
+            ),
+            Column(
+                "answers_turns",
+                "array",
+                "Agent replies: every participant turn the reply answers, as a JSON list (more "
+                "than one when the participant wrote again while the agent was replying).",
+            ),
             Column(
                 "identity_version",
                 "integer",

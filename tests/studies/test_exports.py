@@ -162,6 +162,8 @@ class ContentTests(ExportTestCase):
         replies = agent[agent.turn > 1]  # turn 1 is the greeting, from Dyad's template
         assert (replies.backend == "scripted").all() and (replies.finish_reason == "stop").all()
         assert (replies.reply_to_turn == replies.turn - 1).all()
+        answered = [json.loads(cell) for cell in replies.answers_turns]
+        assert answered == [[turn] for turn in replies.reply_to_turn]
         mine = ana[ana.sender == "participant"]
         assert mine.backend.isna().all() and mine.retries.isna().all()
         # the participant's last message came after the accepted name and the edited register
