@@ -59,12 +59,20 @@
   }
 
   function placeByTurn(li, turn) {
+    const following = nearBottom();
     li.dataset.turn = String(turn);
     li.classList.remove("pending");
     const later = Array.from(transcript.querySelectorAll("[data-turn]"))
       .find(function (other) { return Number(other.dataset.turn) > turn; });
     transcript.insertBefore(li, later || transcript.querySelector(".pending"));
+    if (following) scrollToEnd();
   }
+
+  // The newest message stays in view, unless the participant has scrolled up to read.
+  function nearBottom() {
+    return transcript.scrollHeight - transcript.scrollTop - transcript.clientHeight < 80;
+  }
+  function scrollToEnd() { transcript.scrollTop = transcript.scrollHeight; }
 
   function showMessage(m) {
     if (m.sender === "agent" && m.reply_to) { dropDraft(); showAgent({ state: "idle" }); }
@@ -82,6 +90,7 @@
     li.classList.add("pending");
     li.querySelector(".who").insertAdjacentHTML("afterend", '<span class="visually-hidden">(sending)</span>');
     transcript.appendChild(li);
+    scrollToEnd();
   }
 
   // The reply as it streams in. Screen readers skip it (it changes many times a second) and
@@ -112,8 +121,10 @@
 
   function showDelta(frame) {
     agentThinkingSince = Date.now();
+    const following = nearBottom();
     const text = draftBubble(frame.reply_to).querySelector(".text");
     text.textContent = text.textContent.slice(0, frame.offset) + frame.text;
+    if (following) scrollToEnd();
   }
 
   function showAgent(agent) {
@@ -323,5 +334,6 @@
   }
 
   pending.forEach(showPending);
+  scrollToEnd();
   connect();
 })();
