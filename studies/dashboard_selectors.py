@@ -92,7 +92,7 @@ def live_sessions(study: Study):
 
 def finished_sessions(study: Study):
     return (
-        ChatSession.objects.filter(participant__study=study)
+        ChatSession.objects.filter(participant__study=study, participant__withdrawn_at__isnull=True)
         .exclude(status=ChatSession.Status.ACTIVE)
         .select_related("participant__condition")
         .order_by("-ended_at")[:200]

@@ -86,6 +86,8 @@ class WithdrawalTests(DyadTestCase):
         rita.force_login(self.rita)
         results = rita.get("/dashboard/studies/pilot/pmq/").content.decode()
         assert "No questionnaires have been submitted yet." in results
+        study_page = rita.get("/dashboard/studies/pilot/").content.decode()
+        assert self.ana.code not in study_page  # neither live nor among finished sessions
 
     def test_a_researcher_withdraws_a_participant_on_request(self):
         rita = Client()

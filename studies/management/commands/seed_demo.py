@@ -1,6 +1,7 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from studies import demo
+from studies.services import DesignError
 
 
 class Command(BaseCommand):
@@ -10,7 +11,10 @@ class Command(BaseCommand):
         parser.add_argument("--base-url", default="http://127.0.0.1:8000")
 
     def handle(self, *args, base_url, **options):
-        study, created = demo.ensure_demo()
+        try:
+            study, created = demo.ensure_demo()
+        except DesignError as error:
+            raise CommandError(f"The demo study cannot be published: {error}") from None
         self.stdout.write(("Created" if created else "Found") + f" the demo study '{study.slug}'.")
         condition = study.conditions.first()
         if condition.agent_backend == "openai":
