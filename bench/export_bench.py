@@ -220,7 +220,7 @@ async def download(study_id: int) -> int:
     """Read the async iterator an HTTP download streams from, as Daphne would."""
     from functools import partial
 
-    from studies.exports.files import on_own_thread, zip_download
+    from dashboard.exports.files import on_own_thread, zip_download
 
     size = 0
     async for chunk in on_own_thread(partial(zip_download, study_id)):

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "studies",
     "questionnaires",
     "chat",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("dashboard/", include("studies.dashboard_urls")),
+    path("dashboard/", include("dashboard.urls")),
     path("", include("studies.urls")),
 ]

@@ -15,8 +15,8 @@ from django.test import Client
 
 from chat.models import AgentTurn
 from chat.services import agent_turn_run, message_post, session_open
+from dashboard.exports import files
 from studies.design import CONDITION_FIELDS
-from studies.exports import files
 from studies.models import Condition, Endpoint, Participant, Study
 from tests.base import DyadTestCase
 from tests.fake_openai import FakeLLMMixin, FakeOpenAI

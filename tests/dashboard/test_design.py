@@ -231,7 +231,7 @@ class PreviewExclusionTests(DyadTestCase):
 
 class AddressTests(DyadTestCase):
     def test_addresses_typed_without_a_scheme_are_taken_as_https(self):
-        from studies.forms import StudyForm
+        from dashboard.forms import StudyForm
 
         study = StudyForm(data={"prolific_completion_url": "app.prolific.com/submissions/x"})
         study.is_valid()

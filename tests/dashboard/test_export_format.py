@@ -7,8 +7,8 @@ import os
 import zipfile
 from datetime import UTC, datetime, timedelta, timezone
 
-from studies.exports.cells import cell, encode, neutralise
-from studies.exports.zipstream import FLUSH_BYTES, zip_stream
+from dashboard.exports.cells import cell, encode, neutralise
+from dashboard.exports.zipstream import FLUSH_BYTES, zip_stream
 
 
 def test_text_a_spreadsheet_would_run_gets_an_apostrophe():

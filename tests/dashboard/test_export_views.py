@@ -11,9 +11,9 @@ import pandas as pd
 from django.test import AsyncClient, Client
 
 from chat.models import Message
-from studies.exports import files
+from dashboard.exports import files
 from tests.base import DyadTestCase, DyadTransactionTestCase
-from tests.studies import export_data
+from tests.dashboard import export_data
 
 BASE = "/dashboard/studies/pilot"
 DOWNLOADS = [f"{BASE}/export.zip", *(f"{BASE}/export/{name}" for name in files.FILE_NAMES)]

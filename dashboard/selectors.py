@@ -13,8 +13,8 @@ from chat.models import AgentTurn, ChatSession, Message, Revision
 from chat.selectors import identity_view
 from questionnaires.models import Administration
 from questionnaires.pmq import FACTORS
+from studies.models import Condition, Study
 
-from .models import Condition, Study
 from .stats import changes, summarise
 
 

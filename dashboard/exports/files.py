@@ -18,7 +18,8 @@ from pathlib import Path
 from django.db import connection
 from django.utils import timezone
 
-from ..models import Study
+from studies.models import Study
+
 from .catalogue import RECRUITMENT, analysis_tables
 from .cells import encode, header, iso_utc
 from .columns import Table

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from studies.stats import Summary, changes, summarise, t95
+from dashboard.stats import Summary, changes, summarise, t95
 
 
 def test_mean_and_95_percent_interval_use_students_t():

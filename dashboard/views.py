@@ -20,12 +20,12 @@ from chat import presence
 from chat import services as chat_services
 from chat.models import ChatSession
 from questionnaires.pmq import FACTORS, NOTE
+from studies import services, session_keys
+from studies.models import Condition, Study
 
-from . import dashboard_selectors as selectors
-from . import services, session_keys
+from . import selectors
 from .charts import pmq_chart
 from .forms import ConditionForm, StudyForm
-from .models import Condition, Study
 
 
 def _whole_number(raw: str | None) -> int | None:

@@ -9,9 +9,8 @@ from django.db import models
 from chat.agent.cards import CardError, from_card
 from chat.agent.persona import BIG_FIVE
 from chat.identity import IdentityError, validate_persona
-
-from .design import CONDITION_FIELDS, STUDY_FIELDS
-from .models import Condition, Study
+from studies.design import CONDITION_FIELDS, STUDY_FIELDS
+from studies.models import Condition, Study
 
 
 def _https_urls(field, **kwargs):

@@ -262,7 +262,7 @@ def url_of(pattern, session_id: int) -> str:
 
 class EveryURLPermissionTests(DashboardTestCase):
     def test_every_dashboard_url_refuses_strangers_participants_and_other_researchers(self):
-        from studies import dashboard_urls
+        from dashboard import urls as dashboard_urls
 
         pages = [url_of(p, self.session.pk) for p in dashboard_urls.urlpatterns]
         assert len(pages) == len(dashboard_urls.urlpatterns) >= 12

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from studies.charts import LEFT, WIDTH, pmq_chart
-from studies.dashboard_selectors import Cell
-from studies.stats import Summary
+from dashboard.charts import LEFT, WIDTH, pmq_chart
+from dashboard.selectors import Cell
+from dashboard.stats import Summary
 
 
 def test_intervals_past_the_scale_are_cut_at_its_ends_and_marked():

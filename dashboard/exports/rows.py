@@ -19,8 +19,7 @@ from chat import identity as idm
 from chat.models import ChatSession, Message, Revision
 from questionnaires.models import Administration, Response
 from questionnaires.pmq import FACTORS
-
-from ..models import Participant, Study, progress_of
+from studies.models import Participant, Study, progress_of
 
 PAGE = 2000
 GROUP = 100  # participants per group

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from studies.exports.files import export_to
+from dashboard.exports.files import export_to
 from studies.models import Study
 
 

@@ -16,13 +16,14 @@ from django.test import Client
 from frictionless import Package
 
 from chat.models import ChatSession, Message, Revision
+from dashboard import selectors as dashboard_selectors
+from dashboard.exports import files
 from questionnaires.models import Administration, Response
 from questionnaires.services import administration_open, administration_submit
-from studies import dashboard_selectors, services
-from studies.exports import files
+from studies import services
 from studies.models import Participant
 from tests.base import DyadTestCase
-from tests.studies import export_data
+from tests.dashboard import export_data
 
 TYPES_OK = {
     "integer": pd.api.types.is_integer_dtype,

@@ -1,0 +1,38 @@
+from django.urls import path
+
+from . import export_views, views
+
+app_name = "dashboard"
+urlpatterns = [
+    path("", views.study_list, name="studies"),
+    path("studies/new/", views.study_new, name="study-new"),
+    path("studies/<slug:slug>/edit/", views.study_edit, name="study-edit"),
+    path("studies/<slug:slug>/publish/", views.study_publish, name="publish"),
+    path("studies/<slug:slug>/preview/", views.preview, name="preview"),
+    path("studies/<slug:slug>/withdraw/", views.participant_withdraw, name="withdraw"),
+    path("studies/<slug:slug>/conditions/new/", views.condition_edit, name="condition-new"),
+    path("studies/<slug:slug>/conditions/<slug:name>/", views.condition_edit, name="condition"),
+    path("studies/<slug:slug>/", views.study_detail, name="study"),
+    path("studies/<slug:slug>/pmq/", views.pmq_results, name="pmq"),
+    path("studies/<slug:slug>/export/", export_views.export_page, name="export"),
+    path("studies/<slug:slug>/export.zip", export_views.export_zip, name="export-zip"),
+    path(
+        "studies/<slug:slug>/export/recruitment.csv",
+        export_views.export_recruitment,
+        name="export-recruitment",
+    ),
+    path("studies/<slug:slug>/export/<str:name>", export_views.export_file, name="export-file"),
+    path("studies/<slug:slug>/sessions/<int:session_id>/", views.session_review, name="session"),
+    path("studies/<slug:slug>/sessions/<int:session_id>/live/", views.session_live, name="live"),
+    path(
+        "studies/<slug:slug>/sessions/<int:session_id>/live/identity/",
+        views.session_live_identity,
+        name="live-identity",
+    ),
+    path("studies/<slug:slug>/sessions/<int:session_id>/note/", views.session_note, name="note"),
+    path(
+        "studies/<slug:slug>/sessions/<int:session_id>/pause/",
+        views.session_pause,
+        name="pause",
+    ),
+]
