@@ -18,7 +18,7 @@ from django.conf import settings
 from studies.session_keys import participant_ids
 
 from . import events, presence, protocol, selectors, services
-from .protocol import ClientError
+from .errors import ChatError
 
 log = logging.getLogger(__name__)
 REFUSED = 4403  # close code: this socket may not join that session
@@ -98,9 +98,9 @@ class ChatConsumer(SessionEvents):
             frame = protocol.parse(text_data, settings.DYAD_MAX_FRAME_BYTES)
             handler = self.HANDLERS.get(frame["type"])
             if handler is None:
-                raise ClientError("unknown_type", "Unknown frame type.")
+                raise ChatError("unknown_type", "Unknown frame type.")
             await handler(self, frame)
-        except (ClientError, services.ChatError) as error:
+        except ChatError as error:
             client_id = protocol.client_id_of(frame)
             await self.send_frame(events.error_frame(error.code, error.message, client_id))
             if error.code == "closed":
@@ -116,7 +116,7 @@ class ChatConsumer(SessionEvents):
         after = protocol.turn_number(frame.get("after", 0), "after")
         page = await database_sync_to_async(selectors.history)(self.chat.pk, after)
         if page is None:
-            raise services.ChatError("closed", CLOSED_MESSAGE)
+            raise ChatError("closed", CLOSED_MESSAGE)
         await self.send_frame(page)
         if not page["more"]:
             state = await database_sync_to_async(selectors.agent_state_of)(self.chat.pk)

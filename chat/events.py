@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import json
 
+from studies.text import scrub
+
 from .layer import group_send
 from .models import ChatSession, Message
-from .text import scrub
 
 FRAME_BUDGET = 32 * 1024  # bytes; Daphne closes the socket on frames over 64 KiB
 

@@ -1,5 +1,8 @@
 """The dyad's shared identity as plain data. Pure: no Django imports.
 
+The persona part follows the persona schema of ``studies.persona`` (conditions seed from it);
+this module adds the partner model and the common ground, and applies revisions.
+
 A state is ``{"persona": {...}, "partner": {...}, "common_ground": {entry_id: text}}``.
 Every change is a revision ``(target, after)``; a state is derived by applying revisions in
 order, so any version can be reproduced. Targets name one field:
@@ -15,32 +18,17 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterable
-from typing import NamedTuple
 
-from .agent.persona import BIG_FIVE, normalise
-from .text import problem
-
-MAX_TEXT = 300
-MAX_LIST_ITEMS = 8
-ENTRY_ID = re.compile(r"[a-z0-9]{1,12}")  # used with fullmatch: "$" allows a final newline
-
-
-class Field(NamedTuple):
-    target: str
-    label: str  # in the panel
-    phrase: str  # in a sentence: "You changed <phrase>: before -> after."
-    kind: str  # "text", "long_text", "scale", "list"
-    max_length: int = MAX_TEXT
-
-
-PERSONA_FIELDS = (
-    Field("persona.name", "Name", "the agent's name", "text", 60),
-    Field("persona.role", "Role", "the agent's role", "text", 160),
-    Field("persona.backstory", "Backstory", "the agent's backstory", "long_text", 1000),
-    Field("persona.register", "Way of talking", "the agent's way of talking", "text", 80),
-    Field("persona.values", "Values", "the agent's values", "list", 200),
-    *(Field(f"persona.traits.{t}", t.capitalize(), f"the agent's {t}", "scale") for t in BIG_FIVE),
+from studies.persona import (
+    PERSONA_FIELDS,
+    Field,
+    IdentityError,
+    clean,
+    normalise,
+    text_value,
 )
+
+ENTRY_ID = re.compile(r"[a-z0-9]{1,12}")  # used with fullmatch: "$" allows a final newline
 PARTNER_FIELDS = (
     Field("partner.name", "Name you go by", "the name you go by", "text", 60),
     Field("partner.about", "About you", "what the agent knows about you", "long_text", 500),
@@ -53,15 +41,6 @@ STATEMENT_MAX = 240
 # Enough for what two people establish in a study session, few enough to read at a glance
 # and to keep the agent's prompt short.
 COMMON_GROUND_MAX = 20
-
-
-class IdentityError(ValueError):
-    """A change that cannot be made; ``code`` is stable for clients and tests."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def seed_state(persona: dict | None) -> dict:
@@ -81,49 +60,11 @@ def validate(target: str, value) -> object:
         entry = target.split(".", 1)[1]
         if not ENTRY_ID.fullmatch(entry):
             raise IdentityError("unknown_field", f"There is no field called {target!r}.")
-        return None if value is None else _text(value, STATEMENT_MAX, "statement")
+        return None if value is None else text_value(value, STATEMENT_MAX, "statement")
     field = FIELDS.get(target)
     if field is None:
         raise IdentityError("unknown_field", f"There is no field called {target!r}.")
-    if field.kind == "scale":
-        return _scale(value)
-    if field.kind == "list":
-        items = value if isinstance(value, list) else str(value or "").split(",")
-        cleaned = [str(i).strip() for i in items if str(i).strip()]
-        trouble = problem("".join(cleaned))
-        if trouble:
-            raise IdentityError(
-                "bad_value", f"The {field.label.lower()} cannot be saved. {trouble}"
-            )
-        if len(cleaned) > MAX_LIST_ITEMS or len(", ".join(cleaned)) > field.max_length:
-            raise IdentityError("too_long", f"The list of {field.label.lower()} is too long.")
-        return cleaned
-    return _text(
-        value, field.max_length, field.label.lower(), allow_empty=field.kind == "long_text"
-    )
-
-
-def _text(value, max_length: int, name: str, allow_empty: bool = False) -> str:
-    if not isinstance(value, str):
-        raise IdentityError("bad_value", f"The {name} must be text.")
-    if problem(value):
-        raise IdentityError("bad_value", f"The {name} cannot be saved. {problem(value)}")
-    text = " ".join(value.split()) if "\n" not in value else value.strip()
-    if not text and not allow_empty:
-        raise IdentityError("empty", f"The {name} cannot be empty.")
-    if len(text) > max_length:
-        raise IdentityError("too_long", f"The {name} can be at most {max_length} characters.")
-    return text
-
-
-def _scale(value) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = 0
-    if not 1 <= number <= 7 or str(value).strip() not in {str(number), f"{number}.0"}:
-        raise IdentityError("bad_value", "Personality traits are whole numbers from 1 to 7.")
-    return number
+    return clean(field, value)
 
 
 def ground_has_room(state: dict) -> bool:
@@ -197,24 +138,3 @@ def describe(target: str, before, after) -> str:
             return f"no longer established: {before}"
         return f"established: {before} → {after}"
     return f"{phrase(target)}: {show(before)} → {show(after)}"
-
-
-def validate_persona(persona: dict) -> dict:
-    """A whole persona checked field by field (for seeds and imported cards)."""
-    if not isinstance(persona, dict):
-        raise IdentityError("bad_value", "A persona must be a JSON object.")
-    known = {f.target.split(".", 1)[1] for f in PERSONA_FIELDS if ".traits." not in f.target}
-    unknown = set(persona) - known - {"traits"}
-    if unknown:
-        raise IdentityError(
-            "unknown_field", f"Unknown persona fields: {', '.join(sorted(unknown))}."
-        )
-    traits = persona.get("traits") or {}
-    if not isinstance(traits, dict) or set(traits) - set(BIG_FIVE):
-        raise IdentityError("unknown_field", f"Traits must be some of: {', '.join(BIG_FIVE)}.")
-    cleaned = normalise(persona)
-    for field in PERSONA_FIELDS:
-        value = get({"persona": cleaned}, field.target)
-        set_to = validate(field.target, value)
-        cleaned = apply({"persona": cleaned}, field.target, set_to)["persona"]
-    return cleaned

@@ -1,6 +1,6 @@
 """Client frames in: checked before anything acts on them. Pure: no Django imports.
 
-A frame either parses into a dict with a string ``type`` or raises ``ClientError`` with a
+A frame either parses into a dict with a string ``type`` or raises ``ChatError`` with a
 stable code for the error frame (docs/protocol.md). Nothing a client sends may crash the
 consumer: deeply nested JSON, numbers too long to convert and non-objects are all refused.
 """
@@ -10,37 +10,30 @@ from __future__ import annotations
 import json
 import re
 
+from .errors import ChatError
+
 MAX_TURN = 2**31 - 1  # turns are database integers; larger numbers cannot name one
 CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
-class ClientError(Exception):
-    """A frame the server refuses; ``code`` goes into the error frame."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
 def parse(text_data: str | None, max_bytes: int) -> dict:
     if text_data is None:
-        raise ClientError("bad_frame", "Frames must be JSON text.")
+        raise ChatError("bad_frame", "Frames must be JSON text.")
     if len(text_data) > max_bytes or len(text_data.encode("utf-8", "replace")) > max_bytes:
-        raise ClientError("too_large", "That frame is too large.")
+        raise ChatError("too_large", "That frame is too large.")
     try:
         frame = json.loads(text_data)
     except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
-        raise ClientError("bad_frame", "Frames must be JSON objects.") from None
+        raise ChatError("bad_frame", "Frames must be JSON objects.") from None
     if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
-        raise ClientError("bad_frame", "Frames must be JSON objects with a 'type'.")
+        raise ChatError("bad_frame", "Frames must be JSON objects with a 'type'.")
     return frame
 
 
 def turn_number(value, name: str) -> int:
     """A whole number from 0 to MAX_TURN (JSON true/false and 1.0 are not numbers here)."""
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_TURN:
-        raise ClientError("bad_frame", f"'{name}' must be a whole number, 0 or more.")
+        raise ChatError("bad_frame", f"'{name}' must be a whole number, 0 or more.")
     return value
 
 

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from studies.design import Manipulation
 
 from .identity import COMMON_GROUND, IdentityError
 
 APPLY = "apply"
 PROPOSE = "propose"
-
-
-class Manipulation(NamedTuple):
-    """A condition's identity settings (see studies.models.Condition)."""
-
-    panel: str  # "hidden", "visible", "editable"
-    participant_writes: str  # "direct" or "propose"
-    agent_writes: str  # "off", "silent", "announced", "propose"
-    locked: frozenset[str]
 
 
 def is_locked(manipulation: Manipulation, target: str) -> bool:

@@ -7,9 +7,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from studies.errors import Refused
 from studies.views import participant_step, step_url
 
-from . import identity as idm
 from . import services
 from .panel import TEMPLATE, panel_context
 
@@ -47,7 +47,7 @@ def identity_edit(request, study, participant, step):
     value = None if request.POST.get("remove") else request.POST.get("value", "")
     try:
         revision = services.identity_edit(session_id=session.pk, target=target, value=value)
-    except (idm.IdentityError, services.ChatError) as refused:
+    except Refused as refused:
         return _respond(request, study, step, session, error=refused.message)
     if revision is None:
         message = "Nothing changed: that is already the value."
@@ -69,7 +69,7 @@ def proposal_decide(request, study, participant, step, proposal_id: int):
         services.proposal_decide(
             session_id=session.pk, proposal_id=proposal_id, accept=decision == "accept"
         )
-    except (idm.IdentityError, services.ChatError) as refused:
+    except Refused as refused:
         return _respond(request, study, step, session, error=refused.message)
     message = "Accepted." if decision == "accept" else "Rejected."
     return _respond(request, study, step, session, message=message)

@@ -227,7 +227,7 @@ CONTENT_SECURITY_POLICY = {
 # Largest WebSocket frame the chat accepts (bytes) and longest chat message (characters).
 DYAD_MAX_FRAME_BYTES = env_int("DYAD_MAX_FRAME_BYTES", 8192)
 DYAD_MAX_MESSAGE_CHARS = env_int("DYAD_MAX_MESSAGE_CHARS", 2000)
-if not 1 <= DYAD_MAX_MESSAGE_CHARS <= 4000:  # chat.text.MESSAGE_MAX: every frame fits its budget
+if not 1 <= DYAD_MAX_MESSAGE_CHARS <= 4000:  # studies.text.MESSAGE_MAX: every frame fits its budget
     raise ImproperlyConfigured("DYAD_MAX_MESSAGE_CHARS must be from 1 to 4000.")
 # Agent turns: attempts for transient LLM errors, and how often streamed text is flushed.
 DYAD_AGENT_ATTEMPTS = env_int("DYAD_AGENT_ATTEMPTS", 3)

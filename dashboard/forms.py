@@ -7,10 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from chat.agent.cards import CardError, from_card
-from chat.agent.persona import BIG_FIVE
-from chat.identity import IdentityError, validate_persona
 from studies.design import CONDITION_FIELDS, STUDY_FIELDS
 from studies.models import Condition, Study
+from studies.persona import BIG_FIVE, IdentityError, validate_persona
 
 
 def _https_urls(field, **kwargs):

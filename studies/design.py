@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import NamedTuple
 
 STUDY_FIELDS = (
     "title",
@@ -39,6 +40,16 @@ CONDITION_FIELDS = (
     "llm_timeout_seconds",
     "seed_persona",
 )
+
+
+class Manipulation(NamedTuple):
+    """A condition's identity settings (``Condition.manipulation``), as ``chat.rules`` reads
+    them to decide who may write what."""
+
+    panel: str  # "hidden", "visible", "editable"
+    participant_writes: str  # "direct" or "propose"
+    agent_writes: str  # "off", "silent", "announced", "propose"
+    locked: frozenset[str]
 
 
 def design(study: dict, conditions: list[dict]) -> dict:

@@ -8,6 +8,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator, URLVali
 from django.db import models
 from django.db.models import Q
 
+from .design import Manipulation
+from .persona import IdentityError, validate_persona
+
 
 class StudyQuerySet(models.QuerySet):
     def visible_to(self, user) -> StudyQuerySet:
@@ -223,7 +226,6 @@ class Condition(models.Model):
             raise ValidationError(
                 {"agent_writes": "Participants cannot accept proposals in a hidden panel."}
             )
-        from chat.identity import IdentityError, validate_persona
 
         try:
             validate_persona(self.seed_persona)
@@ -264,9 +266,7 @@ class Condition(models.Model):
         return values
 
     @property
-    def manipulation(self):
-        from chat.rules import Manipulation
-
+    def manipulation(self) -> Manipulation:
         return Manipulation(
             panel=self.panel_visibility,
             participant_writes=self.participant_writes,

@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import re
 
-from ..identity import IdentityError, seed_state, validate_persona
-from .persona import BIG_FIVE, describe, greeting, normalise
+from studies.persona import BIG_FIVE, IdentityError, normalise, validate_persona
+
+from ..identity import seed_state
+from .persona import describe, greeting
 
 SPEC = "chara_card_v2"
 SCHEMA_VERSION = 1

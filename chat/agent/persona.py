@@ -17,17 +17,9 @@ import json
 from collections.abc import Iterable
 from typing import NamedTuple
 
-CONTEXT_MARKER = "DYAD_CONTEXT: "
-BIG_FIVE = ("openness", "conscientiousness", "extraversion", "agreeableness", "neuroticism")
+from studies.persona import normalise
 
-DEFAULT_PERSONA: dict = {
-    "name": "Sam",
-    "role": "a friendly conversation partner",
-    "backstory": "",
-    "traits": dict.fromkeys(BIG_FIVE, 4),
-    "register": "casual",
-    "values": [],
-}
+CONTEXT_MARKER = "DYAD_CONTEXT: "
 
 WRITE_INSTRUCTIONS = {
     "off": "You cannot change the shared identity yourself.",
@@ -103,17 +95,6 @@ class Reply(NamedTuple):
     text: str
     proposals: list[dict]
     decisions: list[dict]
-
-
-def normalise(persona: dict | None) -> dict:
-    """Fill what a seed persona leaves out, so prompts never meet a missing key."""
-    merged = {**DEFAULT_PERSONA, **(persona or {})}
-    merged["traits"] = {**DEFAULT_PERSONA["traits"], **(merged.get("traits") or {})}
-    values = merged.get("values") or []
-    if isinstance(values, str):  # "kindness, humour", as typed into a form
-        values = [v.strip() for v in values.split(",") if v.strip()]
-    merged["values"] = list(values)
-    return merged
 
 
 def describe(persona: dict) -> str:

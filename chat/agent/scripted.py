@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 
-from .persona import normalise
+from studies.persona import normalise
 
 _END = r"(?=[.!?,;\n]|$)"
 PATTERNS = (  # (regex, target, how the agent phrases the change)

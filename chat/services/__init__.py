@@ -1,7 +1,7 @@
 """Writes on the chat path and to the shared identity. Side effects run on commit."""
 
+from ..errors import ChatError
 from .agent import agent_turn_run
-from .errors import ChatError
 from .identity import (
     identity_edit,
     identity_ensure,

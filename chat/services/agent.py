@@ -21,13 +21,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from studies import text as texts
+
 from .. import events, selectors
-from .. import text as texts
 from ..agent import persona as persona_mod
 from ..agent.backends import BackendError, Finish, ToolCall, get_backend
+from ..errors import ChatError
 from ..models import AgentTurn, Message
 from ..streaming import Flusher, HiddenLines
-from .errors import ChatError
 from .identity import agent_changes_apply
 from .messages import answer_pending, lock_session
 

@@ -14,11 +14,12 @@ from functools import partial
 from django.db import transaction
 from django.db.models import Max
 
+from studies import text as texts
+
 from .. import events, rules, selectors
 from .. import identity as idm
-from .. import text as texts
+from ..errors import ChatError
 from ..models import ChatSession, Identity, Revision
-from .errors import ChatError
 
 log = logging.getLogger(__name__)
 Author, Status = Revision.Author, Revision.Status

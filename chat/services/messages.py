@@ -9,13 +9,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from studies import text as texts
+
 from .. import events, selectors
-from .. import text as texts
 from ..agent import persona as persona_mod
+from ..errors import ChatError
 from ..models import AgentTurn, ChatSession, Message
 from ..protocol import is_client_id
 from . import identity as identity_services
-from .errors import ChatError
 
 CLOSED = "You have withdrawn from this study, so this chat is closed."
 

@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
 from chat.agent.cards import CardError, from_card, to_card
-from chat.identity import validate_persona
 from studies.models import Condition, Study
+from studies.persona import validate_persona
 from tests.base import PERSONA, DyadTestCase
 
 FOREIGN = {

@@ -15,7 +15,7 @@ from chat.identity import COMMON_GROUND_MAX, IdentityError
 from chat.models import Message, Revision
 from chat.protocol import CLIENT_ID
 from chat.services import agent_pause, identity_edit, message_post
-from chat.text import MESSAGE_MAX
+from studies.text import MESSAGE_MAX
 from tests.chat.test_consumer import ConsumerTestCase
 
 CJK = "漢字かな交じり文"

@@ -3,7 +3,9 @@ from __future__ import annotations
 import pytest
 
 from chat import identity as idm
-from chat.rules import APPLY, PROPOSE, Manipulation, agent_write, participant_write
+from chat.rules import APPLY, PROPOSE, agent_write, participant_write
+from studies.design import Manipulation
+from studies.persona import validate_persona
 
 SEED = idm.seed_state({"name": "Mira", "role": "a guide", "values": ["curiosity"]})
 
@@ -95,7 +97,7 @@ def test_agent_permissions_follow_the_condition():
 
 
 def test_values_typed_as_text_become_a_list_not_letters():
-    assert idm.validate_persona({"name": "A", "values": "kindness, humour"})["values"] == [
+    assert validate_persona({"name": "A", "values": "kindness, humour"})["values"] == [
         "kindness",
         "humour",
     ]

@@ -7,7 +7,8 @@ model's stray byte must not cost the participant their reply.
 
 Every stored message is at most ``MESSAGE_MAX`` characters: with at most 6 bytes per
 character in a JSON frame, one message always fits the WebSocket frame budget
-(``chat.events.FRAME_BUDGET``).
+(``chat.events.FRAME_BUDGET``). This module sits in the bottom app because the persona
+schema (``studies.persona``) checks text too.
 """
 
 from __future__ import annotations
