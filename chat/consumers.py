@@ -19,10 +19,9 @@ from studies.session_keys import participant_ids
 
 from . import events, presence, protocol, selectors, services
 from .errors import ChatError
+from .events import CLOSED, REFUSED
 
 log = logging.getLogger(__name__)
-REFUSED = 4403  # close code: this socket may not join that session
-CLOSED = 4410  # close code: the session is closed to its participant (they withdrew)
 CLOSED_MESSAGE = "You have withdrawn from this study, so this chat is closed."
 
 

@@ -19,6 +19,9 @@ from .layer import group_send
 from .models import ChatSession, Message
 
 FRAME_BUDGET = 32 * 1024  # bytes; Daphne closes the socket on frames over 64 KiB
+REFUSED = 4403  # close code: this socket may not join that session
+CLOSED = 4410  # close code: the session is closed to its participant (they withdrew)
+CALM_FAILURE = "The agent could not reply just now. Your message is saved: please try again."
 
 # Client -> server frame types.
 SYNC = "sync"

@@ -4,11 +4,10 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
 
-from . import events
+from . import drafts, events
 from . import identity as idm
 from .agent.persona import Change, Turn
 from .models import AgentTurn, ChatSession, Identity, Message, Revision
@@ -76,15 +75,12 @@ def turn_is_stale(turn: AgentTurn) -> bool:
 def agent_state(session: ChatSession) -> dict:
     """What a page needs to show about the agent: thinking (with the text so far), failed
     (and may be retried), or idle."""
-    from .services.agent import CALM_FAILURE, draft_key
-
     turn = last_turn(session)
     if turn is None or turn.status == AgentTurn.Status.DONE:
         return events.agent_data("idle")
     if turn.status == AgentTurn.Status.FAILED:
-        return events.agent_data("failed", turn.prompted.turn, message=CALM_FAILURE)
-    draft = cache.get(draft_key(session.pk)) or {}
-    text = draft.get("text", "") if draft.get("reply_to") == turn.prompted.turn else ""
+        return events.agent_data("failed", turn.prompted.turn, message=events.CALM_FAILURE)
+    text = drafts.text_for(session.pk, turn.prompted.turn)
     state = "stalled" if turn_is_stale(turn) else "thinking"
     return events.agent_data(state, turn.prompted.turn, text=text)
 

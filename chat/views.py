@@ -1,17 +1,71 @@
-"""The participant's identity panel: edit a field, add or remove a statement, settle a
-proposal. Each answers htmx with the panel fragment, and plain forms with a redirect."""
+"""The chat's pages: the chat itself and finishing it; the identity panel (edit a field, add
+or remove a statement, settle a proposal: each answers htmx with the panel fragment, plain
+forms with a redirect); and withdrawing from the study, which ends the chat."""
 
 from __future__ import annotations
 
-from django.http import Http404
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from studies.errors import Refused
-from studies.views import participant_step, step_url
+from studies.steps import journey_context, participant_step, step_url
 
 from . import services
+from .events import CLOSED, REFUSED, status_data
 from .panel import TEMPLATE, panel_context
+
+
+@require_GET
+@participant_step("chat")
+def chat(request, study, participant, step) -> HttpResponse:
+    session = services.session_open(participant=participant, number=step.session_number)
+    context = panel_context(session)
+    agent_name = context["panel"]["agent_name"]
+    context |= {
+        "chat_messages": session.messages.order_by("turn"),
+        "status": status_data(session),
+        "agent_name": agent_name,
+        "chat_config": {
+            "agentName": agent_name,
+            "maxChars": settings.DYAD_MAX_MESSAGE_CHARS,
+            "staleSeconds": settings.DYAD_AGENT_STALE_SECONDS + 5,
+            "closeCodes": {"refused": REFUSED, "closed": CLOSED},
+        },
+    }
+    return render(request, "chat/chat.html", context)
+
+
+@require_POST
+@participant_step("chat")
+def chat_finish(request, study, participant, step) -> HttpResponse:
+    session = services.session_open(participant=participant, number=step.session_number)
+    try:
+        services.session_finish(session_id=session.pk)
+    except services.ChatError as error:
+        context = {
+            "study": study,
+            "reason": "too_early",
+            "detail": error.message,
+            "back": step_url(study, step),
+        }
+        return render(request, "studies/unavailable.html", context, status=400)
+    return redirect("studies:entry", slug=study.slug)
+
+
+@require_http_methods(["GET", "POST"])
+def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
+    """Offered on every page of the journey: confirm, then withdraw and show the receipt."""
+    study, participant, elsewhere = journey_context(request, slug)
+    if elsewhere:
+        return elsewhere
+    if participant.withdrawn_at:
+        return redirect("studies:withdrawn", slug=slug)
+    if request.method == "POST":
+        services.participant_withdraw(participant_id=participant.pk)
+        return redirect("studies:withdrawn", slug=slug)
+    return render(request, "chat/withdraw.html", {"study": study})
 
 
 def _respond(request, study, step, session, *, message="", error=""):

@@ -6,7 +6,8 @@ from __future__ import annotations
 from channels.db import database_sync_to_async
 
 from . import selectors
-from .consumers import REFUSED, SessionEvents
+from .consumers import SessionEvents
+from .events import REFUSED
 
 
 class WatchConsumer(SessionEvents):

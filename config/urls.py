@@ -14,4 +14,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("dashboard/", include("dashboard.urls")),
     path("", include("studies.urls")),
+    path("", include("chat.urls")),
+    path("", include("questionnaires.urls")),
 ]

@@ -263,6 +263,6 @@ def participant_withdraw(request, study):
             "refused": f"No participant with the code {code[:20] or '(empty)'} in this study.",
         }
         return render(request, "dashboard/form.html", context, status=400)
-    participant = services.participant_withdraw(participant_id=participant.pk)
+    participant = chat_services.participant_withdraw(participant_id=participant.pk)
     context = {"study": study, "participant": participant}
     return render(request, "dashboard/withdrawn.html", context)

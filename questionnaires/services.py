@@ -94,3 +94,9 @@ def administration_submit(
     administration.submitted_at = timezone.now()
     administration.save(update_fields=["scores", "submitted_at"])
     return administration
+
+
+def participant_answers_delete(*, participant) -> None:
+    """Delete every questionnaire a participant answered, responses included (a withdrawal
+    in a study that deletes data; inside the caller's transaction)."""
+    participant.administrations.all().delete()

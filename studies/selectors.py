@@ -4,8 +4,6 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from chat.models import ChatSession
-
 from .journey import Step, next_step
 from .models import Participant, Study
 
@@ -27,8 +25,10 @@ def participant_step(participant: Participant) -> Step:
             "session_number", "timepoint"
         )
     )
-    sessions = participant.chat_sessions.values_list("number", "status", "ended_at")
-    finished = {n: ended for n, status, ended in sessions if status == ChatSession.Status.FINISHED}
+    # Read through the relations the apps above attach to a participant (chat's sessions,
+    # questionnaires' administrations): by their names, never by importing those apps.
+    sessions = list(participant.chat_sessions.values_list("number", "ended_at"))
+    finished = {number: ended for number, ended in sessions if ended}
     return next_step(
         consented=participant.consented_at is not None,
         declined=participant.declined_at is not None,
@@ -38,7 +38,7 @@ def participant_step(participant: Participant) -> Step:
         pmq_after=study.pmq_after,
         submitted=submitted,
         finished_sessions=finished,
-        started_sessions={n for n, _, _ in sessions},
+        started_sessions={number for number, _ in sessions},
         min_gap=timedelta(hours=study.min_gap_hours),
         now=timezone.now(),
     )

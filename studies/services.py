@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import secrets
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -89,28 +89,6 @@ def participant_complete(*, participant: Participant) -> Participant:
     return participant
 
 
-def condition_card_export(*, condition) -> str:
-    from chat.agent.cards import to_card
-
-    return json.dumps(to_card(condition.seed_persona), indent=2, ensure_ascii=False)
-
-
-def condition_card_import(*, condition, raw) -> dict:
-    """Replace a condition's seed persona with the one in a Character Card V2.
-
-    Refused (CardError) for an active study with participants: their identities were seeded
-    from the old persona, and changing it silently would mix two designs in one data set.
-    """
-    from chat.agent.cards import CardError, from_card
-
-    persona = from_card(raw)
-    if condition.study.is_frozen() or condition.participants.exists():
-        raise CardError("This study's design is frozen (published, or with participants).")
-    condition.seed_persona = persona
-    condition.save(update_fields=["seed_persona"])
-    return persona
-
-
 class DesignError(Exception):
     """A design that cannot be changed or published; the message says why."""
 
@@ -194,43 +172,18 @@ def preview_start(*, study: Study, condition) -> Participant:
     )
 
 
-@transaction.atomic
-def participant_withdraw(*, participant_id: int) -> Participant:
-    """Withdraw a participant, at their own or a researcher's request, and return them with
-    a receipt code. Per the study: their data is deleted (sessions, messages, identity and
-    its revisions, questionnaire answers), or kept but left out of every export and result.
-    Either way only the fact of withdrawal, its time and the receipt remain on the row, and
-    recruitment ids are erased. Every session of theirs ends and every socket open on one is
-    closed; nothing they send afterwards is accepted. Withdrawing twice changes nothing."""
-    import secrets
+def participant_locked(participant_id: int) -> Participant:
+    """The participant row, locked until the transaction ends (call inside one)."""
+    return Participant.objects.select_for_update().select_related("study").get(pk=participant_id)
 
-    participant = (
-        Participant.objects.select_for_update().select_related("study").get(pk=participant_id)
-    )
-    if participant.withdrawn_at:
-        return participant
-    from chat.services import participant_sessions_close
 
-    participant_sessions_close(participant=participant)  # and, on commit, their sockets
-    if participant.study.withdrawal == Study.Withdrawal.DELETE:
-        _delete_data(participant)
+def participant_withdrawal_record(*, participant: Participant) -> Participant:
+    """Keep only the fact of withdrawal on the participant's row: its time and a receipt code
+    (shown to them), with recruitment ids erased (inside the caller's transaction; the data
+    itself is the business of the apps that hold it: ``chat.services.participant_withdraw``)."""
     participant.withdrawn_at = timezone.now()
     participant.withdrawal_receipt = "W-" + secrets.token_hex(4).upper()
     participant.external_id = None
     participant.external_study_id = participant.external_session_id = ""
     participant.save()
     return participant
-
-
-def _delete_data(participant: Participant) -> None:
-    from chat.models import AgentTurn, ChatSession, Identity, Message, Revision
-
-    sessions = ChatSession.objects.filter(participant=participant)
-    AgentTurn.objects.filter(prompted__session__in=sessions).delete()
-    Message.objects.filter(session__in=sessions, reply_to__isnull=False).delete()
-    Message.objects.filter(session__in=sessions).delete()
-    Revision.objects.filter(identity__participant=participant, resolves__isnull=False).delete()
-    Revision.objects.filter(identity__participant=participant).delete()
-    Identity.objects.filter(participant=participant).delete()
-    sessions.delete()
-    participant.administrations.all().delete()  # responses go with them

@@ -1,6 +1,8 @@
 """Agent backends: prompt messages in, a stream of reply pieces out.
 
-Contract: ``backend.stream(messages, *, settings, tools=None) -> Iterator[Piece]`` yields, in
+Contract: ``backend.plan(condition_settings) -> TurnPlan`` says what a turn sends (settings,
+how proposals come, the prompt template, the parameters to record);
+``backend.stream(messages, *, settings, tools=None) -> Iterator[Piece]`` yields, in
 order, text chunks (``str``) whose concatenation is the reply text, complete ``ToolCall``s,
 and last one ``Finish`` with the model, finish reason and token counts. It raises
 ``BackendError(permanent=True)`` for failures a retry cannot fix (bad key, unknown model,
@@ -38,10 +40,22 @@ class Finish(NamedTuple):
     completion_tokens: int | None = None
 
 
+class TurnPlan(NamedTuple):
+    """What a backend makes of a condition's settings for one turn."""
+
+    settings: dict  # what ``stream`` gets
+    proposal_format: str  # "tools" (tool calls) or "lines" (PROPOSE/DECIDE lines)
+    template: str  # the condition's system prompt template; "" for Dyad's own
+    params: dict  # the model parameters recorded with the reply
+
+
 class ScriptedBackend:
     """The offline agent: answers in character from the identity, with no network at all."""
 
     name = "scripted"
+
+    def plan(self, condition_settings: dict) -> TurnPlan:
+        return TurnPlan({}, "lines", "", {})
 
     def stream(self, messages, *, settings: dict, tools=None) -> Iterator[str | Finish]:
         context = context_from_prompt(messages)
@@ -67,6 +81,11 @@ class OpenAICompatibleBackend:
     Ollama, llama.cpp's server, LM Studio, ...), through the ``openai`` SDK."""
 
     name = "openai"
+
+    def plan(self, condition_settings: dict) -> TurnPlan:
+        fmt = "tools" if condition_settings.get("use_tools") else "lines"
+        params = {k: condition_settings[k] for k in ("temperature", "max_tokens")}
+        return TurnPlan(condition_settings, fmt, condition_settings["system_prompt"], params)
 
     def stream(self, messages, *, settings: dict, tools=None) -> Iterator:
         import openai

@@ -10,14 +10,13 @@ from .identity import (
 from .messages import (
     PostResult,
     agent_pause,
-    enqueue_agent_turn,
     message_post,
-    participant_sessions_close,
     researcher_note,
     session_finish,
     session_open,
     turn_retry,
 )
+from .withdrawal import participant_sessions_close, participant_withdraw
 
 __all__ = [
     "ChatError",
@@ -25,11 +24,11 @@ __all__ = [
     "agent_pause",
     "agent_turn_run",
     "researcher_note",
-    "enqueue_agent_turn",
     "identity_edit",
     "identity_ensure",
     "message_post",
     "participant_sessions_close",
+    "participant_withdraw",
     "proposal_decide",
     "session_finish",
     "session_open",

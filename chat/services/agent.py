@@ -1,7 +1,9 @@
 """The agent's turn: snapshot the identity, prompt, stream from the backend, persist once.
 
-Streamed text reaches the page in batches (``streaming.Flusher``) and is checkpointed in the
-cache, so a page that reconnects mid-reply resumes it. The reply is stored once, at the end,
+Three steps a backend varies through its plan (``backends.TurnPlan``): the prompt, the
+attempts (retried here on transient errors) and the reply's provenance. Streamed text reaches
+the page in batches (``streaming.Flusher``) and is checkpointed in the cache (``drafts``),
+so a page that reconnects mid-reply resumes it. The reply is stored once, at the end,
 with its provenance. Transient backend errors are retried with backoff; a permanent one, or
 the last attempt, is recorded on the AgentTurn and shown to the participant calmly.
 """
@@ -14,32 +16,27 @@ import logging
 import time
 from dataclasses import dataclass, field
 from functools import partial
+from typing import NamedTuple
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from studies import text as texts
 
-from .. import events, selectors
+from .. import drafts, events, selectors
 from ..agent import persona as persona_mod
-from ..agent.backends import BackendError, Finish, ToolCall, get_backend
+from ..agent.backends import BackendError, Finish, ToolCall, TurnPlan, get_backend
 from ..errors import ChatError
 from ..models import AgentTurn, Message
 from ..streaming import Flusher, HiddenLines
 from .identity import agent_changes_apply
-from .messages import answer_pending, lock_session
+from .messages import answer_pending
+from .transcript import lock_session
 
 log = logging.getLogger(__name__)
-
-CALM_FAILURE = "The agent could not reply just now. Your message is saved: please try again."
 HEARTBEAT_SECONDS = 2
-
-
-def draft_key(session_id: int) -> str:
-    return f"dyad:draft:{session_id}"
 
 
 @dataclass
@@ -48,13 +45,24 @@ class Outcome:
     calls: list = field(default_factory=list)
     finish: Finish = field(default_factory=Finish)
     ttft_ms: int | None = None
+    retries: int = 0
+
+
+class Prompt(NamedTuple):
+    """Everything one turn sends, fixed before the first attempt."""
+
+    messages: list[dict]
+    tools: list | None
+    plan: TurnPlan
+    view: selectors.AgentView
 
 
 def agent_turn_run(*, message_id: int) -> Message | None:
     """Generate, store and broadcast the agent's reply to one participant message.
 
     Safe to run twice, or after a worker died mid-turn: a stored reply is returned as it is.
-    Returns None when the turn failed (recorded on its AgentTurn).
+    Returns None when the turn failed (recorded on its AgentTurn), or when the participant
+    withdrew meanwhile.
     """
     rows = Message.objects.select_related("session__participant__condition")
     prompted = rows.filter(pk=message_id).first()
@@ -65,73 +73,97 @@ def agent_turn_run(*, message_id: int) -> Message | None:
     if existing:
         _turn_close(turn, AgentTurn.Status.DONE)
         return existing
-    session, condition = prompted.session, prompted.session.participant.condition
-    backend = get_backend(condition.agent_backend)
-    fmt = "tools" if backend.name == "openai" and condition.llm_use_tools else "lines"
-    view = selectors.agent_view(session)
-    prompt = persona_mod.build_prompt(
+    backend = get_backend(prompted.session.participant.condition.agent_backend)
+    prompt = _prompt(prompted, backend)
+    _turn_start(turn)
+    events.broadcast_agent(prompted.session_id, events.agent_data("thinking", prompted.turn))
+    started = time.monotonic()
+    outcome = _attempts(backend, prompt, prompted, turn)
+    if outcome is None:
+        return _fail(turn, prompted.session_id, prompted.turn)
+    reply = _store(prompted, turn, outcome, _provenance(backend, prompt, outcome, started))
+    drafts.drop(prompted.session_id)
+    return reply
+
+
+def _prompt(prompted: Message, backend) -> Prompt:
+    """The identity as the agent sees it, the conversation so far and how it may propose
+    changes, as the backend's plan for this condition asks."""
+    condition = prompted.session.participant.condition
+    plan = backend.plan(condition.llm_settings())
+    view = selectors.agent_view(prompted.session)
+    messages = persona_mod.build_prompt(
         view.state,
         selectors.turns_until(prompted),
         changes=view.changes,
         agent_writes=condition.agent_writes,
-        proposal_format=fmt,
-        template=condition.llm_system_prompt if backend.name == "openai" else "",
+        proposal_format=plan.proposal_format,
+        template=plan.template,
     )
-    tools = persona_mod.TOOLS if fmt == "tools" else None
-    model_settings = condition.llm_settings() if backend.name == "openai" else {}
-    _turn_start(turn)
-    events.broadcast_agent(session.pk, events.agent_data("thinking", prompted.turn))
-    started = time.monotonic()
+    tools = persona_mod.TOOLS if plan.proposal_format == "tools" else None
+    return Prompt(messages, tools, plan, view)
+
+
+def _attempts(backend, prompt: Prompt, prompted: Message, turn: AgentTurn) -> Outcome | None:
+    """Stream the reply, retrying transient errors with backoff: retries live here, in the
+    service, where the draft, the turn's record and the typing indicator are (the task does
+    not retry). None once an error is permanent or the attempts are spent."""
     for attempt in range(1, settings.DYAD_AGENT_ATTEMPTS + 1):
         try:
-            outcome = _stream(backend, prompt, model_settings, tools, prompted, turn)
-            break
+            outcome = _stream(backend, prompt, prompted, turn)
         except BackendError as error:
             _turn_error(turn, error, attempt)
             if error.permanent or attempt == settings.DYAD_AGENT_ATTEMPTS:
-                return _fail(turn, session.pk, prompted.turn)
+                return None
             time.sleep(settings.DYAD_AGENT_BACKOFF_SECONDS * 2 ** (attempt - 1))
-    provenance = {
+        else:
+            outcome.retries = attempt - 1
+            return outcome
+    return None
+
+
+def _provenance(backend, prompt: Prompt, outcome: Outcome, started: float) -> dict:
+    """How the reply was made (Message.PROVENANCE and what the agent saw)."""
+    return {
         "backend": backend.name,
-        "model": outcome.finish.model or model_settings.get("model", ""),
-        "params": {
-            k: model_settings[k] for k in ("temperature", "max_tokens") if k in model_settings
-        }
-        | {"proposals": fmt},
-        "prompt_hash": _hash(prompt, tools),
+        "model": outcome.finish.model or prompt.plan.settings.get("model", ""),
+        "params": prompt.plan.params | {"proposals": prompt.plan.proposal_format},
+        "prompt_hash": _hash(prompt.messages, prompt.tools),
         "ttft_ms": outcome.ttft_ms,
         "latency_ms": int((time.monotonic() - started) * 1000),
         "prompt_tokens": outcome.finish.prompt_tokens,
         "completion_tokens": outcome.finish.completion_tokens,
         "finish_reason": outcome.finish.finish_reason,
-        "retries": attempt - 1,
-        "identity_version": view.version,
-        "revisions_seen": view.last_revision_id,
+        "retries": outcome.retries,
+        "identity_version": prompt.view.version,
+        "revisions_seen": prompt.view.last_revision_id,
     }
+
+
+def _store(prompted: Message, turn: AgentTurn, outcome: Outcome, provenance: dict):
     try:
-        reply = _reply_store(prompted, turn, outcome, provenance)
+        return _reply_store(prompted, turn, outcome, provenance)
     except IntegrityError:  # a concurrent run stored the reply first
-        reply = prompted.replies.get(sender=Message.Sender.AGENT)
         _turn_close(turn, AgentTurn.Status.DONE)
+        return prompted.replies.get(sender=Message.Sender.AGENT)
     except ChatError as error:  # the participant withdrew while the agent was replying
         log.info("Reply to message %s dropped: %s", prompted.pk, error.message)
         _turn_close(turn, AgentTurn.Status.FAILED)
-        reply = None
-    cache.delete(draft_key(session.pk))
-    return reply
+        return None
 
 
-def _stream(backend, prompt, model_settings, tools, prompted, turn) -> Outcome:
+def _stream(backend, prompt: Prompt, prompted: Message, turn: AgentTurn) -> Outcome:
     session_id, reply_to = prompted.session_id, prompted.turn
 
     def send(offset: int, text: str) -> None:
         events.broadcast_delta(session_id, reply_to, offset, text)
-        cache.set(draft_key(session_id), {"reply_to": reply_to, "text": flusher.text}, 600)
+        drafts.save(session_id, reply_to, flusher.text)
 
     flusher = Flusher(send, settings.DYAD_STREAM_FLUSH_SECONDS, limit=texts.MESSAGE_MAX)
     hidden, outcome, started, beat = HiddenLines(), Outcome(), time.monotonic(), time.monotonic()
     try:
-        for piece in backend.stream(prompt, settings=model_settings, tools=tools):
+        stream = backend.stream(prompt.messages, settings=prompt.plan.settings, tools=prompt.tools)
+        for piece in stream:
             if isinstance(piece, str):
                 outcome.text += piece
                 if outcome.ttft_ms is None:
@@ -210,6 +242,7 @@ def _turn_close(turn: AgentTurn, status: str) -> None:
 
 def _fail(turn: AgentTurn, session_id: int, reply_to: int) -> None:
     _turn_close(turn, AgentTurn.Status.FAILED)
-    cache.delete(draft_key(session_id))
-    events.broadcast_agent(session_id, events.agent_data("failed", reply_to, message=CALM_FAILURE))
+    drafts.drop(session_id)
+    failed = events.agent_data("failed", reply_to, message=events.CALM_FAILURE)
+    events.broadcast_agent(session_id, failed)
     return None

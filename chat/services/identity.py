@@ -20,6 +20,7 @@ from .. import events, rules, selectors
 from .. import identity as idm
 from ..errors import ChatError
 from ..models import ChatSession, Identity, Revision
+from .transcript import CLOSED, note_post
 
 log = logging.getLogger(__name__)
 Author, Status = Revision.Author, Revision.Status
@@ -230,7 +231,7 @@ def _describe(proposal: Revision) -> str:
 def _active_session(session_id: int) -> ChatSession:
     session = ChatSession.objects.select_related("participant__condition").get(pk=session_id)
     if session.participant.withdrawn_at:
-        raise ChatError("closed", "You have withdrawn from this study, so this chat is closed.")
+        raise ChatError("closed", CLOSED)
     if session.is_over() or session.is_time_up():
         raise ChatError("session_over", "This chat has ended; the panel can no longer change.")
     return session
@@ -273,6 +274,4 @@ def _append(
 
 
 def _note(session: ChatSession, text: str) -> None:
-    from .messages import note_post
-
     note_post(session_id=session.pk, text=text)

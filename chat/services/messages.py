@@ -1,4 +1,5 @@
-"""Sessions and messages: open a session, post a message once, add a note, finish, close."""
+"""Sessions and messages: open a session, post a message once, start the agent's turns,
+retry, pause, note from the researchers, finish."""
 
 from __future__ import annotations
 
@@ -13,12 +14,12 @@ from studies import text as texts
 
 from .. import events, selectors
 from ..agent import persona as persona_mod
+from ..dispatch import agent_turn_start
 from ..errors import ChatError
 from ..models import AgentTurn, ChatSession, Message
 from ..protocol import is_client_id
 from . import identity as identity_services
-
-CLOSED = "You have withdrawn from this study, so this chat is closed."
+from .transcript import lock_session, locked_session, note_post
 
 
 @dataclass(frozen=True)
@@ -26,38 +27,6 @@ class PostResult:
     message: Message
     session: ChatSession
     created: bool
-
-
-def locked_session(session_id: int) -> ChatSession:
-    """The session row, locked until the transaction ends (call inside one). ChatError
-    ``closed`` if it is gone (its participant withdrew and their data was deleted) or its
-    participant has withdrawn."""
-    rows = ChatSession.objects.select_for_update().select_related("participant__study")
-    session = rows.filter(pk=session_id).first()
-    if session is None or session.participant.withdrawn_at:
-        raise ChatError("closed", CLOSED)
-    return session
-
-
-def lock_session(session_id: int) -> ChatSession:
-    """Lock the session row and take the next turn number (call inside a transaction)."""
-    session = locked_session(session_id)
-    session.last_turn += 1
-    return session
-
-
-def note_post(*, session_id: int, text: str) -> Message:
-    """A short system note in the transcript (inside the caller's transaction)."""
-    session = lock_session(session_id)
-    note = Message.objects.create(
-        session=session,
-        turn=session.last_turn,
-        sender=Message.Sender.SYSTEM,
-        text=texts.clip(texts.scrub(text)),
-    )
-    session.save(update_fields=["last_turn"])
-    transaction.on_commit(partial(events.broadcast_message, note))
-    return note
 
 
 @transaction.atomic
@@ -141,7 +110,7 @@ def answer_pending(session: ChatSession) -> AgentTurn | None:
     if latest is None:
         return None
     turn = AgentTurn.objects.create(prompted=latest)
-    transaction.on_commit(partial(enqueue_agent_turn, latest.pk))
+    transaction.on_commit(partial(agent_turn_start, latest.pk))
     return turn
 
 
@@ -158,7 +127,7 @@ def turn_retry(*, session_id: int) -> AgentTurn:
         AgentTurn.objects.filter(pk=turn.pk).update(
             status=AgentTurn.Status.QUEUED, queued_at=timezone.now()
         )
-        transaction.on_commit(partial(enqueue_agent_turn, turn.prompted_id))
+        transaction.on_commit(partial(agent_turn_start, turn.prompted_id))
     return turn
 
 
@@ -184,15 +153,6 @@ def agent_pause(*, session_id: int, paused: bool) -> ChatSession:
     return session
 
 
-def enqueue_agent_turn(message_id: int) -> None:
-    from .. import inprocess, tasks
-
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        inprocess.run_soon(tasks.agent_turn.apply, args=[message_id])
-    else:
-        tasks.agent_turn.delay(message_id)
-
-
 @transaction.atomic
 def session_finish(*, session_id: int) -> ChatSession:
     """End the session if the study's ending rule allows it; otherwise raise ChatError.
@@ -210,17 +170,3 @@ def session_finish(*, session_id: int) -> ChatSession:
     session.identity_version_end = selectors.identity_view(identity).version
     session.save(update_fields=["status", "ended_at", "identity_version_end"])
     return session
-
-
-def participant_sessions_close(*, participant) -> list[int]:
-    """End every open session of a participant who withdraws (in the caller's transaction)
-    and, on commit, close every socket open on them. Returns the ids of all their sessions."""
-    sessions = list(ChatSession.objects.select_for_update().filter(participant=participant))
-    now = timezone.now()
-    for session in sessions:
-        if session.status == ChatSession.Status.ACTIVE:
-            session.status = ChatSession.Status.WITHDRAWN
-            session.ended_at = now
-            session.save(update_fields=["status", "ended_at"])
-        transaction.on_commit(partial(events.broadcast_closed, session.pk, "withdrawn", CLOSED))
-    return [s.pk for s in sessions]

@@ -108,7 +108,7 @@ class AgentTurnTests(FakeLLMMixin, DyadTestCase):
         assert not Message.objects.filter(sender="agent", reply_to__isnull=False).exists()
         assert agent_state(self.session)["state"] == "failed"
         with (
-            mock.patch("chat.services.messages.enqueue_agent_turn") as enqueue,
+            mock.patch("chat.services.messages.agent_turn_start") as enqueue,
             self.captureOnCommitCallbacks(execute=True),
         ):
             turn_retry(session_id=self.session.pk)
@@ -127,7 +127,7 @@ class AgentTurnTests(FakeLLMMixin, DyadTestCase):
 
     def test_a_message_sent_while_the_agent_replies_is_stored_at_once_and_answered_next(self):
         with (
-            mock.patch("chat.services.messages.enqueue_agent_turn") as enqueue,
+            mock.patch("chat.services.messages.agent_turn_start") as enqueue,
             self.captureOnCommitCallbacks(execute=True),
         ):
             first = self.post("first", client_id="a")
@@ -138,7 +138,7 @@ class AgentTurnTests(FakeLLMMixin, DyadTestCase):
             turn_retry(session_id=self.session.pk)
         self.fake.script({"text": "Reply to first."}, {"text": "Reply to the rest."})
         with (
-            mock.patch("chat.services.messages.enqueue_agent_turn") as enqueue,
+            mock.patch("chat.services.messages.agent_turn_start") as enqueue,
             self.captureOnCommitCallbacks(execute=True),
         ):
             reply = agent_turn_run(message_id=first.pk)
@@ -154,7 +154,7 @@ class AgentTurnTests(FakeLLMMixin, DyadTestCase):
         ]
 
     def test_a_reply_answers_every_message_since_the_last_one_it_answered(self):
-        with mock.patch("chat.services.messages.enqueue_agent_turn"):
+        with mock.patch("chat.services.messages.agent_turn_start"):
             agent_pause(session_id=self.session.pk, paused=True)
             one, two = self.post("one", client_id="p1"), self.post("two", client_id="p2")
             agent_pause(session_id=self.session.pk, paused=False)
@@ -187,7 +187,7 @@ class ReplyThenNextMessageTests(DyadTransactionTestCase):
 
     def test_when_the_reply_is_announced_the_next_message_is_already_welcome(self):
         session = session_open(participant=self.ana, number=1)
-        with mock.patch("chat.services.messages.enqueue_agent_turn"):
+        with mock.patch("chat.services.messages.agent_turn_start"):
             first = message_post(session_id=session.pk, client_id="n1", text="hello").message
         outcomes = []
 
@@ -201,7 +201,7 @@ class ReplyThenNextMessageTests(DyadTransactionTestCase):
 
         with (
             mock.patch.object(events, "broadcast_message", on_reply),
-            mock.patch("chat.services.messages.enqueue_agent_turn"),
+            mock.patch("chat.services.messages.agent_turn_start"),
         ):
             agent_turn_run(message_id=first.pk)
         assert outcomes == ["accepted"]

@@ -55,7 +55,7 @@ class WorkerKillTests(Cast, TransactionTestCase):
 
     def test_a_turn_whose_worker_is_killed_is_finished_by_another_with_one_reply(self):
         session = session_open(participant=self.ana, number=1)
-        with mock.patch("chat.services.messages.enqueue_agent_turn"):
+        with mock.patch("chat.services.messages.agent_turn_start"):
             prompted = message_post(session_id=session.pk, client_id="k1", text="tell me").message
         self.fake.script(
             {"text": " ".join(["never"] * 60), "delay": 0.5},  # the first worker dies in this

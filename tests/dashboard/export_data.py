@@ -13,13 +13,13 @@ from chat.services import (
     agent_turn_run,
     identity_edit,
     message_post,
+    participant_withdraw,
     proposal_decide,
     session_finish,
     session_open,
 )
 from questionnaires.services import administration_open, administration_submit
 from studies.models import Participant, Study
-from studies.services import participant_withdraw
 
 FORMULA = '=HYPERLINK("http://evil.example","click")'
 AWKWARD = 'She said "hi",\nthen left — café ☕ 😀'
@@ -32,7 +32,7 @@ def answer(participant, number: int, timepoint: str, shift: int) -> None:
 
 
 def say(session, text: str) -> Message:
-    with mock.patch("chat.services.messages.enqueue_agent_turn"):  # the agent runs here
+    with mock.patch("chat.services.messages.agent_turn_start"):  # the agent runs here
         posted = message_post(
             session_id=session.pk, client_id=f"c{Message.objects.count()}", text=text
         )

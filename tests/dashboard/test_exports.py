@@ -15,12 +15,12 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from frictionless import Package
 
+from chat import services as chat_services
 from chat.models import ChatSession, Message, Revision
 from dashboard import selectors as dashboard_selectors
 from dashboard.exports import files
 from questionnaires.models import Administration, Response
 from questionnaires.services import administration_open, administration_submit
-from studies import services
 from studies.models import Participant
 from tests.base import DyadTestCase
 from tests.dashboard import export_data
@@ -332,7 +332,7 @@ class CommandTests(ExportTestCase):
 class DeletedWithdrawalTests(DyadTestCase):
     def test_a_participant_whose_data_was_deleted_is_in_no_export_file(self):
         export_data.sitting(self.ana, 1, ["ANA-WORDS", "more"])
-        services.participant_withdraw(participant_id=self.ana.pk)  # pilot deletes
+        chat_services.participant_withdraw(participant_id=self.ana.pk)  # pilot deletes
         directory = export_dir(self.pilot)
         everything = b"".join(p.read_bytes() for p in directory.iterdir())
         assert self.ana.code.encode() not in everything and b"ANA-WORDS" not in everything

@@ -242,7 +242,7 @@ class LiveControlTests(DashboardTestCase):
         live = rita.get(f"/dashboard/studies/pilot/sessions/{self.session.pk}/live/")
         assert b"The agent is paused." in live.content
         with (
-            mock.patch("chat.services.messages.enqueue_agent_turn") as enqueue,
+            mock.patch("chat.services.messages.agent_turn_start") as enqueue,
             self.captureOnCommitCallbacks(execute=True),
         ):
             rita.post(url, {"paused": "0"})

@@ -72,7 +72,7 @@ class EndpointTests(FakeLLMMixin, DyadTestCase):
     def turn_on(self, condition: Condition) -> None:
         person = Participant.objects.create(study=condition.study, condition=condition)
         session = session_open(participant=person, number=1)
-        with mock.patch("chat.services.messages.enqueue_agent_turn"):
+        with mock.patch("chat.services.messages.agent_turn_start"):
             posted = message_post(session_id=session.pk, client_id="h1", text="hello")
         agent_turn_run(message_id=posted.message.pk)
 
@@ -130,7 +130,7 @@ class EndpointTests(FakeLLMMixin, DyadTestCase):
         self.fake.script({"status": 401, "message": f"Incorrect API key provided: {KEY}."})
         session = session_open(participant=self.ana, number=1)
         with (
-            mock.patch("chat.services.messages.enqueue_agent_turn"),
+            mock.patch("chat.services.messages.agent_turn_start"),
             self.assertLogs(level=logging.DEBUG) as logs,
         ):
             posted = message_post(session_id=session.pk, client_id="k1", text="hello")

@@ -15,12 +15,12 @@ from chat.services import (
     agent_turn_run,
     identity_edit,
     message_post,
+    participant_withdraw,
     session_open,
 )
 from questionnaires.models import Administration, Response
 from questionnaires.services import administration_open, administration_submit
 from studies.models import Participant, Study
-from studies.services import participant_withdraw
 from tests.base import DyadTestCase
 from tests.chat.test_consumer import ConsumerTestCase
 
@@ -143,7 +143,7 @@ class WithdrawalClosesTheChatTests(ConsumerTestCase):
     def test_a_reply_in_flight_when_they_withdraw_is_not_stored(self):
         Study.objects.filter(pk=self.pilot.pk).update(withdrawal="exclude")
         agent_pause(session_id=self.session.pk, paused=False)
-        with mock.patch("chat.services.messages.enqueue_agent_turn"):
+        with mock.patch("chat.services.messages.agent_turn_start"):
             prompted = message_post(session_id=self.session.pk, client_id="x", text="hi").message
         participant_withdraw(participant_id=self.ana.pk)
         assert agent_turn_run(message_id=prompted.pk) is None

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from chat.agent.cards import CardError
-from studies import services
+from dashboard import services
 from studies.models import Condition
 
 

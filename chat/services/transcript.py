@@ -1,0 +1,48 @@
+"""The transcript's primitives, shared by every write that adds to it: lock a session (and
+take the next turn number) and post a system note."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.db import transaction
+
+from studies import text as texts
+
+from .. import events
+from ..errors import ChatError
+from ..models import ChatSession, Message
+
+CLOSED = "You have withdrawn from this study, so this chat is closed."
+
+
+def locked_session(session_id: int) -> ChatSession:
+    """The session row, locked until the transaction ends (call inside one). ChatError
+    ``closed`` if it is gone (its participant withdrew and their data was deleted) or its
+    participant has withdrawn."""
+    rows = ChatSession.objects.select_for_update().select_related("participant__study")
+    session = rows.filter(pk=session_id).first()
+    if session is None or session.participant.withdrawn_at:
+        raise ChatError("closed", CLOSED)
+    return session
+
+
+def lock_session(session_id: int) -> ChatSession:
+    """Lock the session row and take the next turn number (call inside a transaction)."""
+    session = locked_session(session_id)
+    session.last_turn += 1
+    return session
+
+
+def note_post(*, session_id: int, text: str) -> Message:
+    """A short system note in the transcript (inside the caller's transaction)."""
+    session = lock_session(session_id)
+    note = Message.objects.create(
+        session=session,
+        turn=session.last_turn,
+        sender=Message.Sender.SYSTEM,
+        text=texts.clip(texts.scrub(text)),
+    )
+    session.save(update_fields=["last_turn"])
+    transaction.on_commit(partial(events.broadcast_message, note))
+    return note

@@ -1,0 +1,64 @@
+"""Withdrawal, at the participant's own request or a researcher's: it ends the chat.
+
+Here because the chat holds most of what a participant leaves behind (sessions, transcript,
+the shared identity) and every socket they may still have open; the questionnaire answers
+are the questionnaires app's to delete, and the fact of withdrawal is the study's to record.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.db import transaction
+from django.utils import timezone
+
+from questionnaires.services import participant_answers_delete
+from studies.models import Study
+from studies.services import participant_locked, participant_withdrawal_record
+
+from .. import events
+from ..models import AgentTurn, ChatSession, Identity, Message, Revision
+from .transcript import CLOSED
+
+
+@transaction.atomic
+def participant_withdraw(*, participant_id: int):
+    """Withdraw a participant and return them with a receipt code. Every session of theirs
+    ends and every socket open on one is closed; nothing they send afterwards is accepted.
+    Per the study, their data is then deleted (sessions, messages, identity and revisions,
+    questionnaire answers) or kept but out of every export and result. Withdrawing twice
+    changes nothing."""
+    participant = participant_locked(participant_id)
+    if participant.withdrawn_at:
+        return participant
+    participant_sessions_close(participant=participant)
+    if participant.study.withdrawal == Study.Withdrawal.DELETE:
+        _chat_data_delete(participant)
+        participant_answers_delete(participant=participant)
+    return participant_withdrawal_record(participant=participant)
+
+
+def participant_sessions_close(*, participant) -> list[int]:
+    """End every open session of the participant (in the caller's transaction) and, on
+    commit, close every socket open on any of theirs. Returns the ids of all their sessions."""
+    sessions = list(ChatSession.objects.select_for_update().filter(participant=participant))
+    now = timezone.now()
+    for session in sessions:
+        if session.status == ChatSession.Status.ACTIVE:
+            session.status = ChatSession.Status.WITHDRAWN
+            session.ended_at = now
+            session.save(update_fields=["status", "ended_at"])
+        transaction.on_commit(partial(events.broadcast_closed, session.pk, "withdrawn", CLOSED))
+    return [s.pk for s in sessions]
+
+
+def _chat_data_delete(participant) -> None:
+    # Replies before what they reply to, decisions before their proposals (PROTECT).
+    sessions = ChatSession.objects.filter(participant=participant)
+    AgentTurn.objects.filter(prompted__session__in=sessions).delete()
+    Message.objects.filter(session__in=sessions, reply_to__isnull=False).delete()
+    Message.objects.filter(session__in=sessions).delete()
+    Revision.objects.filter(identity__participant=participant, resolves__isnull=False).delete()
+    Revision.objects.filter(identity__participant=participant).delete()
+    Identity.objects.filter(participant=participant).delete()
+    sessions.delete()
