@@ -26,8 +26,9 @@ CLOSED_MESSAGE = "You have withdrawn from this study, so this chat is closed."
 
 
 class SessionEvents(AsyncWebsocketConsumer):
-    """What every view of a session shares: joining its group, forwarding group events as
-    frames, and sending frames within the budget."""
+    """What every view of a session shares: joining its group, reading frames (each type to
+    its handler in ``HANDLERS``; a refused one gets an error frame, nothing ever crashes the
+    socket), answering ``sync``, forwarding group events, and sending within the budget."""
 
     group: str | None = None
 
@@ -62,6 +63,38 @@ class SessionEvents(AsyncWebsocketConsumer):
         await self.send_frame(events.closed_frame(event["reason"], event["message"]))
         await self.close(code=CLOSED)
 
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
+        frame: dict = {}
+        try:
+            frame = protocol.parse(text_data, settings.DYAD_MAX_FRAME_BYTES)
+            handler = self.HANDLERS.get(frame["type"])
+            if handler is None:
+                raise ChatError("unknown_type", "Unknown frame type.")
+            await handler(self, frame)
+        except ChatError as error:
+            client_id = protocol.client_id_of(frame)
+            await self.send_frame(events.error_frame(error.code, error.message, client_id))
+            if error.code == "closed":
+                await self.close(code=CLOSED)
+        except Exception:
+            log.exception("A frame failed in session %s", self.chat.pk)
+            message = "Something went wrong on our side. Please try again."
+            await self.send_frame(
+                events.error_frame("server_error", message, protocol.client_id_of(frame))
+            )
+
+    async def on_sync(self, frame: dict) -> None:
+        after = protocol.turn_number(frame.get("after", 0), "after")
+        page = await database_sync_to_async(selectors.history)(self.chat.pk, after)
+        if page is None:
+            raise ChatError("closed", CLOSED_MESSAGE)
+        await self.send_frame(page)
+        if not page["more"]:
+            state = await database_sync_to_async(selectors.agent_state_of)(self.chat.pk)
+            await self.send_frame(events.agent_frame(state))
+
+    HANDLERS: dict = {events.SYNC: on_sync}
+
     async def send_frame(self, frame: dict) -> None:
         text = events.encode(frame)
         if len(text.encode("utf-8")) > events.FRAME_BUDGET:  # never, by construction
@@ -91,36 +124,6 @@ class ChatConsumer(SessionEvents):
             await super().disconnect(code)
             await sync_to_async(presence.left)(self.chat.pk)
 
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
-        frame: dict = {}
-        try:
-            frame = protocol.parse(text_data, settings.DYAD_MAX_FRAME_BYTES)
-            handler = self.HANDLERS.get(frame["type"])
-            if handler is None:
-                raise ChatError("unknown_type", "Unknown frame type.")
-            await handler(self, frame)
-        except ChatError as error:
-            client_id = protocol.client_id_of(frame)
-            await self.send_frame(events.error_frame(error.code, error.message, client_id))
-            if error.code == "closed":
-                await self.close(code=CLOSED)
-        except Exception:
-            log.exception("A chat frame failed in session %s", self.chat.pk)
-            message = "Something went wrong on our side. Please try again."
-            await self.send_frame(
-                events.error_frame("server_error", message, protocol.client_id_of(frame))
-            )
-
-    async def on_sync(self, frame: dict) -> None:
-        after = protocol.turn_number(frame.get("after", 0), "after")
-        page = await database_sync_to_async(selectors.history)(self.chat.pk, after)
-        if page is None:
-            raise ChatError("closed", CLOSED_MESSAGE)
-        await self.send_frame(page)
-        if not page["more"]:
-            state = await database_sync_to_async(selectors.agent_state_of)(self.chat.pk)
-            await self.send_frame(events.agent_frame(state))
-
     async def on_message(self, frame: dict) -> None:
         result = await database_sync_to_async(services.message_post)(
             session_id=self.chat.pk, client_id=frame.get("client_id"), text=frame.get("text")
@@ -132,7 +135,11 @@ class ChatConsumer(SessionEvents):
     async def on_retry(self, frame: dict) -> None:
         await database_sync_to_async(services.turn_retry)(session_id=self.chat.pk)
 
-    HANDLERS = {events.SYNC: on_sync, events.SEND: on_message, events.RETRY: on_retry}
+    HANDLERS = {
+        events.SYNC: SessionEvents.on_sync,
+        events.SEND: on_message,
+        events.RETRY: on_retry,
+    }
 
     async def identity_changed(self, event: dict) -> None:
         if not self.panel_hidden:

@@ -27,6 +27,7 @@ def chat(request, study, participant, step) -> HttpResponse:
         "chat_messages": session.messages.order_by("turn"),
         "status": status_data(session),
         "agent_name": agent_name,
+        "labels": {"participant": "You", "agent": agent_name, "system": "Note"},
         "chat_config": {
             "agentName": agent_name,
             "maxChars": settings.DYAD_MAX_MESSAGE_CHARS,

@@ -1,13 +1,13 @@
 """The researcher's live view of one session: the same group events the participant's page
-gets, read-only. Only researchers who can see the study may join."""
+gets, and ``sync`` to catch up after a reconnect; nothing else (its controls are ordinary
+POSTs). Only researchers who can see the study may join."""
 
 from __future__ import annotations
 
 from channels.db import database_sync_to_async
 
-from . import selectors
+from . import events, selectors
 from .consumers import SessionEvents
-from .events import REFUSED
 
 
 class WatchConsumer(SessionEvents):
@@ -17,9 +17,6 @@ class WatchConsumer(SessionEvents):
             self.scope["user"], session_id
         )
         if self.chat is None:
-            await self.refuse(REFUSED)
+            await self.refuse(events.REFUSED)
             return
         await self.join(self.chat.pk)
-
-    async def receive(self, text_data=None, bytes_data=None) -> None:
-        pass  # read-only: controls are ordinary POSTs

@@ -13,13 +13,13 @@ from chat.models import AgentTurn, ChatSession, Message, Revision
 from chat.selectors import identity_view
 from questionnaires.models import Administration
 from questionnaires.pmq import FACTORS
-from studies.models import Condition, Study
+from studies.models import Condition, Study, counts_as_data, real
 
 from .stats import changes, summarise
 
 
 def study_list(user):
-    counted = Q(participants__is_preview=False)
+    counted = real("participants__")
     return (
         Study.objects.visible_to(user)
         .annotate(
@@ -36,14 +36,13 @@ def study_list(user):
 
 def _counted(**conditions):
     """Real participants (not previews) matching the conditions, counted once each."""
-    return Count(
-        "participants", filter=Q(participants__is_preview=False, **conditions), distinct=True
-    )
+    return Count("participants", filter=real("participants__") & Q(**conditions), distinct=True)
 
 
 def _active(**conditions):
     """Counted only while they have not withdrawn (withdrawn people get their own column)."""
-    return _counted(participants__withdrawn_at__isnull=True, **conditions)
+    counted = counts_as_data("participants__") & Q(**conditions)
+    return Count("participants", filter=counted, distinct=True)
 
 
 def funnel(study: Study) -> dict:
@@ -79,10 +78,9 @@ def funnel(study: Study) -> dict:
 def live_sessions(study: Study):
     return (
         ChatSession.objects.filter(
+            counts_as_data("participant__"),
             participant__study=study,
             status=ChatSession.Status.ACTIVE,
-            participant__is_preview=False,
-            participant__withdrawn_at__isnull=True,
         )
         .select_related("participant__condition")
         .annotate(last_message_at=Max("messages__created_at"), message_count=Count("messages"))
@@ -160,10 +158,9 @@ def pmq_results(study: Study) -> list[Cell]:
     """Per condition and session number: pre and post means with 95% CIs, and change
     scores (post - pre, per participant with both), for every PMQ factor. One query."""
     rows = Administration.objects.filter(
+        counts_as_data("participant__"),
         participant__study=study,
         participant__condition__isnull=False,
-        participant__is_preview=False,
-        participant__withdrawn_at__isnull=True,
         submitted_at__isnull=False,
         instrument__code="pmq",
     ).values_list(

@@ -16,7 +16,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from chat import presence
+from chat import events, presence
 from chat import services as chat_services
 from chat.models import ChatSession
 from questionnaires.pmq import FACTORS, NOTE
@@ -141,6 +141,8 @@ def _live_context(study, session, error: str = "") -> dict:
     return {
         **_identity_context(study, session),
         "chat_messages": session.messages.order_by("turn"),
+        "labels": {sender: sender for sender in ("participant", "agent", "system")},
+        "live_config": {"closeCodes": {"refused": events.REFUSED, "closed": events.CLOSED}},
         "error": error,
     }
 

@@ -281,10 +281,24 @@ def new_participant_code() -> str:
     return "P-" + "".join(secrets.choice(alphabet) for _ in range(8))
 
 
+def real(through: str = "") -> Q:
+    """Participants who are people, not a researcher's preview (``through`` reaches them over
+    a relation, e.g. ``"participant__"``). Withdrawn people are real: the funnel counts them."""
+    return Q(**{f"{through}is_preview": False})
+
+
+def counts_as_data(through: str = "") -> Q:
+    """Participants whose data count (results, exports, live views): real and not withdrawn.
+    The one definition of the rule; ``through`` as for ``real``."""
+    return real(through) & Q(**{f"{through}withdrawn_at__isnull": True})
+
+
 class ParticipantQuerySet(models.QuerySet):
     def real(self) -> ParticipantQuerySet:
-        """Everyone but researchers' previews: the people who count as data."""
-        return self.filter(is_preview=False)
+        return self.filter(real())
+
+    def counted(self) -> ParticipantQuerySet:
+        return self.filter(counts_as_data())
 
 
 class Participant(models.Model):

@@ -9,7 +9,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from .allocation import choose_condition
-from .models import Participant, Study
+from .models import Participant, Study, real
 
 
 def recruitment_id(value: str) -> str:
@@ -57,8 +57,8 @@ def participant_consent(*, participant_id: int) -> Participant:
     if participant.consented_at or participant.declined_at:
         return participant
     study = Study.objects.select_for_update().get(pk=participant.study_id)
-    real = Q(participants__consented_at__isnull=False, participants__is_preview=False)
-    conditions = study.conditions.annotate(enrolled=Count("participants", filter=real))
+    enrolled = real("participants__") & Q(participants__consented_at__isnull=False)
+    conditions = study.conditions.annotate(enrolled=Count("participants", filter=enrolled))
     counts = {c.pk: c.enrolled for c in conditions}
     weights = {c.pk: c.weight for c in conditions}
     if participant.condition_id is None:  # a preview comes with the condition to preview

@@ -4,13 +4,7 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from http.cookies import SimpleCookie
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -21,8 +15,6 @@ from django.utils import timezone
 from studies import session_keys
 from studies.models import Condition, Endpoint, Participant, Study
 from studies.services import study_publish
-
-ROOT_DIR = Path(__file__).resolve().parent.parent
 
 PERSONA = {
     "name": "Mira",
@@ -104,58 +96,6 @@ class Cast:
         session.save()
         cookie = SimpleCookie({settings.SESSION_COOKIE_NAME: session.session_key})
         return cookie.output(header="", sep=";").strip().encode()
-
-
-def worker_database_url() -> str:
-    """DATABASE_URL for another process (a Celery worker) to use the test database."""
-    parts = urlsplit(settings.DATABASE_URL)
-    return urlunsplit(parts._replace(path="/" + settings.DATABASES["default"]["NAME"]))
-
-
-def start_worker(queue: str, name: str, **env: str) -> subprocess.Popen:
-    """A real Celery worker on ``queue``, against the test database; its log goes to
-    ``.celery-<name>.log``. The caller stops it (``terminate``)."""
-    environment = {**os.environ, "DATABASE_URL": worker_database_url(), **env}
-    with open(ROOT_DIR / f".celery-{name}.log", "w") as log:
-        return subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool=threads",
-                "--concurrency=4",
-                "-Q",
-                queue,
-                "-n",
-                f"{name}@%h",
-                "--without-mingle",
-                "--without-gossip",
-                "--loglevel=INFO",
-            ],
-            cwd=ROOT_DIR,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def wait_for_agent_turns(timeout: float = 30, *, in_this_process: bool = True) -> None:
-    """Let agent turns still running (in-process, or in the Celery worker) finish, so a test's
-    database flush does not cut through them."""
-    from asgiref.sync import async_to_sync
-
-    from chat import inprocess
-    from chat.models import AgentTurn
-
-    if in_this_process:
-        async_to_sync(inprocess.drain)()
-    deadline = time.monotonic() + timeout
-    busy = AgentTurn.objects.filter(status__in=["queued", "running"])
-    while busy.exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
 
 
 class DyadTestCase(Cast, TestCase):

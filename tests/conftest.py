@@ -9,7 +9,7 @@ import time
 import pytest
 from django.conf import settings
 
-from tests.base import start_worker
+from tests.workers import start_worker
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -62,34 +62,50 @@ def identity_edit(*, session_id: int, target: str, value, rationale: str = "") -
     session = _active_session(session_id)
     identity = identity_ensure(participant=session.participant)
     manipulation = session.participant.condition.manipulation
-    if target == idm.COMMON_GROUND:
-        target = f"{idm.COMMON_GROUND}.{secrets.token_hex(4)}"
+    target = _new_entry(target)
     mode = rules.participant_write(manipulation, target)
-    after = idm.validate(target, value)
-    state = selectors.identity_view(identity).state
-    before = idm.get(state, target)
-    idm.check_room(state, target, after)
-    if after is None and before is None:
-        raise idm.IdentityError("unknown_field", "That statement is not in the common ground.")
-    if after == before:
-        return None
-    status = Status.APPLIED if mode == rules.APPLY else Status.PROPOSED
-    revision = _append(
-        identity,
-        author=Author.PARTICIPANT,
-        status=status,
-        target=target,
-        before=before,
-        after=after,
-        rationale=texts.scrub(rationale)[:500],
-        session=session,
+    revision, _ = _change(
+        identity, session, Author.PARTICIPANT, mode, target, value, texts.scrub(rationale)
     )
-    change = idm.describe(target, before, after)
-    if status == Status.APPLIED:
+    if revision is None:
+        return None
+    change = _describe(revision)
+    if revision.status == Status.APPLIED:
         _note(session, f"You changed {change}.")
     else:
         _note(session, f"You suggested a change: {change}. The agent will consider it.")
     return revision
+
+
+def _change(identity, session, author: str, mode: str, target: str, value, rationale: str):
+    """One change to one field, by the participant or the agent: checked against the state
+    as it stands (derived once), then applied or proposed as ``mode`` says. Returns the new
+    revision (None when the value is already the current one) and the state before it.
+    IdentityError, with nothing written, when the change cannot be made."""
+    after = idm.validate(target, value)
+    state = selectors.identity_view(identity).state
+    before = idm.get(state, target)
+    if after is None and before is None:
+        raise idm.IdentityError("unknown_field", "That statement is not in the common ground.")
+    if after == before:
+        return None, state
+    idm.check_room(state, target, after)
+    revision = _append(
+        identity,
+        author=author,
+        status=Status.APPLIED if mode == rules.APPLY else Status.PROPOSED,
+        target=target,
+        before=before,
+        after=after,
+        rationale=rationale[:500],
+        session=session,
+    )
+    return revision, state
+
+
+def _new_entry(target: str) -> str:
+    """``common_ground`` alone names a new statement: give it an id."""
+    return f"{idm.COMMON_GROUND}.{secrets.token_hex(4)}" if target == idm.COMMON_GROUND else target
 
 
 @transaction.atomic
@@ -100,8 +116,8 @@ def proposal_decide(*, session_id: int, proposal_id: int, accept: bool) -> Revis
     if not rules.participant_can_decide(session.participant.condition.manipulation):
         raise idm.IdentityError("panel_hidden", "The identity panel is not available here.")
     proposal = _open_proposal(identity, proposal_id, author=Author.AGENT)
-    agent = selectors.identity_view(identity).state["persona"]["name"]  # as it proposed
-    decision = _decide(identity, proposal, accept, by=Author.PARTICIPANT, session=session)
+    decision, state = _decide(identity, proposal, accept, by=Author.PARTICIPANT, session=session)
+    agent = state["persona"]["name"]  # as it was when it proposed
     verb = "accepted" if accept else "turned down"
     _note(session, f"You {verb} {agent}'s suggestion: {_describe(proposal)}.")
     return decision
@@ -121,53 +137,33 @@ def agent_changes_apply(*, session: ChatSession, proposals: list[dict], decision
 def _agent_decides(identity, session, decision: dict) -> None:
     try:
         proposal = _open_proposal(identity, decision.get("proposal"), author=Author.PARTICIPANT)
-    except idm.IdentityError as error:
-        log.info("Agent decision dropped: %s", error.message)
-        return
-    accept = decision.get("accept") is True
-    agent = selectors.identity_view(identity).state["persona"]["name"]
-    try:
-        _decide(identity, proposal, accept, by=Author.AGENT, session=session)
-    except idm.IdentityError as error:  # accepting would overfill the common ground
+        accept = decision.get("accept") is True
+        _, state = _decide(identity, proposal, accept, by=Author.AGENT, session=session)
+    except idm.IdentityError as error:  # not open, or accepting would overfill the ground
         log.info("Agent decision dropped: %s", error.message)
         return
     verb = "accepted" if accept else "turned down"
+    agent = state["persona"]["name"]
     _note(session, f"{agent} {verb} your suggestion: {_describe(proposal)}.")
 
 
 def _agent_proposes(identity, session, manipulation, proposal: dict) -> None:
-    target = str(proposal.get("target", ""))
-    if target == idm.COMMON_GROUND:
-        target = f"{idm.COMMON_GROUND}.{secrets.token_hex(4)}"
+    target = _new_entry(str(proposal.get("target", "")))
     mode = rules.agent_write(manipulation, target)
+    if mode is None:
+        return
+    rationale = texts.scrub(str(proposal.get("rationale", "")))
     try:
-        after = idm.validate(target, proposal.get("value"))
+        revision, state = _change(
+            identity, session, Author.AGENT, mode, target, proposal.get("value"), rationale
+        )
     except idm.IdentityError as error:
         log.info("Agent proposal dropped: %s", error.message)
         return
-    state = selectors.identity_view(identity).state
-    before = idm.get(state, target)
-    if mode is None or after == before:
+    if revision is None:
         return
-    try:
-        idm.check_room(state, target, after)
-    except idm.IdentityError as error:
-        log.info("Agent proposal dropped: %s", error.message)
-        return
-    status = Status.APPLIED if mode == rules.APPLY else Status.PROPOSED
-    agent = selectors.identity_view(identity).state["persona"]["name"]
-    _append(
-        identity,
-        author=Author.AGENT,
-        status=status,
-        target=target,
-        before=before,
-        after=after,
-        rationale=texts.scrub(str(proposal.get("rationale", "")))[:500],
-        session=session,
-    )
-    change = idm.describe(target, before, after)
-    if status == Status.PROPOSED:
+    agent, change = state["persona"]["name"], _describe(revision)
+    if revision.status == Status.PROPOSED:
         _note(session, f"{agent} suggested a change: {change}. Accept or reject it in the panel.")
     elif manipulation.agent_writes == "announced":
         _note(session, f"{agent} changed {change}.")
@@ -189,21 +185,22 @@ def proposals_expire(*, identity: Identity, session: ChatSession) -> None:
         )
 
 
-def _decide(identity, proposal: Revision, accept: bool, *, by: str, session) -> Revision:
+def _decide(identity, proposal: Revision, accept: bool, *, by: str, session):
+    """The row that settles a proposal, and the state before it (derived once)."""
     state = selectors.identity_view(identity).state
-    current = idm.get(state, proposal.target)
     if accept:
         idm.check_room(state, proposal.target, proposal.after)
-    return _append(
+    decision = _append(
         identity,
         author=by,
         status=Status.ACCEPTED if accept else Status.REJECTED,
         target=proposal.target,
-        before=current,
+        before=idm.get(state, proposal.target),
         after=proposal.after,
         resolves=proposal,
         session=session,
     )
+    return decision, state
 
 
 def _open_proposal(identity: Identity, proposal_id, *, author: str) -> Revision:

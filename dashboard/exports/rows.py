@@ -49,7 +49,7 @@ def _after(key: Sequence[str], values: Sequence) -> Q:
 
 
 def people(study: Study) -> QuerySet:
-    return Participant.objects.filter(study=study, is_preview=False, withdrawn_at__isnull=True)
+    return Participant.objects.filter(study=study).counted()
 
 
 def grouped(study: Study, rows: QuerySet, through: str, key: Sequence[str]):

@@ -9,7 +9,8 @@ from axe_playwright_python.sync_playwright import Axe
 from channels.testing import ChannelsLiveServerTestCase
 from playwright.sync_api import sync_playwright
 
-from tests.base import Cast, wait_for_agent_turns
+from tests.base import Cast
+from tests.workers import wait_for_agent_turns
 
 WCAG_21_AA = {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}
 CHROMIUM = os.environ.get("DYAD_CHROMIUM", "/usr/bin/chromium")

@@ -1,3 +1,6 @@
+"""The participant's chat socket: messages stored once and answered, isolation, bad frames,
+slow agents, identity notices, streamed replies."""
+
 from __future__ import annotations
 
 import asyncio
@@ -8,54 +11,12 @@ from unittest import mock
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
-from django.test import Client
 
 from chat.models import ChatSession, Message
 from chat.services import identity_edit, session_open
 from config.asgi import application
-from tests.base import DyadTransactionTestCase, wait_for_agent_turns
+from tests.chat.sockets import ORIGIN, ConsumerTestCase
 from tests.fake_openai import FakeLLMMixin
-
-ORIGIN = (b"origin", b"http://testserver")
-
-
-class ConsumerTestCase(DyadTransactionTestCase):
-    def setUp(self):
-        super().setUp()
-        self.session = session_open(participant=self.ana, number=1)
-
-    def tearDown(self):
-        wait_for_agent_turns()
-        super().tearDown()
-
-    async def connect(self, participant=None, session=None, origin=ORIGIN):
-        participant = participant or self.ana
-        session = session or self.session
-        cookie = await sync_to_async(self.cookie_of)(participant)
-        headers = [origin, (b"cookie", cookie)] if origin else [(b"cookie", cookie)]
-        communicator = WebsocketCommunicator(
-            application, f"/ws/chat/{session.pk}/", headers=headers
-        )
-        connected, code = await communicator.connect()
-        return communicator, connected, code
-
-    async def close_code(self, communicator) -> int:
-        """The code a socket is closed with right after connecting (it is accepted first, so
-        a browser sees the code)."""
-        output = await communicator.receive_output(timeout=5)
-        assert output["type"] == "websocket.close", output
-        return output["code"]
-
-    async def receive_until(self, communicator, predicate, timeout=15):
-        """Frames until one matches (returns it); fails if none comes in time."""
-        async with asyncio.timeout(timeout):
-            while True:
-                frame = await communicator.receive_json_from(timeout=timeout)
-                if predicate(frame):
-                    return frame
-
-    async def count(self, **filters) -> int:
-        return await Message.objects.filter(session=self.session, **filters).acount()
 
 
 class ChatConsumerTests(ConsumerTestCase):
@@ -344,63 +305,3 @@ class StreamingTests(FakeLLMMixin, ConsumerTestCase):
         nothing = await self.receive_until(ws, lambda f: f["type"] == "error")
         assert nothing["code"] == "nothing_to_retry"
         await ws.disconnect()
-
-
-class WatchTests(ConsumerTestCase):
-    async def watch(self, user):
-        headers = [ORIGIN]
-        if user is not None:
-            client = Client()
-            await sync_to_async(client.force_login)(user)
-            name = settings.SESSION_COOKIE_NAME
-            cookie = f"{name}={client.cookies[name].value}"
-            headers.append((b"cookie", cookie.encode()))
-        ws = WebsocketCommunicator(application, f"/ws/watch/{self.session.pk}/", headers=headers)
-        connected, code = await ws.connect()
-        return ws, connected, code
-
-    async def test_the_owner_watches_the_session_live(self):
-        watcher, connected, _ = await self.watch(self.rita)
-        assert connected
-        ws, _, _ = await self.connect()
-        await ws.send_json_to({"type": "message", "client_id": "w1", "text": "Who are you?"})
-        seen = await self.receive_until(
-            watcher, lambda f: f["type"] == "message" and f["message"]["sender"] == "agent"
-        )
-        assert seen["message"]["text"].startswith("I'm Mira")
-        revision = await sync_to_async(identity_edit)(
-            session_id=self.session.pk, target="persona.name", value="Nova"
-        )
-        notice = await self.receive_until(watcher, lambda f: f["type"] == "identity")
-        assert notice["revision"] == revision.pk
-        client = Client()
-        await sync_to_async(client.force_login)(self.rita)
-        url = f"/dashboard/studies/pilot/sessions/{self.session.pk}/live/identity/"
-        shown = (await sync_to_async(client.get)(url)).content.decode()
-        assert "Nova" in shown and "(version 2)" in shown
-        await ws.disconnect()
-        await watcher.disconnect()
-
-    async def test_other_researchers_participants_and_strangers_cannot_watch(self):
-        for user in (self.omar, None):
-            ws, _, _ = await self.watch(user)
-            assert await self.close_code(ws) == 4403
-        cookie = await sync_to_async(self.cookie_of)(self.ana)
-        ws = WebsocketCommunicator(
-            application, f"/ws/watch/{self.session.pk}/", headers=[ORIGIN, (b"cookie", cookie)]
-        )
-        await ws.connect()
-        assert await self.close_code(ws) == 4403
-
-
-class PresenceTests(ConsumerTestCase):
-    async def test_a_session_is_online_while_a_page_has_it_open(self):
-        from chat import presence
-
-        assert await sync_to_async(presence.online)([self.session.pk]) == set()
-        first, _, _ = await self.connect()
-        second, _, _ = await self.connect()
-        await first.disconnect()
-        assert await sync_to_async(presence.online)([self.session.pk]) == {self.session.pk}
-        await second.disconnect()
-        assert await sync_to_async(presence.online)([self.session.pk]) == set()

@@ -16,7 +16,7 @@ from chat.models import Message, Revision
 from chat.protocol import CLIENT_ID
 from chat.services import agent_pause, identity_edit, message_post
 from studies.text import MESSAGE_MAX
-from tests.chat.test_consumer import ConsumerTestCase
+from tests.chat.sockets import ConsumerTestCase
 
 CJK = "漢字かな交じり文"
 EMOJI = "😀🎉👩‍🔬🇩🇪"

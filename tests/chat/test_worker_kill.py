@@ -15,8 +15,9 @@ from django.test import TransactionTestCase
 from chat import tasks
 from chat.models import AgentTurn, Message
 from chat.services import message_post, session_open
-from tests.base import Cast, start_worker, wait_for_agent_turns
+from tests.base import Cast
 from tests.fake_openai import FakeOpenAI
+from tests.workers import start_worker, wait_for_agent_turns
 
 QUEUE = f"dyad-kill-test-{os.getpid()}"
 

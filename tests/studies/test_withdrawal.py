@@ -22,7 +22,7 @@ from questionnaires.models import Administration, Response
 from questionnaires.services import administration_open, administration_submit
 from studies.models import Participant, Study
 from tests.base import DyadTestCase
-from tests.chat.test_consumer import ConsumerTestCase
+from tests.chat.sockets import ConsumerTestCase
 
 
 class WithdrawalTests(DyadTestCase):
