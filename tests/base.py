@@ -59,6 +59,17 @@ class Cast:
             study=self.pilot, condition=self.hidden, consented_at=now
         )
 
+    def published_study(self, slug: str, conditions: dict[str, dict], **fields) -> Study:
+        """A study of one session without PMQs (unless ``fields`` say otherwise), with these
+        conditions (name -> fields, seeded with PERSONA), published: people may enter."""
+        defaults = {"title": slug.title(), "consent_text": "ok", "debrief_text": "bye"}
+        defaults |= {"min_participant_turns": 1, "pmq_before": False, "pmq_after": False}
+        study = Study.objects.create(slug=slug, **(defaults | fields))
+        for name, design in conditions.items():
+            Condition.objects.create(study=study, name=name, seed_persona=PERSONA, **design)
+        study_publish(study=study)
+        return study
+
     def use_llm(self, condition: Condition, base_url: str, model: str = "fake-1", **fields):
         """Point a condition at an endpoint, as an operator sets it up (admin) and a
         researcher chooses it (dashboard)."""

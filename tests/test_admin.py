@@ -3,17 +3,13 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 
 from chat.services import message_post, session_open
-from questionnaires.services import administration_open, administration_submit
 from tests.base import DyadTestCase
 
 
 class AdminTests(DyadTestCase):
     def setUp(self):
         super().setUp()
-        pre = administration_open(participant=self.ana, session_number=1, timepoint="pre")
-        administration_submit(
-            administration_id=pre.pk, submitted={c: ["6"] for c in pre.item_order}
-        )
+        self.answer_pmq(self.ana, raw="6")
         self.session = session_open(participant=self.ana, number=1)
         message_post(session_id=self.session.pk, client_id="a1", text="Admin can read me")
         self.admin = get_user_model().objects.create_superuser("root", "", "root-pass-123")

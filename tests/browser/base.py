@@ -72,6 +72,14 @@ class BrowserTestCase(Cast, ChannelsLiveServerTestCase):
         super().tearDown()
         assert self.csp_violations == [], self.csp_violations
 
+    def sign_in(self, page=None, username: str = "rita", password: str = "rita-pass-123"):
+        """Sign in through the sign-in page, as a researcher does."""
+        page = page or self.page
+        page.goto(self.url("/accounts/login/"))
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+
     def assert_accessible(self, page=None) -> None:
         """axe-core finds no WCAG 2.1 A or AA violation on the page as it is now."""
         results = Axe().run(page or self.page, options={"runOnly": WCAG_21_AA})

@@ -8,9 +8,7 @@ import re
 from playwright.sync_api import expect
 
 from chat.services import agent_turn_run, message_post, session_finish, session_open
-from studies.models import Condition, Participant, Study
-from studies.services import study_publish
-from tests.base import PERSONA
+from studies.models import Participant, Study
 from tests.browser.base import BrowserTestCase
 
 
@@ -81,25 +79,12 @@ class ParticipantPagesTests(BrowserTestCase):
         other.close()
 
     def test_the_wait_page_between_sessions(self):
-        study = Study.objects.create(
-            title="Twice",
-            slug="twice",
-            consent_text="ok",
-            debrief_text="bye",
+        self.published_study(
+            "twice",
+            {"c": {"panel_visibility": "visible", "agent_writes": "off"}},
             sessions_per_participant=2,
             min_gap_hours=24,
-            min_participant_turns=1,
-            pmq_before=False,
-            pmq_after=False,
         )
-        Condition.objects.create(
-            study=study,
-            name="c",
-            panel_visibility="visible",
-            agent_writes="off",
-            seed_persona=PERSONA,
-        )
-        study_publish(study=study)
         self.page.goto(self.url("/s/twice/?PROLIFIC_PID=AXE-3"))
         self.page.get_by_role("button", name="I agree to take part").click()
         person = Participant.objects.get(external_id="AXE-3")
@@ -111,12 +96,10 @@ class ParticipantPagesTests(BrowserTestCase):
 
 
 class DashboardPagesTests(BrowserTestCase):
-    def sign_in(self):
-        self.page.goto(self.url("/dashboard/"))
+    def sign_in_checked(self):
+        self.page.goto(self.url("/accounts/login/"))
         self.assert_accessible()  # the sign-in page
-        self.page.get_by_label("Username").fill("rita")
-        self.page.get_by_label("Password").fill("rita-pass-123")
-        self.page.get_by_role("button", name="Sign in").click()
+        self.sign_in()
         expect(self.page.get_by_role("heading", level=1)).to_be_visible()
 
     def visit(self, path: str):
@@ -137,7 +120,7 @@ class DashboardPagesTests(BrowserTestCase):
         self.answer_pmq(extra, raw="2")
         self.answer_pmq(extra, "post", raw="3")
         live = session_open(participant=self.ben, number=1)
-        self.sign_in()
+        self.sign_in_checked()
         base = "/dashboard/studies/pilot"
         for path in (
             "/dashboard/",

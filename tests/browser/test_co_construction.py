@@ -7,34 +7,14 @@ import re
 from playwright.sync_api import expect
 
 from chat.models import Revision
-from studies.models import Condition, Study
-from studies.services import study_publish
-from tests.base import PERSONA
+from studies.models import Study
 from tests.browser.base import BrowserTestCase
 
 
 class CoConstructionTests(BrowserTestCase):
     def make_study(self, memory: str) -> Study:
-        study = Study.objects.create(
-            title="Duo",
-            slug="duo",
-            consent_text="ok",
-            debrief_text="bye",
-            sessions_per_participant=2,
-            min_participant_turns=1,
-            pmq_before=False,
-            pmq_after=False,
-        )
-        Condition.objects.create(
-            study=study,
-            name=memory,
-            panel_visibility="editable",
-            agent_writes="propose",
-            memory=memory,
-            seed_persona=PERSONA,
-        )
-        study_publish(study=study)
-        return study
+        settings = {"panel_visibility": "editable", "agent_writes": "propose", "memory": memory}
+        return self.published_study("duo", {memory: settings}, sessions_per_participant=2)
 
     def send(self, text: str):
         box = self.page.get_by_label("Your message")

@@ -7,9 +7,6 @@ import re
 from playwright.sync_api import expect
 
 from chat.models import Message
-from studies.models import Condition, Study
-from studies.services import study_publish
-from tests.base import PERSONA
 from tests.browser.base import BrowserTestCase
 from tests.fake_openai import FakeLLMMixin
 
@@ -17,24 +14,8 @@ from tests.fake_openai import FakeLLMMixin
 class LLMAgentTests(FakeLLMMixin, BrowserTestCase):
     def setUp(self):
         super().setUp()
-        study = Study.objects.create(
-            title="LLM",
-            slug="llm",
-            consent_text="ok",
-            debrief_text="bye",
-            min_participant_turns=1,
-            pmq_before=False,
-            pmq_after=False,
-        )
-        condition = Condition.objects.create(
-            study=study,
-            name="llm",
-            panel_visibility="visible",
-            agent_writes="off",
-            seed_persona=PERSONA,
-        )
-        self.use_llm(condition, self.fake.base_url)
-        study_publish(study=study)
+        study = self.published_study("llm", {"llm": {"panel_visibility": "visible"}})
+        self.use_llm(study.conditions.get(), self.fake.base_url)
         self.page.goto(self.url("/s/llm/?PROLIFIC_PID=LLM-1"))
         self.page.get_by_role("button", name="I agree to take part").click()
         expect(self.page.locator("#connection")).to_have_text("Connected.")

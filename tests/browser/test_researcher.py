@@ -22,10 +22,7 @@ class ResearcherTests(BrowserTestCase):
 
     def test_a_researcher_watches_a_session_live_then_reviews_it_and_the_results(self):
         researcher = self.page
-        researcher.goto(self.url("/dashboard/"))
-        researcher.get_by_label("Username").fill("rita")
-        researcher.get_by_label("Password").fill("rita-pass-123")
-        researcher.get_by_role("button", name="Sign in").click()
+        self.sign_in()
         researcher.get_by_role("link", name="Pilot").click()
         expect(
             researcher.get_by_role("table", name="Participants per condition at each step")
@@ -93,10 +90,7 @@ class StudyDesignBrowserTests(BrowserTestCase):
 
     def test_a_researcher_designs_publishes_and_follows_a_study(self):
         page = self.page
-        page.goto(self.url("/accounts/login/"))
-        page.get_by_label("Username").fill("rita")
-        page.get_by_label("Password").fill("rita-pass-123")
-        page.get_by_role("button", name="Sign in").click()
+        self.sign_in()
         page.get_by_role("link", name="Create a new study").click()
         page.get_by_label("Title").fill("Holiday agent")
         page.get_by_label("Slug").fill("holiday")

@@ -11,10 +11,7 @@ from tests.base import DyadTestCase
 class ChatPageTests(DyadTestCase):
     def setUp(self):
         super().setUp()
-        pre = administration_open(participant=self.ana, session_number=1, timepoint="pre")
-        administration_submit(
-            administration_id=pre.pk, submitted={c: ["4"] for c in pre.item_order}
-        )
+        self.answer_pmq(self.ana, raw="4")
         self.client = self.browser_of(self.ana)
 
     def test_the_chat_page_opens_with_the_agent_greeting_in_character(self):

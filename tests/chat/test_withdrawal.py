@@ -19,7 +19,6 @@ from chat.services import (
     session_open,
 )
 from questionnaires.models import Administration, Response
-from questionnaires.services import administration_open, administration_submit
 from studies.models import Participant, Study
 from tests.base import DyadTestCase
 from tests.chat.sockets import ConsumerTestCase
@@ -28,10 +27,7 @@ from tests.chat.sockets import ConsumerTestCase
 class WithdrawalTests(DyadTestCase):
     def setUp(self):
         super().setUp()
-        pre = administration_open(participant=self.ana, session_number=1, timepoint="pre")
-        administration_submit(
-            administration_id=pre.pk, submitted={c: ["3"] for c in pre.item_order}
-        )
+        self.answer_pmq(self.ana, raw="3")
         self.session = session_open(participant=self.ana, number=1)
         identity_edit(session_id=self.session.pk, target="persona.name", value="Nova")
         posted = message_post(session_id=self.session.pk, client_id="w1", text="Call me Al")

@@ -1,0 +1,27 @@
+"""Study design and enrolment: studies and their versions, conditions and the endpoints they
+may use, participants. The migrations name ``new_participant_code`` and ``validate_env_name``
+here."""
+
+from .conditions import ENV_NAME, Condition, Endpoint, validate_env_name
+from .participants import (
+    Participant,
+    counts_as_data,
+    new_participant_code,
+    progress_of,
+    real,
+)
+from .study import Study, StudyVersion
+
+__all__ = [
+    "ENV_NAME",
+    "Condition",
+    "Endpoint",
+    "Participant",
+    "Study",
+    "StudyVersion",
+    "counts_as_data",
+    "new_participant_code",
+    "progress_of",
+    "real",
+    "validate_env_name",
+]

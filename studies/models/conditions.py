@@ -1,0 +1,191 @@
+"""Conditions, the arms of a study, and the LLM endpoints they may use."""
+
+from __future__ import annotations
+
+import re
+
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
+from django.db import models
+
+from ..design import Manipulation
+from ..persona import IdentityError, validate_persona
+from .study import Study
+
+ENV_NAME = r"[A-Z_][A-Z0-9_]*"
+
+
+def validate_env_name(value: str) -> None:
+    from django.core.exceptions import ValidationError
+
+    if value and not re.fullmatch(ENV_NAME, value):
+        raise ValidationError("Capital letters, digits and _, e.g. LAB_OPENAI_KEY.")
+
+
+class Endpoint(models.Model):
+    """An LLM endpoint the operator set up: where agent turns may send prompts, and which
+    environment variable of the server holds its key. Only superusers (operators) create or
+    change endpoints; researchers choose one by name for a condition, never a URL or a
+    variable, so nothing a researcher types decides which host the server calls or what it
+    reads from its environment."""
+
+    name = models.SlugField(max_length=60, unique=True)
+    base_url = models.URLField(
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text="e.g. http://127.0.0.1:11434/v1 (Ollama) or https://api.openai.com/v1",
+    )
+    api_key_env = models.CharField(
+        "API key variable",
+        max_length=60,
+        blank=True,
+        validators=[validate_env_name],
+        help_text="Name of the server's environment variable that holds the key (never the "
+        "key itself); empty for endpoints without a key.",
+    )
+    description = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Condition(models.Model):
+    class PanelVisibility(models.TextChoices):
+        HIDDEN = "hidden"
+        VISIBLE = "visible", "visible, read-only"
+        EDITABLE = "editable"
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="conditions")
+    name = models.SlugField(max_length=60)
+    weight = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1)], help_text="Relative allocation weight."
+    )
+
+    class ParticipantWrites(models.TextChoices):
+        DIRECT = "direct", "apply directly"
+        PROPOSE = "propose", "proposals the agent accepts or rejects"
+
+    class AgentWrites(models.TextChoices):
+        OFF = "off"
+        SILENT = "silent", "apply silently"
+        ANNOUNCED = "announced", "apply and announce"
+        PROPOSE = "propose", "proposals the participant accepts or rejects"
+
+    class Memory(models.TextChoices):
+        CARRY = "carry", "carry over between sessions"
+        RESET = "reset", "reset to the seed every session"
+
+    panel_visibility = models.CharField(
+        max_length=10, choices=PanelVisibility.choices, default=PanelVisibility.VISIBLE
+    )
+    participant_writes = models.CharField(
+        max_length=10, choices=ParticipantWrites.choices, default=ParticipantWrites.DIRECT
+    )
+    agent_writes = models.CharField(
+        max_length=10, choices=AgentWrites.choices, default=AgentWrites.PROPOSE
+    )
+    memory = models.CharField(max_length=10, choices=Memory.choices, default=Memory.CARRY)
+    locked_fields = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Targets nobody but researchers may change, e.g. ["persona.name", "partner"].',
+    )
+
+    class Backend(models.TextChoices):
+        SCRIPTED = "scripted", "offline scripted agent"
+        OPENAI = "openai", "OpenAI-compatible endpoint"
+
+    agent_backend = models.CharField(
+        max_length=20, choices=Backend.choices, default=Backend.SCRIPTED
+    )
+    llm_endpoint = models.ForeignKey(
+        Endpoint,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="conditions",
+        verbose_name="LLM endpoint",
+        help_text="One of the endpoints the server's operator has set up.",
+    )
+    llm_model = models.CharField(max_length=100, blank=True)
+    llm_temperature = models.FloatField(
+        default=0.7, validators=[MinValueValidator(0.0), MaxValueValidator(2.0)]
+    )
+    llm_max_tokens = models.PositiveIntegerField(default=300)
+    llm_system_prompt = models.TextField(
+        blank=True,
+        help_text="Optional template; {identity} stands for Dyad's description of "
+        "the agent, the participant and the changes to take on board.",
+    )
+    llm_use_tools = models.BooleanField(
+        default=True, help_text="Proposals as tool calls; off: as PROPOSE lines in the text."
+    )
+    llm_timeout_seconds = models.PositiveSmallIntegerField(default=60)
+    seed_persona = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["study", "name"], name="condition_name_per_study")
+        ]
+        ordering = ["study", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.study.slug}/{self.name}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        hidden = self.panel_visibility == self.PanelVisibility.HIDDEN
+        if hidden and self.agent_writes == self.AgentWrites.PROPOSE:
+            raise ValidationError(
+                {"agent_writes": "Participants cannot accept proposals in a hidden panel."}
+            )
+
+        try:
+            validate_persona(self.seed_persona)
+        except IdentityError as error:
+            raise ValidationError({"seed_persona": error.message}) from None
+        if self.agent_backend == self.Backend.OPENAI and not self.llm_endpoint_id:
+            raise ValidationError(
+                {"llm_endpoint": "An OpenAI-compatible agent needs one of the endpoints."}
+            )
+        if self.agent_backend == self.Backend.OPENAI and not self.llm_model:
+            raise ValidationError({"llm_model": "An OpenAI-compatible agent needs a model."})
+        if not isinstance(self.locked_fields, list):
+            raise ValidationError(
+                {"locked_fields": 'A list of field names, e.g. ["persona.name"].'}
+            )
+
+    def llm_settings(self) -> dict:
+        """What an OpenAI-compatible backend needs: where and with which key variable from
+        the operator's endpoint, the rest from the condition. The key itself is read from
+        the environment at the moment of the call."""
+        endpoint = self.llm_endpoint
+        return {
+            "base_url": endpoint.base_url if endpoint else "",
+            "model": self.llm_model,
+            "temperature": self.llm_temperature,
+            "max_tokens": self.llm_max_tokens,
+            "api_key_env": endpoint.api_key_env if endpoint else "",
+            "use_tools": self.llm_use_tools,
+            "timeout": self.llm_timeout_seconds,
+            "system_prompt": self.llm_system_prompt,
+        }
+
+    def design_values(self, fields) -> dict:
+        """The condition's design as data: the endpoint by its name."""
+        values = {f: getattr(self, f) for f in fields if f != "llm_endpoint"}
+        if "llm_endpoint" in fields:
+            values["llm_endpoint"] = self.llm_endpoint.name if self.llm_endpoint_id else ""
+        return values
+
+    @property
+    def manipulation(self) -> Manipulation:
+        return Manipulation(
+            panel=self.panel_visibility,
+            participant_writes=self.participant_writes,
+            agent_writes=self.agent_writes,
+            locked=frozenset(self.locked_fields or ()),
+        )

@@ -1,0 +1,89 @@
+"""Participants: who entered, in which condition, and how far they got."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import models
+from django.db.models import Q
+
+from .conditions import Condition
+from .study import Study
+
+
+def new_participant_code() -> str:
+    # No 0/O/1/I: codes get read aloud and copied by hand.
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "P-" + "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+def real(through: str = "") -> Q:
+    """Participants who are people, not a researcher's preview (``through`` reaches them over
+    a relation, e.g. ``"participant__"``). Withdrawn people are real: the funnel counts them."""
+    return Q(**{f"{through}is_preview": False})
+
+
+def counts_as_data(through: str = "") -> Q:
+    """Participants whose data count (results, exports, live views): real and not withdrawn.
+    The one definition of the rule; ``through`` as for ``real``."""
+    return real(through) & Q(**{f"{through}withdrawn_at__isnull": True})
+
+
+class ParticipantQuerySet(models.QuerySet):
+    def real(self) -> ParticipantQuerySet:
+        return self.filter(real())
+
+    def counted(self) -> ParticipantQuerySet:
+        return self.filter(counts_as_data())
+
+
+class Participant(models.Model):
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="participants")
+    code = models.CharField(max_length=12, unique=True, default=new_participant_code)
+    # Recruitment identifiers stay out of every export (see docs/data.md).
+    external_id = models.CharField(max_length=100, null=True, blank=True)
+    external_study_id = models.CharField(max_length=100, blank=True)
+    external_session_id = models.CharField(max_length=100, blank=True)
+    condition = models.ForeignKey(
+        Condition, on_delete=models.PROTECT, null=True, blank=True, related_name="participants"
+    )
+    design_hash = models.CharField(
+        max_length=64, blank=True, help_text="The study design this participant took part in."
+    )
+    is_preview = models.BooleanField(default=False, help_text="A researcher's preview: not data.")
+    entered_at = models.DateTimeField(auto_now_add=True)
+    consented_at = models.DateTimeField(null=True, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_receipt = models.CharField(max_length=20, blank=True)
+
+    objects = ParticipantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["study", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="one_participant_per_external_id",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def progress(self) -> str:
+        moments = ("withdrawn_at", "declined_at", "completed_at", "consented_at")
+        return progress_of({name: getattr(self, name) for name in moments})
+
+
+def progress_of(row) -> str:
+    """How far a participant got, from their timestamps (a row or a ``.values()`` dict)."""
+    if row.get("withdrawn_at"):
+        return "withdrawn"
+    if row["declined_at"]:
+        return "declined"
+    if row["completed_at"]:
+        return "completed"
+    return "in progress" if row["consented_at"] else "entered"

@@ -1,0 +1,114 @@
+"""Studies and the published versions of their designs."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+
+class StudyQuerySet(models.QuerySet):
+    def visible_to(self, user) -> StudyQuerySet:
+        """Studies this researcher owns or collaborates on; nothing for anyone else."""
+        if not user.is_authenticated:
+            return self.none()
+        ids = self.filter(Q(owners=user) | Q(collaborators=user)).values("pk")
+        return self.filter(pk__in=ids)
+
+
+class Study(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        ACTIVE = "active"
+        CLOSED = "closed"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    owners = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="studies", blank=True)
+    collaborators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="collaborations", blank=True
+    )
+    consent_text = models.TextField(help_text="Markdown, shown before anything is recorded.")
+    instructions_text = models.TextField(blank=True, help_text="Markdown, shown above the chat.")
+    debrief_text = models.TextField(help_text="Markdown, shown at the end.")
+    sessions_per_participant = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(20)]
+    )
+    min_participant_turns = models.PositiveSmallIntegerField(
+        default=3, help_text="Participant messages needed before 'Finish' is enabled."
+    )
+    min_gap_hours = models.PositiveSmallIntegerField(
+        default=0, help_text="Hours a participant must wait between two sessions."
+    )
+    time_limit_minutes = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Optional: the chat ends after this many minutes."
+    )
+
+    class Withdrawal(models.TextChoices):
+        DELETE = "delete", "delete their data"
+        EXCLUDE = "exclude", "keep their data out of every export"
+
+    withdrawal = models.CharField(
+        max_length=10,
+        choices=Withdrawal.choices,
+        default=Withdrawal.DELETE,
+        help_text="What happens to a participant's data when they withdraw.",
+    )
+    pmq_before = models.BooleanField(default=True, help_text="PMQ before every session.")
+    pmq_after = models.BooleanField(default=True, help_text="PMQ after every session.")
+    completion_code = models.CharField(max_length=40, blank=True)
+    prolific_completion_url = models.URLField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    design_hash = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the design as published (frozen)."
+    )
+
+    objects = StudyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "studies"
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_open(self) -> bool:
+        """Taking new participants: active and published (so every one of them has a design
+        version to carry)."""
+        return self.status == self.Status.ACTIVE and self.is_frozen()
+
+    def closed_reason(self) -> str:
+        """Why new people are turned away: "draft" until published, else the status."""
+        return self.status if self.is_frozen() else self.Status.DRAFT
+
+    def is_owned_by(self, user) -> bool:
+        return user.is_authenticated and self.owners.filter(pk=user.pk).exists()
+
+    def is_frozen(self) -> bool:
+        """Published: its design can no longer change (data would mix two designs)."""
+        return bool(self.design_hash)
+
+
+class StudyVersion(models.Model):
+    """One published design of a study, kept forever: participants and sessions carry the
+    hash of the version they took part in."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    design_hash = models.CharField(max_length=64)
+    design = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["study", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["study", "number"], name="version_number_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.study.slug} v{self.number}"
