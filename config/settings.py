@@ -236,6 +236,9 @@ DYAD_AGENT_BACKOFF_SECONDS = env_float("DYAD_AGENT_BACKOFF_SECONDS", 1.0)
 DYAD_STREAM_FLUSH_SECONDS = env_float("DYAD_STREAM_FLUSH_SECONDS", 0.1)
 # A running turn with no progress for this long may be retried by the participant.
 DYAD_AGENT_STALE_SECONDS = env_int("DYAD_AGENT_STALE_SECONDS", 45)
+# Where pilots' simulated participants reach the server (default: the address the researcher
+# used for the dashboard). Set it behind a proxy, e.g. http://127.0.0.1:8000.
+DYAD_PILOT_URL = env_str("DYAD_PILOT_URL")
 # The demo study's conditions use this endpoint when set (see README).
 DYAD_LLM_BASE_URL = env_str("DYAD_LLM_BASE_URL")
 DYAD_LLM_MODEL = env_str("DYAD_LLM_MODEL")

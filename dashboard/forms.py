@@ -8,7 +8,7 @@ from django.db import models
 
 from chat.agent.cards import CardError, from_card
 from studies.design import CONDITION_FIELDS, STUDY_FIELDS
-from studies.models import Condition, Study
+from studies.models import Condition, Endpoint, Study
 from studies.persona import BIG_FIVE, IdentityError, validate_persona
 
 
@@ -111,3 +111,50 @@ class ConditionForm(forms.ModelForm):
             part.strip() for part in data.get("locked", "").split(",") if part.strip()
         ]
         return data
+
+
+class PilotForm(forms.Form):
+    """A pilot run from the study page: how many, how fast, and an effect to plant."""
+
+    PACES = (("1", "their own pace (realistic)"), ("0.1", "ten times faster"), ("0", "no waiting"))
+    FACTORS = (
+        ("hlc", "HLC, human-likeness"),
+        ("ccd", "CCD, competence"),
+        ("cf", "CF, flexibility"),
+    )
+
+    participants = forms.IntegerField(
+        label="Simulated participants", min_value=1, max_value=5000, initial=20
+    )
+    concurrency = forms.IntegerField(label="At once", min_value=1, max_value=2000, initial=10)
+    pace = forms.ChoiceField(label="Pace", choices=PACES, initial="0.1")
+    effect_condition = forms.ChoiceField(label="Plant an effect in condition", required=False)
+    effect_factor = forms.ChoiceField(label="on factor", choices=FACTORS, required=False)
+    effect_d = forms.FloatField(
+        label="of size d (post − pre, vs. the other conditions)",
+        min_value=-3,
+        max_value=3,
+        initial=0.5,
+        required=False,
+    )
+    skip_gaps = forms.BooleanField(
+        label="Skip the waits between sessions", initial=True, required=False
+    )
+    seed = forms.IntegerField(label="Seed", min_value=0, max_value=2**31, initial=0)
+    endpoint = forms.ModelChoiceField(
+        label="Messages from an LLM endpoint (optional)",
+        queryset=Endpoint.objects.all(),
+        required=False,
+        empty_label="no: the offline generator",
+    )
+    model = forms.CharField(label="LLM model", max_length=100, required=False)
+
+    def __init__(self, *args, conditions=(), **kwargs):
+        super().__init__(*args, label_suffix="", **kwargs)
+        self.fields["effect_condition"].choices = [("", "none")] + [(c, c) for c in conditions]
+
+    def effect(self) -> str:
+        data = self.cleaned_data
+        if not data.get("effect_condition") or data.get("effect_d") in (None, 0):
+            return ""
+        return f"{data['effect_condition']}:{data['effect_factor'] or 'hlc'}:{data['effect_d']:+g}"

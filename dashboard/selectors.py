@@ -4,6 +4,8 @@ however many participants a study has."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
+from functools import partial
 from typing import NamedTuple
 
 from django.db.models import Count, Max, Q
@@ -13,7 +15,8 @@ from chat.models import AgentTurn, ChatSession, Message, Revision
 from chat.selectors import identity_view
 from questionnaires.models import Administration
 from questionnaires.pmq import FACTORS
-from studies.models import Condition, Study, counts_as_data, real
+from studies.models import Condition, Study, present, real, simulated
+from studies.text import whole_number
 
 from .stats import changes, summarise
 
@@ -34,20 +37,48 @@ def study_list(user):
     )
 
 
-def _counted(**conditions):
-    """Real participants (not previews) matching the conditions, counted once each."""
-    return Count("participants", filter=real("participants__") & Q(**conditions), distinct=True)
+class Cohort(NamedTuple):
+    """Whose data a page shows: people (the default), or the simulated participants of one
+    pilot or of every pilot. ``who(through)`` selects them, withdrawn ones included."""
+
+    label: str
+    pilot: str  # "" for people, "all" or a pilot id
+    who: Callable[[str], Q]
+
+    def present(self, through: str = "") -> Q:
+        return self.who(through) & present(through)
 
 
-def _active(**conditions):
-    """Counted only while they have not withdrawn (withdrawn people get their own column)."""
-    counted = counts_as_data("participants__") & Q(**conditions)
+PEOPLE = Cohort("people", "", real)
+
+
+def cohort(study: Study, pilot: str | None) -> Cohort:
+    """The cohort a ``?pilot=`` parameter asks for (anything unknown: people)."""
+    if pilot == "all":
+        return Cohort("simulated participants of every pilot", "all", simulated)
+    number = whole_number(pilot)
+    if number and study.pilots.filter(pk=number).exists():
+        return Cohort(
+            f"simulated participants of pilot {number}", pilot, partial(simulated, pilot=number)
+        )
+    return PEOPLE
+
+
+def _counted(cohort: Cohort, **conditions):
+    """The cohort's participants matching the conditions, counted once each."""
+    counted = cohort.who("participants__") & Q(**conditions)
     return Count("participants", filter=counted, distinct=True)
 
 
-def funnel(study: Study) -> dict:
+def _active(cohort: Cohort, **conditions):
+    """Counted only while they have not withdrawn (withdrawn people get their own column)."""
+    counted = cohort.present("participants__") & Q(**conditions)
+    return Count("participants", filter=counted, distinct=True)
+
+
+def funnel(study: Study, cohort: Cohort = PEOPLE) -> dict:
     """Participants at each step, overall and per condition (in two queries)."""
-    overall = study.participants.real().aggregate(
+    overall = study.participants.filter(cohort.who()).aggregate(
         entered=Count("pk"),
         consented=Count("pk", filter=Q(consented_at__isnull=False)),
         declined=Count("pk", filter=Q(declined_at__isnull=False)),
@@ -58,27 +89,30 @@ def funnel(study: Study) -> dict:
         Condition.objects.filter(study=study)
         .order_by("id")
         .annotate(
-            consented=_active(participants__consented_at__isnull=False),
+            consented=_active(cohort, participants__consented_at__isnull=False),
             pre_done=_active(
+                cohort,
                 **{
                     f"{pmq}timepoint": "pre",
                     f"{pmq}session_number": 1,
                     f"{pmq}submitted_at__isnull": False,
-                }
+                },
             ),
-            chatted=_active(participants__chat_sessions__participant_turns__gt=0),
-            post_done=_active(**{f"{pmq}timepoint": "post", f"{pmq}submitted_at__isnull": False}),
-            completed=_active(participants__completed_at__isnull=False),
-            withdrawn=_counted(participants__withdrawn_at__isnull=False),
+            chatted=_active(cohort, participants__chat_sessions__participant_turns__gt=0),
+            post_done=_active(
+                cohort, **{f"{pmq}timepoint": "post", f"{pmq}submitted_at__isnull": False}
+            ),
+            completed=_active(cohort, participants__completed_at__isnull=False),
+            withdrawn=_counted(cohort, participants__withdrawn_at__isnull=False),
         )
     )
     return {"overall": overall, "conditions": list(rows)}
 
 
-def live_sessions(study: Study):
+def live_sessions(study: Study, cohort: Cohort = PEOPLE):
     return (
         ChatSession.objects.filter(
-            counts_as_data("participant__"),
+            cohort.present("participant__"),
             participant__study=study,
             status=ChatSession.Status.ACTIVE,
         )
@@ -88,9 +122,13 @@ def live_sessions(study: Study):
     )
 
 
-def finished_sessions(study: Study):
+def finished_sessions(study: Study, cohort: Cohort = PEOPLE):
+    """Ended sessions of the cohort (researchers' previews included, to review them)."""
+    who = cohort.present("participant__")
+    if cohort is PEOPLE:
+        who |= Q(participant__is_preview=True, participant__withdrawn_at__isnull=True)
     return (
-        ChatSession.objects.filter(participant__study=study, participant__withdrawn_at__isnull=True)
+        ChatSession.objects.filter(who, participant__study=study)
         .exclude(status=ChatSession.Status.ACTIVE)
         .select_related("participant__condition")
         .order_by("-ended_at")[:200]
@@ -154,11 +192,11 @@ class Cell(NamedTuple):
     change: object
 
 
-def pmq_results(study: Study) -> list[Cell]:
+def pmq_results(study: Study, cohort: Cohort = PEOPLE) -> list[Cell]:
     """Per condition and session number: pre and post means with 95% CIs, and change
     scores (post - pre, per participant with both), for every PMQ factor. One query."""
     rows = Administration.objects.filter(
-        counts_as_data("participant__"),
+        cohort.present("participant__"),
         participant__study=study,
         participant__condition__isnull=False,
         submitted_at__isnull=False,

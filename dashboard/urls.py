@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import export_views, views
+from . import export_views, pilot_views, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -14,6 +14,13 @@ urlpatterns = [
     path("studies/<slug:slug>/conditions/<slug:name>/", views.condition_edit, name="condition"),
     path("studies/<slug:slug>/", views.study_detail, name="study"),
     path("studies/<slug:slug>/pmq/", views.pmq_results, name="pmq"),
+    path("studies/<slug:slug>/pilots/", pilot_views.pilot_list, name="pilots"),
+    path("studies/<slug:slug>/pilots/new/", pilot_views.pilot_new, name="pilot-new"),
+    path(
+        "studies/<slug:slug>/pilots/<int:pilot_id>/delete/",
+        pilot_views.pilot_delete,
+        name="pilot-delete",
+    ),
     path("studies/<slug:slug>/export/", export_views.export_page, name="export"),
     path("studies/<slug:slug>/export.zip", export_views.export_zip, name="export-zip"),
     path(

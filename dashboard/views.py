@@ -22,18 +22,11 @@ from chat.models import ChatSession
 from questionnaires.pmq import FACTORS, NOTE
 from studies import services, session_keys
 from studies.models import Condition, Study
+from studies.text import whole_number
 
 from . import selectors
 from .charts import pmq_chart
-from .forms import ConditionForm, StudyForm
-
-
-def _whole_number(raw: str | None) -> int | None:
-    """An ASCII whole number small enough for a database integer, or None ("²", "٣" and
-    5,000 digits are not numbers here)."""
-    if raw and raw.isascii() and raw.isdigit() and len(raw) <= 9:
-        return int(raw)
-    return None
+from .forms import ConditionForm, PilotForm, StudyForm
 
 
 def researcher_study(view):
@@ -61,15 +54,20 @@ def study_list(request):
 @require_GET
 @researcher_study
 def study_detail(request, study):
-    live = list(selectors.live_sessions(study))
+    cohort = selectors.cohort(study, request.GET.get("pilot"))
+    live = list(selectors.live_sessions(study, cohort))
     here = presence.online([s.pk for s in live])
     for session in live:
         session.online = session.pk in here
+    conditions = list(study.conditions.values_list("name", flat=True))
     context = {
         "study": study,
-        "funnel": selectors.funnel(study),
+        "cohort": cohort,
+        "funnel": selectors.funnel(study, cohort),
         "live": live,
-        "finished": selectors.finished_sessions(study),
+        "finished": selectors.finished_sessions(study, cohort),
+        "pilots": study.pilots.select_related("created_by"),
+        "pilot_form": PilotForm(conditions=conditions),
     }
     return render(request, "dashboard/study_detail.html", context)
 
@@ -82,7 +80,7 @@ def session_review(request, study, session_id: int):
         pk=session_id,
         participant__study=study,
     )
-    state, shown_version = selectors.identity_at(session, _whole_number(request.GET.get("version")))
+    state, shown_version = selectors.identity_at(session, whole_number(request.GET.get("version")))
     context = {
         "study": study,
         "session": session,
@@ -97,8 +95,16 @@ def session_review(request, study, session_id: int):
 @require_GET
 @researcher_study
 def pmq_results(request, study):
-    cells = selectors.pmq_results(study)
-    context = {"study": study, "cells": cells, "chart": pmq_chart(cells), "note": NOTE}
+    cohort = selectors.cohort(study, request.GET.get("pilot"))
+    cells = selectors.pmq_results(study, cohort)
+    context = {
+        "study": study,
+        "cohort": cohort,
+        "pilots": study.pilots.all(),
+        "cells": cells,
+        "chart": pmq_chart(cells),
+        "note": NOTE,
+    }
     return render(request, "dashboard/pmq_results.html", context)
 
 
@@ -185,7 +191,7 @@ def study_new(request):
 def _design_form(request, study, form, heading: str, done):
     """Show, validate and save a design form. A published study's design changes only with
     the researcher's confirmation, and each change is recorded as a new version."""
-    context = {"study": study, "form": form, "heading": heading}
+    context = {"study": study, "form": form, "heading": heading, "versioned": True}
     if request.method == "POST":
         confirmed = bool(request.POST.get("confirm_new_version"))
         try:
@@ -244,7 +250,7 @@ def study_publish(request, study):
 @researcher_study
 def preview(request, study):
     """Try the participant journey in one condition, in this browser, without it counting."""
-    condition_id = _whole_number(request.POST.get("condition"))
+    condition_id = whole_number(request.POST.get("condition"))
     condition = get_object_or_404(Condition, study=study, pk=condition_id or 0)
     participant = services.preview_start(study=study, condition=condition)
     session_keys.remember(request.session, study.pk, participant.pk)

@@ -6,6 +6,7 @@ import random
 from collections.abc import Mapping, Sequence
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from . import pmq
@@ -20,9 +21,14 @@ class AlreadySubmitted(Exception):
 
 
 def pmq_instrument() -> Instrument:
-    """The built-in PMQ, reinstalled from questionnaires/pmq.py if its rows are missing."""
-    found = Instrument.objects.filter(code=pmq.CODE).first()
-    return found if found else pmq.install(Instrument, Item)
+    """The built-in PMQ, reinstalled from questionnaires/pmq.py if its rows are missing (the
+    migration installs it; a flushed test database does not have it). The instrument and its
+    items appear together, in one transaction, or a page could meet half of them."""
+    found = Instrument.objects.filter(code=pmq.CODE).annotate(n=Count("items")).first()
+    if found and found.n == len(pmq.ITEMS):
+        return found
+    with transaction.atomic():
+        return pmq.install(Instrument, Item)
 
 
 def administration_open(*, participant, session_number: int, timepoint: str) -> Administration:
@@ -96,7 +102,8 @@ def administration_submit(
     return administration
 
 
-def participant_answers_delete(*, participant) -> None:
-    """Delete every questionnaire a participant answered, responses included (a withdrawal
-    in a study that deletes data; inside the caller's transaction)."""
-    participant.administrations.all().delete()
+def answers_delete(*, participants) -> None:
+    """Delete every questionnaire these participants (ids, or a queryset) answered, responses
+    included (a withdrawal in a study that deletes data, a pilot's data; in the caller's
+    transaction)."""
+    Administration.objects.filter(participant__in=participants).delete()

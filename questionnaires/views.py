@@ -33,6 +33,7 @@ def pmq(request, study, participant, step) -> HttpResponse:
             return redirect("studies:entry", slug=study.slug)
     context = {
         "study": study,
+        "participant": participant,
         "step": step,
         "administration": administration,
         "items": selectors.items_as_shown(administration),

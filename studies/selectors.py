@@ -15,7 +15,13 @@ def study_for_entry(slug: str) -> Study | None:
 def participant_in_study(study: Study, participant_id: int | None) -> Participant | None:
     if participant_id is None:
         return None
-    return study.participants.select_related("condition").filter(pk=participant_id).first()
+    rows = study.participants.select_related("condition", "pilot")
+    return rows.filter(pk=participant_id).first()
+
+
+def _skips_gaps(participant: Participant) -> bool:
+    """A pilot may send its simulated participants on without waiting between sessions."""
+    return bool(participant.pilot_id and participant.pilot.skip_gaps)
 
 
 def participant_step(participant: Participant) -> Step:
@@ -39,6 +45,6 @@ def participant_step(participant: Participant) -> Step:
         submitted=submitted,
         finished_sessions=finished,
         started_sessions={number for number, _ in sessions},
-        min_gap=timedelta(hours=study.min_gap_hours),
+        min_gap=timedelta(0) if _skips_gaps(participant) else timedelta(hours=study.min_gap_hours),
         now=timezone.now(),
     )

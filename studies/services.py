@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import secrets
 
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from .allocation import choose_condition
-from .models import Participant, Study, real
+from .models import Participant, Pilot, Study, real
 
 
 def recruitment_id(value: str) -> str:
@@ -18,14 +19,38 @@ def recruitment_id(value: str) -> str:
     return value.replace("\x00", "").strip()[:100]
 
 
+PILOT_SALT = "dyad.pilot"
+PILOT_TOKEN_DAYS = 7
+
+
+def pilot_token(pilot: Pilot) -> str:
+    """The signed token a pilot's simulated participants enter with (``?pilot=``): only what
+    the server signed marks a participant as simulated."""
+    return signing.dumps({"pilot": pilot.pk, "study": pilot.study_id}, salt=PILOT_SALT)
+
+
+def pilot_for_token(study: Study, token: str) -> Pilot | None:
+    """The running pilot of ``study`` this token was signed for; None for anything else."""
+    try:
+        data = signing.loads(token, salt=PILOT_SALT, max_age=PILOT_TOKEN_DAYS * 86400)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("study") != study.pk:
+        return None
+    pilot = Pilot.objects.filter(pk=data.get("pilot"), study=study).first()
+    return pilot if pilot and pilot.is_running() else None
+
+
 def participant_enter(
     *,
     study: Study,
     external_id: str = "",
     external_study_id: str = "",
     external_session_id: str = "",
+    pilot: Pilot | None = None,
 ) -> Participant:
-    """The participant with this external id, or a new one. Never two for one external id."""
+    """The participant with this external id, or a new one. Never two for one external id.
+    With a pilot (checked by the caller with ``pilot_for_token``), a simulated one."""
     external_id, external_study_id, external_session_id = (
         recruitment_id(value) for value in (external_id, external_study_id, external_session_id)
     )
@@ -37,6 +62,8 @@ def participant_enter(
         with transaction.atomic():
             return Participant.objects.create(
                 study=study,
+                is_simulated=pilot is not None,
+                pilot=pilot,
                 design_hash=study.design_hash,
                 external_id=external_id or None,
                 external_study_id=external_study_id,
@@ -57,7 +84,13 @@ def participant_consent(*, participant_id: int) -> Participant:
     if participant.consented_at or participant.declined_at:
         return participant
     study = Study.objects.select_for_update().get(pk=participant.study_id)
-    enrolled = real("participants__") & Q(participants__consented_at__isnull=False)
+    # Simulated participants are balanced among their own pilot, people among people.
+    cohort = (
+        Q(participants__pilot_id=participant.pilot_id)
+        if participant.pilot_id
+        else real("participants__")
+    )
+    enrolled = cohort & Q(participants__consented_at__isnull=False)
     conditions = study.conditions.annotate(enrolled=Count("participants", filter=enrolled))
     counts = {c.pk: c.enrolled for c in conditions}
     weights = {c.pk: c.weight for c in conditions}

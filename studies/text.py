@@ -34,6 +34,14 @@ def scrub(text: str) -> str:
     return _UNSTORABLE.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", text)
 
 
+def whole_number(raw: str | None) -> int | None:
+    """An ASCII whole number small enough for a database integer, or None ("²", "٣" and
+    5,000 digits are not numbers here)."""
+    if raw and raw.isascii() and raw.isdigit() and len(raw) <= 9:
+        return int(raw)
+    return None
+
+
 def clip(text: str, limit: int = MESSAGE_MAX) -> str:
     """At most ``limit`` characters, ending in an ellipsis when cut."""
     return text if len(text) <= limit else text[: limit - 1] + "…"

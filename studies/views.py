@@ -22,20 +22,26 @@ def entry(request: HttpRequest, slug: str) -> HttpResponse:
     study = selectors.study_for_entry(slug)
     if study is None:
         return unavailable(request, "not_found", status=404)
+    pilot = None
+    if "pilot" in request.GET:  # a simulated participant: only a signed token makes one
+        pilot = services.pilot_for_token(study, request.GET["pilot"])
+        if pilot is None:
+            return unavailable(request, "bad_pilot", study=study, status=400)
     pid = services.recruitment_id(request.GET.get("PROLIFIC_PID", ""))
-    if pid:
+    if pid and not pilot:
         participant = study.participants.filter(external_id=pid).first()
     else:
         known = session_keys.participant_id_for(request.session, study.pk)
         participant = selectors.participant_in_study(study, known)
     if participant is None:
-        if not study.is_open():
+        if not (study.is_open() or pilot):  # pilots may run before a study is published
             return unavailable(request, study.closed_reason(), study=study)
         participant = services.participant_enter(
             study=study,
-            external_id=pid,
+            external_id="" if pilot else pid,
             external_study_id=request.GET.get("STUDY_ID", ""),
             external_session_id=request.GET.get("SESSION_ID", ""),
+            pilot=pilot,
         )
     session_keys.remember(request.session, study.pk, participant.pk)
     return redirect(step_url(study, selectors.participant_step(participant)))

@@ -16,10 +16,11 @@ from .messages import (
     session_open,
     turn_retry,
 )
-from .withdrawal import participant_sessions_close, participant_withdraw
+from .withdrawal import chat_data_delete, participant_sessions_close, participant_withdraw
 
 __all__ = [
     "ChatError",
+    "chat_data_delete",
     "PostResult",
     "agent_pause",
     "agent_turn_run",

@@ -12,7 +12,7 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
-from questionnaires.services import participant_answers_delete
+from questionnaires.services import answers_delete
 from studies.models import Study
 from studies.services import participant_locked, participant_withdrawal_record
 
@@ -33,8 +33,8 @@ def participant_withdraw(*, participant_id: int):
         return participant
     participant_sessions_close(participant=participant)
     if participant.study.withdrawal == Study.Withdrawal.DELETE:
-        _chat_data_delete(participant)
-        participant_answers_delete(participant=participant)
+        chat_data_delete(participants=[participant.pk])
+        answers_delete(participants=[participant.pk])
     return participant_withdrawal_record(participant=participant)
 
 
@@ -52,13 +52,16 @@ def participant_sessions_close(*, participant) -> list[int]:
     return [s.pk for s in sessions]
 
 
-def _chat_data_delete(participant) -> None:
-    # Replies before what they reply to, decisions before their proposals (PROTECT).
-    sessions = ChatSession.objects.filter(participant=participant)
+def chat_data_delete(*, participants) -> None:
+    """Delete everything the chat holds of these participants (ids, or a queryset of them):
+    sessions, transcripts, agent turns, identities and their ledgers (in the caller's
+    transaction). Replies go before what they reply to, decisions before their proposals."""
+    sessions = ChatSession.objects.filter(participant__in=participants)
     AgentTurn.objects.filter(prompted__session__in=sessions).delete()
     Message.objects.filter(session__in=sessions, reply_to__isnull=False).delete()
     Message.objects.filter(session__in=sessions).delete()
-    Revision.objects.filter(identity__participant=participant, resolves__isnull=False).delete()
-    Revision.objects.filter(identity__participant=participant).delete()
-    Identity.objects.filter(participant=participant).delete()
+    ledger = Revision.objects.filter(identity__participant__in=participants)
+    ledger.filter(resolves__isnull=False).delete()
+    ledger.delete()
+    Identity.objects.filter(participant__in=participants).delete()
     sessions.delete()

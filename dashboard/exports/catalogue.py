@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .columns import Table, condition
+from .columns import Table, condition, flagged
 from .pmq_columns import pmq_change_table, pmq_items_table, pmq_scores_table
 from .study_columns import (
     RECRUITMENT,
@@ -30,5 +30,6 @@ TABLES = (
 
 def analysis_tables(conditions: Sequence[str]) -> tuple[Table, ...]:
     """Every file of the analysis ZIP but the codebook and datapackage, in ZIP order; the
-    study's condition names are the allowed values of every ``condition`` column."""
-    return tuple(table(condition(conditions)) for table in TABLES)
+    study's condition names are the allowed values of every ``condition`` column, and every
+    file says of each row whether its participant was simulated."""
+    return tuple(flagged(table(condition(conditions))) for table in TABLES)

@@ -56,6 +56,21 @@ def condition(names: Sequence[str]) -> Column:
     )
 
 
+SIMULATED = Column(
+    "is_simulated",
+    "boolean",
+    "true for a simulated participant of a pilot run (never a person); false for a person.",
+    required=True,
+)
+
+
+def flagged(table: Table) -> Table:
+    """The table with ``is_simulated`` right after its ``condition`` column."""
+    at = table.names.index("condition") + 1
+    columns = (*table.columns[:at], SIMULATED, *table.columns[at:])
+    return table._replace(columns=columns)
+
+
 def session(required: bool = True) -> Column:
     return Column("session", "integer", "Session number, 1 = first.", required=required, minimum=1)
 

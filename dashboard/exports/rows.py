@@ -19,7 +19,7 @@ from chat import identity as idm
 from chat.models import ChatSession, Message, Revision
 from questionnaires.models import Administration, Response
 from questionnaires.pmq import FACTORS
-from studies.models import Participant, Study, progress_of
+from studies.models import Participant, Study, exported, progress_of
 
 PAGE = 2000
 GROUP = 100  # participants per group
@@ -49,7 +49,18 @@ def _after(key: Sequence[str], values: Sequence) -> Q:
 
 
 def people(study: Study) -> QuerySet:
-    return Participant.objects.filter(study=study).counted()
+    """Who appears: every participant but previews and the withdrawn (simulated ones too,
+    flagged by ``flag_simulated``)."""
+    return Participant.objects.filter(exported(), study=study)
+
+
+def flag_simulated(study: Study, names: list[str], rows: Iterator[tuple]) -> Iterator[tuple]:
+    """Rows of a table laid out as ``names`` (with ``is_simulated`` after ``condition``), from
+    rows without it: the flag is looked up by the participant's code."""
+    codes = set(people(study).filter(is_simulated=True).values_list("code", flat=True))
+    who, at = names.index("participant"), names.index("is_simulated")
+    for row in rows:
+        yield (*row[:at], row[who] in codes, *row[at:])
 
 
 def grouped(study: Study, rows: QuerySet, through: str, key: Sequence[str]):
@@ -267,7 +278,7 @@ def pmq_change_rows(study: Study) -> Iterator[tuple]:
 
 
 def recruitment_rows(study: Study) -> Iterator[tuple]:
-    rows = people(study).values(
+    rows = people(study).filter(is_simulated=False).values(
         "id", "code", "external_id", "external_study_id", "external_session_id",
         "entered_at", "consented_at", "declined_at", "completed_at",
     )  # fmt: skip

@@ -6,10 +6,14 @@ from .conditions import ENV_NAME, Condition, Endpoint, validate_env_name
 from .participants import (
     Participant,
     counts_as_data,
+    exported,
     new_participant_code,
+    present,
     progress_of,
     real,
+    simulated,
 )
+from .pilots import Pilot
 from .study import Study, StudyVersion
 
 __all__ = [
@@ -17,11 +21,15 @@ __all__ = [
     "Condition",
     "Endpoint",
     "Participant",
+    "Pilot",
     "Study",
     "StudyVersion",
     "counts_as_data",
+    "exported",
     "new_participant_code",
+    "present",
     "progress_of",
     "real",
+    "simulated",
     "validate_env_name",
 ]

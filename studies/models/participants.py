@@ -18,15 +18,33 @@ def new_participant_code() -> str:
 
 
 def real(through: str = "") -> Q:
-    """Participants who are people, not a researcher's preview (``through`` reaches them over
-    a relation, e.g. ``"participant__"``). Withdrawn people are real: the funnel counts them."""
-    return Q(**{f"{through}is_preview": False})
+    """Participants who are people: not a researcher's preview, not simulated (``through``
+    reaches them over a relation, e.g. ``"participant__"``). Withdrawn people are real: the
+    funnel counts them."""
+    return Q(**{f"{through}is_preview": False, f"{through}is_simulated": False})
+
+
+def present(through: str = "") -> Q:
+    return Q(**{f"{through}withdrawn_at__isnull": True})
 
 
 def counts_as_data(through: str = "") -> Q:
-    """Participants whose data count (results, exports, live views): real and not withdrawn.
-    The one definition of the rule; ``through`` as for ``real``."""
-    return real(through) & Q(**{f"{through}withdrawn_at__isnull": True})
+    """Participants whose data count (results, live views): real and not withdrawn. The one
+    definition of the rule; ``through`` as for ``real``."""
+    return real(through) & present(through)
+
+
+def simulated(through: str = "", pilot: int | None = None) -> Q:
+    """Simulated participants (of one pilot, or of all), whom results show apart. Withdrawn
+    ones are included, like withdrawn people in ``real``."""
+    q = Q(**{f"{through}is_simulated": True})
+    return q & Q(**{f"{through}pilot_id": pilot}) if pilot else q
+
+
+def exported(through: str = "") -> Q:
+    """Who appears in exports: everyone but previews and the withdrawn; simulated rows come
+    flagged ``is_simulated``."""
+    return Q(**{f"{through}is_preview": False}) & present(through)
 
 
 class ParticipantQuerySet(models.QuerySet):
@@ -51,6 +69,17 @@ class Participant(models.Model):
         max_length=64, blank=True, help_text="The study design this participant took part in."
     )
     is_preview = models.BooleanField(default=False, help_text="A researcher's preview: not data.")
+    # Set only at entry with a pilot's signed token (studies.pilots), never from a request field.
+    is_simulated = models.BooleanField(
+        default=False, help_text="A simulated participant of a pilot: never counted as real."
+    )
+    pilot = models.ForeignKey(
+        "studies.Pilot",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="participants",
+    )
     entered_at = models.DateTimeField(auto_now_add=True)
     consented_at = models.DateTimeField(null=True, blank=True)
     declined_at = models.DateTimeField(null=True, blank=True)

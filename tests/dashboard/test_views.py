@@ -14,7 +14,7 @@ from chat.models import ChatSession
 from chat.services import agent_turn_run, identity_edit, message_post, session_open
 from questionnaires.models import Administration
 from questionnaires.services import administration_open, administration_submit
-from studies.models import Participant, Study
+from studies.models import Participant, Pilot, Study
 from tests.base import DyadTestCase
 
 
@@ -251,9 +251,9 @@ class LiveControlTests(DashboardTestCase):
         assert not first.replies.exists()
 
 
-def url_of(pattern, session_id: int) -> str:
+def url_of(pattern, session_id: int, pilot_id: int = 0) -> str:
     """A URL of the pattern for the pilot study (a condition's or an export file's name)."""
-    values = {"slug": "pilot", "session_id": session_id, "name": "editable"}
+    values = {"slug": "pilot", "session_id": session_id, "name": "editable", "pilot_id": pilot_id}
     if pattern.name.startswith("export"):
         values["name"] = "messages.csv"
     path = re.sub(r"<\w+:(\w+)>", lambda m: str(values[m.group(1)]), str(pattern.pattern))
@@ -264,7 +264,10 @@ class EveryURLPermissionTests(DashboardTestCase):
     def test_every_dashboard_url_refuses_strangers_participants_and_other_researchers(self):
         from dashboard import urls as dashboard_urls
 
-        pages = [url_of(p, self.session.pk) for p in dashboard_urls.urlpatterns]
+        pilot = Pilot.objects.create(
+            study=self.pilot, participants_wanted=1, base_url="http://testserver", status="done"
+        )
+        pages = [url_of(p, self.session.pk, pilot.pk) for p in dashboard_urls.urlpatterns]
         assert len(pages) == len(dashboard_urls.urlpatterns) >= 12
         for url in pages:
             assert self.as_user(self.rita).get(url).status_code in (200, 405), url

@@ -1,0 +1,81 @@
+"""Pilots from the study page: start one, follow its progress, delete its data."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from chat import inprocess
+from studies.models import Pilot
+
+from . import pilots, tasks
+from .forms import PilotForm
+from .views import researcher_study
+
+
+def pilot_start(pilot: Pilot) -> None:
+    """Run it in the background: a Celery worker on real services; a thread of this process
+    on the embedded default."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        inprocess.run_soon(pilots.pilot_run, pilot_id=pilot.pk)
+    else:
+        tasks.pilot.delay(pilot.pk)
+
+
+def base_url(request) -> str:
+    """Where the simulated participants reach the study: the operator's DYAD_PILOT_URL, else
+    the address this page was requested at (its host is one of ALLOWED_HOSTS)."""
+    return settings.DYAD_PILOT_URL or f"{request.scheme}://{request.get_host()}"
+
+
+@require_POST
+@researcher_study
+def pilot_new(request, study):
+    conditions = list(study.conditions.values_list("name", flat=True))
+    form = PilotForm(request.POST, conditions=conditions)
+    error = ""
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            pilot = pilots.pilot_create(
+                study=study,
+                user=request.user,
+                participants=data["participants"],
+                concurrency=data["concurrency"],
+                base_url=base_url(request),
+                seed=data["seed"],
+                effect=form.effect(),
+                pace=float(data["pace"]),
+                skip_gaps=data["skip_gaps"],
+                endpoint=data["endpoint"],
+                model=data["model"],
+            )
+        except pilots.PilotError as refused:
+            error = str(refused)
+        else:
+            pilot_start(pilot)
+            return redirect(reverse("dashboard:study", args=[study.slug]) + "#pilots")
+    context = {"study": study, "heading": "Run a pilot", "form": form, "refused": error}
+    return render(request, "dashboard/form.html", context, status=400)
+
+
+@require_GET
+@researcher_study
+def pilot_list(request, study):
+    """The pilots and their progress (the study page polls it while one runs)."""
+    context = {"study": study, "pilots": study.pilots.select_related("created_by")}
+    return render(request, "dashboard/study_detail.html#pilots", context)
+
+
+@require_POST
+@researcher_study
+def pilot_delete(request, study, pilot_id: int):
+    pilot = get_object_or_404(Pilot, pk=pilot_id, study=study)
+    try:
+        pilots.pilot_delete(pilot=pilot)
+    except pilots.PilotError as refused:
+        context = {"study": study, "heading": "Delete a pilot's data", "refused": str(refused)}
+        return render(request, "dashboard/form.html", context, status=400)
+    return redirect(reverse("dashboard:study", args=[study.slug]) + "#pilots")

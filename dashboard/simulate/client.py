@@ -1,0 +1,345 @@
+"""One simulated participant, over the same HTTP and WebSocket interface a browser uses:
+entry link (with the pilot's token), consent, PMQ, chat, panel edits and decisions, Finish,
+PMQ again, every session, debrief. No Django: httpx and websockets only.
+
+Timing: ``pace`` scales the profile's reading, thinking and typing (1: their own pace; 0: no
+waiting). With ``rate`` (messages a minute) the participant writes on a clock, whether or not
+the agent has replied (an open-loop load); without it, they wait for each reply (closed loop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+import websockets
+
+from . import answers
+from .page import Page, read
+from .profiles import Profile
+from .talk import Talker
+
+REPLY_TIMEOUT = 180.0  # seconds to wait for the agent's reply before counting it as missing
+
+
+@dataclass
+class Sent:
+    """One message and what happened to it, in seconds since it was sent."""
+
+    client_id: str
+    text: str
+    at: float
+    turn: int | None = None
+    ack: float | None = None
+    first_text: float | None = None
+    reply: float | None = None
+
+
+@dataclass
+class Outcome:
+    step: str = "entry"  # where they got to: "debrief" when they completed
+    condition: str = ""
+    sent: list[Sent] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def completed(self) -> bool:
+        return self.step == "debrief"
+
+
+Writer = Callable[[Talker, str, bool], Awaitable[str]]
+
+
+async def offline_writer(talker: Talker, agent_text: str, first: bool) -> str:
+    return talker.opening() if first else talker.next_message(agent_text)
+
+
+class SimulatedParticipant:
+    def __init__(
+        self,
+        base_url: str,
+        entry_path: str,
+        profile: Profile,
+        *,
+        effect: answers.Effect | None = None,
+        pace: float = 1.0,
+        rate: float | None = None,
+        duration: float | None = None,
+        writer: Writer = offline_writer,
+    ):
+        self.base = base_url.rstrip("/")
+        self.entry = entry_path
+        self.profile = profile
+        self.talker = Talker(profile)
+        self.rng = random.Random(profile.seed ^ 0x5EED)
+        self.effect, self.pace, self.rate, self.duration = effect, pace, rate, duration
+        self.writer = writer
+        self.out = Outcome()
+        self.http = httpx.AsyncClient(
+            base_url=self.base, follow_redirects=True, timeout=httpx.Timeout(60, connect=10)
+        )
+
+    # -- the journey ----------------------------------------------------------------------
+
+    async def take_part(self) -> Outcome:
+        try:
+            page = await self.get(self.entry)
+            for _ in range(100):  # steps: far more than any study has
+                step = self.step_of(page.url)
+                self.out.step = step
+                if step in ("debrief", "declined", "withdrawn", "wait", "unknown"):
+                    break
+                page = await getattr(self, "on_" + step)(page)
+        except Exception as error:  # recorded, never raised: one participant's trouble
+            self.out.errors.append(f"{self.out.step}: {type(error).__name__}: {error}")
+        finally:
+            await self.http.aclose()
+        return self.out
+
+    @staticmethod
+    def step_of(url: str) -> str:
+        path = urlsplit(url).path
+        for marker, step in (
+            ("/consent/", "consent"),
+            ("/pmq/", "pmq"),
+            ("/chat/", "chat"),
+            ("/wait/", "wait"),
+            ("/debrief/", "debrief"),
+            ("/declined/", "declined"),
+            ("/withdrawn/", "withdrawn"),
+        ):
+            if marker in path:
+                return step
+        return "unknown"
+
+    async def on_consent(self, page: Page) -> Page:
+        await self.pause(8)
+        return await self.submit(page, page.forms[0], {"decision": "agree"})
+
+    async def on_pmq(self, page: Page) -> Page:
+        form = page.form(urlsplit(page.url).path)
+        condition = page.data.get("pmq", {}).get("condition", "")
+        self.out.condition = condition or self.out.condition
+        timepoint = "post" if "/pmq/post/" in page.url else "pre"
+        scores = answers.factor_scores(
+            self.profile.pmq,
+            rng=self.rng,
+            timepoint=timepoint,
+            condition=self.out.condition,
+            effect=self.effect,
+        )
+        raws = answers.raw_answers(scores, page.items, self.rng)
+        await self.pause(len(page.items) * 2.5)
+        return await self.submit(page, form, {code: str(raw) for code, raw in raws.items()})
+
+    async def on_chat(self, page: Page) -> Page:
+        chat = page.data.get("chat", {})
+        await Conversation(self, page, chat).run()
+        finish = page.form("/finish/")
+        return await self.submit(page, finish, {})
+
+    # -- HTTP, as a browser -----------------------------------------------------------------
+
+    async def get(self, path: str, **headers) -> Page:
+        response = await self.http.get(path, headers=headers)
+        return self.page_of(response)
+
+    async def submit(self, page: Page, form, values: dict, **headers) -> Page:
+        data = {**form.fields, **values}
+        data["csrfmiddlewaretoken"] = self.http.cookies.get("csrftoken") or page.csrf
+        headers = {"Referer": page.url, "Origin": self.base, **headers}
+        response = await self.http.post(urljoin(page.url, form.action), data=data, headers=headers)
+        return self.page_of(response)
+
+    def page_of(self, response: httpx.Response) -> Page:
+        if response.status_code >= 500 or response.status_code in (403, 404):
+            raise RuntimeError(f"HTTP {response.status_code} for {response.request.url}")
+        if response.status_code >= 400:
+            self.out.errors.append(f"HTTP {response.status_code} for {response.request.url}")
+        return read(str(response.url), response.text)
+
+    async def pause(self, seconds: float) -> None:
+        if self.pace > 0 and seconds > 0:
+            await asyncio.sleep(seconds * self.pace)
+
+
+class Conversation:
+    """The chat page: one socket, messages written as the profile says, replies awaited (or
+    not: ``rate``), the panel used now and then."""
+
+    def __init__(self, who: SimulatedParticipant, page: Page, chat: dict):
+        self.who, self.page = who, page
+        self.ws_url = _ws_url(who.base, chat["ws-path"])
+        self.panel_url = chat.get("panel-url")
+        self.agent_text = ""
+        self.status: dict = {}
+        self.pending: dict[str, Sent] = {}
+        self.replied = asyncio.Event()
+        self.synced = asyncio.Event()
+        self.identity_changed = False
+        self.closed = False
+
+    async def run(self) -> None:
+        cookie = "; ".join(f"{k}={v}" for k, v in self.who.http.cookies.items())
+        async with websockets.connect(
+            self.ws_url, origin=self.who.base, additional_headers={"Cookie": cookie}
+        ) as socket:
+            self.socket = socket
+            reader = asyncio.create_task(self.read())
+            try:
+                await socket.send(json.dumps({"type": "sync", "after": 0}))
+                await asyncio.wait_for(self.synced.wait(), 60)
+                if self.who.rate:
+                    await self.open_loop()
+                else:
+                    await self.closed_loop()
+            finally:
+                reader.cancel()
+
+    def wanted(self) -> int:
+        return max(self.who.profile.messages, int(self.status.get("min_turns") or 1))
+
+    async def closed_loop(self) -> None:
+        for n in range(self.wanted()):
+            if self.closed:
+                return
+            await self.who.pause(self.who.talker.reading_seconds(self.agent_text))
+            sent = await self.send(first=n == 0)
+            await self.await_reply(sent)
+            await self.use_panel()
+
+    async def open_loop(self) -> None:
+        interval = 60.0 / self.who.rate
+        started = time.monotonic()
+        n = 0
+        while not self.closed and (
+            n < self.wanted() or time.monotonic() - started < (self.who.duration or 0)
+        ):
+            await self.send(first=n == 0, typing=False)
+            n += 1
+            await asyncio.sleep(interval * self.who.rng.uniform(0.8, 1.2))
+        for sent in list(self.pending.values()):
+            await self.await_reply(sent)
+
+    async def send(self, *, first: bool, typing: bool = True) -> Sent:
+        text = await self.who.writer(self.who.talker, self.agent_text, first)
+        if typing:
+            await self.who.pause(self.who.talker.writing_seconds(text))
+        self.who.talker.history.append(("participant", text))
+        sent = Sent(uuid.uuid4().hex, text, time.monotonic())
+        self.pending[sent.client_id] = sent
+        self.who.out.sent.append(sent)
+        self.replied.clear()
+        await self.socket.send(
+            json.dumps({"type": "message", "client_id": sent.client_id, "text": text})
+        )
+        return sent
+
+    async def await_reply(self, sent: Sent) -> None:
+        deadline = sent.at + REPLY_TIMEOUT
+        while sent.reply is None and not self.closed and time.monotonic() < deadline:
+            self.replied.clear()
+            try:
+                await asyncio.wait_for(self.replied.wait(), max(0.1, deadline - time.monotonic()))
+            except TimeoutError:
+                break
+        if sent.reply is None and not self.closed:
+            self.who.out.errors.append(f"no reply to {sent.client_id} within {REPLY_TIMEOUT:.0f} s")
+
+    async def read(self) -> None:
+        async for raw in self.socket:
+            frame = json.loads(raw)
+            handler = getattr(self, "on_" + frame["type"], None)
+            if handler:
+                handler(frame)
+
+    # -- frames ---------------------------------------------------------------------------
+
+    def on_history(self, frame: dict) -> None:
+        self.status = frame["status"] or self.status
+        for m in frame["messages"]:
+            self.on_message({"message": m})
+        if frame["more"]:
+            after = frame["messages"][-1]["turn"]
+            asyncio.ensure_future(self.socket.send(json.dumps({"type": "sync", "after": after})))
+        else:
+            self.synced.set()
+
+    def on_ack(self, frame: dict) -> None:
+        sent = self.pending.get(frame["client_id"])
+        if sent and sent.ack is None:
+            sent.ack, sent.turn = time.monotonic() - sent.at, frame["turn"]
+        self.status = frame["status"]
+
+    def on_delta(self, frame: dict) -> None:
+        self._first_text(frame["reply_to"])
+
+    def on_agent(self, frame: dict) -> None:
+        if frame["agent"].get("text"):
+            self._first_text(frame["agent"]["reply_to"])
+
+    def on_message(self, frame: dict) -> None:
+        m = frame["message"]
+        if m["sender"] != "agent":
+            return
+        self.agent_text = m["text"]
+        self.who.talker.history.append(("agent", m["text"]))
+        if m.get("reply_to") is None:
+            return
+        now = time.monotonic()
+        for sent in list(self.pending.values()):
+            if sent.turn is not None and sent.turn <= m["reply_to"]:
+                sent.first_text = sent.first_text if sent.first_text is not None else now - sent.at
+                sent.reply = now - sent.at
+                del self.pending[sent.client_id]
+        self.replied.set()
+
+    def on_identity(self, frame: dict) -> None:
+        self.identity_changed = True
+
+    def on_error(self, frame: dict) -> None:
+        self.who.out.errors.append(f"error frame {frame['code']}: {frame['message']}")
+
+    def on_closed(self, frame: dict) -> None:
+        self.closed = True
+        self.replied.set()
+
+    def _first_text(self, reply_to: int) -> None:
+        now = time.monotonic()
+        for sent in self.pending.values():
+            if sent.turn is not None and sent.turn <= reply_to and sent.first_text is None:
+                sent.first_text = now - sent.at
+
+    # -- the panel ------------------------------------------------------------------------
+
+    async def use_panel(self) -> None:
+        if not self.panel_url:
+            return
+        edit = self.who.talker.edit()
+        if not self.identity_changed and edit is None:
+            return
+        self.identity_changed = False
+        panel = await self.who.get(self.panel_url, **{"HX-Request": "true"})
+        panel.csrf = panel.csrf or self.page.csrf
+        for form in [f for f in panel.forms if "/identity/proposals/" in f.action]:
+            decision = "accept" if self.who.talker.accepts() else "reject"
+            await self.who.pause(3)
+            await self.who.submit(panel, form, {"decision": decision}, **{"HX-Request": "true"})
+        editable = {f.fields.get("target"): f for f in panel.forms if f.fields.get("target")}
+        if edit and edit[0] in editable:
+            await self.who.pause(6)
+            form = editable[edit[0]]
+            await self.who.submit(panel, form, {"value": edit[1]}, **{"HX-Request": "true"})
+
+
+def _ws_url(base: str, path: str) -> str:
+    parts = urlsplit(base)
+    scheme = "wss" if parts.scheme == "https" else "ws"
+    return f"{scheme}://{parts.netloc}{path}"

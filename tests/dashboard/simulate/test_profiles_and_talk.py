@@ -1,0 +1,62 @@
+"""Profiles drawn and read; messages that follow the profile and react to the agent."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dashboard.simulate import profiles
+from dashboard.simulate.talk import Talker
+
+
+def test_profiles_are_deterministic_in_the_seed_and_within_their_ranges():
+    first, again = profiles.profiles(30, seed=5), profiles.profiles(30, seed=5)
+    assert [p.to_json() for p in first] == [p.to_json() for p in again]
+    assert [p.to_json() for p in first] != [p.to_json() for p in profiles.profiles(30, seed=6)]
+    for p in first:
+        assert set(p.traits) == set(profiles.BIG_FIVE)
+        assert all(1 <= v <= 7 for v in p.traits.values())
+        assert 1 <= p.verbosity <= 4 and 0 <= p.accept_rate <= 1
+        assert all(1.5 <= v <= 6.5 for v in p.pmq.values()) and set(p.pmq) == {"CCD", "HLC", "CF"}
+
+
+def test_a_profiles_file_sets_what_it_names_and_the_rest_is_drawn(tmp_path):
+    path = tmp_path / "people.json"
+    path.write_text(json.dumps([{"goal": "find a new podcast", "traits": {"extraversion": 7}}]))
+    [one, two] = profiles.profiles(2, seed=1, supplied=profiles.load(str(path)))
+    assert one.goal == two.goal == "find a new podcast"
+    assert one.traits["extraversion"] == 7 and set(one.traits) == set(profiles.BIG_FIVE)
+    with pytest.raises(ValueError, match="Unknown profile keys: shoe_size"):
+        profiles.from_json({"shoe_size": 9}, __import__("random").Random(0))
+
+
+def test_the_same_profile_writes_the_same_conversation():
+    p = profiles.profiles(1, seed=3)[0]
+    a, b = Talker(p), Talker(p)
+    replies = ["Hi, I'm Mira. What's on your mind?", "Where would you like to go?", "Noted."]
+    assert [a.opening()] + [a.next_message(r) for r in replies] == [b.opening()] + [
+        b.next_message(r) for r in replies
+    ]
+
+
+def test_messages_react_to_the_agent_and_follow_the_profile():
+    p = profiles.profiles(1, seed=4)[0]
+    p.accept_rate, p.verbosity = 1.0, 1.0
+    talker = Talker(p)
+    assert talker.next_message("Shall I go by Nova?").startswith("Sure")
+    p.accept_rate = 0.0
+    assert Talker(p).next_message("Shall I go by Nova?").startswith("Hmm")
+    wordy = profiles.profiles(1, seed=4)[0]
+    wordy.verbosity = 4.0
+    short = sum(len(Talker(p).next_message("Okay.").split(". ")) for _ in range(20))
+    long = sum(len(Talker(wordy).next_message("Okay.").split(". ")) for _ in range(20))
+    assert long > short
+
+
+def test_open_minded_people_shape_the_identity_in_words_the_agent_understands():
+    p = profiles.profiles(1, seed=8)[0]
+    p.traits["openness"] = 7
+    talker = Talker(p)
+    said = " ".join(talker.next_message("Okay.") for _ in range(40)).lower()
+    assert any(k in said for k in ("call yourself", "be more", "i'm into", "let's agree"))

@@ -1,0 +1,73 @@
+"""A pilot of 50 simulated participants through the demo study, over a live server's real
+HTTP and WebSocket interface: on the embedded default, or on PostgreSQL, Redis and a Celery
+worker when CI sets them."""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+from channels.testing import ChannelsLiveServerTestCase
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.test import Client
+
+from dashboard.exports import files
+from studies import demo
+from studies.models import Participant, Pilot
+from tests.workers import wait_for_agent_turns
+
+
+class PilotRunTests(ChannelsLiveServerTestCase):
+    def tearDown(self):
+        wait_for_agent_turns(in_this_process=False)  # the live server runs them
+        super().tearDown()
+
+    def test_fifty_simulated_participants_complete_the_demo_and_count_as_simulated_only(self):
+        study, _ = demo.ensure_demo()
+        report_path = Path(tempfile.mkdtemp()) / "report.json"
+        out = io.StringIO()
+        call_command(
+            "simulate",
+            "demo",
+            participants=50,
+            concurrency=10,
+            pace=0,
+            seed=11,
+            effect="co-construct:hlc:+0.8",
+            url=self.live_server_url,
+            report=str(report_path),
+            stdout=out,
+        )
+        report = json.loads(report_path.read_text())
+        assert report["completed"] == 50, (report["stopped_at"], report["errors"][:5])
+        assert (report["lost"], report["doubled"], report["unanswered"]) == (0, 0, 0)
+        assert report["error_count"] == 0 and report["ack_ms"]["n"] == report["messages"]
+        assert "Completed: 50 of 50" in out.getvalue()
+        pilot = Pilot.objects.get()
+        assert pilot.status == "done" and pilot.progress["completed"] == 50
+
+        simulated = Participant.objects.filter(pilot=pilot)
+        assert simulated.count() == 50 and not simulated.filter(is_simulated=False).exists()
+        assert simulated.filter(completed_at__isnull=False).count() == 50
+        assert not Participant.objects.filter(is_simulated=False, is_preview=False).exists()
+
+        researcher = Client()
+        researcher.force_login(get_user_model().objects.get(username=demo.DEMO_USERNAME))
+        people = researcher.get("/dashboard/studies/demo/").content.decode()
+        assert "Entered: <strong>0</strong>" in people
+        shown = researcher.get(f"/dashboard/studies/demo/?pilot={pilot.pk}").content.decode()
+        assert "Entered: <strong>50</strong>" in shown
+        results = researcher.get("/dashboard/studies/demo/pmq/").content.decode()
+        assert "No questionnaires have been submitted yet." in results
+
+        archive = zipfile.ZipFile(io.BytesIO(b"".join(files.zip_download(study.pk))))
+        participants = pd.read_csv(archive.open("participants.csv"))
+        assert len(participants) == 50 and participants.is_simulated.all()
+        assert (participants.progress == "completed").all()
+        messages = pd.read_csv(archive.open("messages.csv"))
+        assert len(messages) > 150 and messages.is_simulated.all()
