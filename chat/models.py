@@ -121,13 +121,19 @@ class Message(models.Model):
 class Identity(models.Model):
     """The shared state of one participant with the agent, across all their sessions.
 
-    Its content is derived from its revisions (selectors.identity_state); nothing is kept here.
+    The record is its ledger of revisions; ``state``, ``version`` and ``last_revision_id``
+    are the state it derives to now, kept in step with every revision appended (under the
+    identity row's lock), so a turn never replays the ledger. Any past version is rebuilt
+    from the ledger (``selectors.identity_view``).
     """
 
     participant = models.OneToOneField(
         "studies.Participant", on_delete=models.CASCADE, related_name="identity"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    state = models.JSONField(default=dict, help_text="The state now (derived; see revisions).")
+    version = models.PositiveIntegerField(default=0, help_text="Newest version in the ledger.")
+    last_revision_id = models.PositiveBigIntegerField(default=0, help_text="Newest ledger row.")
 
     class Meta:
         verbose_name_plural = "identities"

@@ -102,14 +102,20 @@ class IdentityView(NamedTuple):
 
 
 def identity_view(identity: Identity, version: int | None = None) -> IdentityView:
-    """The identity as of ``version`` (default: now), derived from its revisions."""
-    revisions = identity.revisions.in_effect()
-    if version is not None:
-        revisions = revisions.filter(version__lte=version)
-    rows = list(revisions.values_list("target", "after", "version"))
+    """The identity now (its materialised state: one small query, however long the ledger),
+    or as of an earlier ``version``, rebuilt from its revisions."""
+    now = Identity.objects.filter(pk=identity.pk).values_list(
+        "state", "version", "last_revision_id"
+    )[0]
+    if version is None or version >= now[1]:
+        return IdentityView(*now)
+    rows = list(
+        identity.revisions.in_effect()
+        .filter(version__lte=version)
+        .values_list("target", "after", "version")
+    )
     state = idm.derive((target, after) for target, after, _ in rows)
-    last_id = identity.revisions.order_by("-id").values_list("id", flat=True).first() or 0
-    return IdentityView(state, rows[-1][2] if rows else 0, last_id)
+    return IdentityView(state, rows[-1][2] if rows else 0, now[2])
 
 
 class AgentView(NamedTuple):

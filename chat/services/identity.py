@@ -12,7 +12,6 @@ import secrets
 from functools import partial
 
 from django.db import transaction
-from django.db.models import Max
 
 from studies import text as texts
 
@@ -246,12 +245,12 @@ def _append(
     session=None,
     resolves=None,
 ) -> Revision:
-    """Add one row to the ledger; applied and accepted rows take the next version."""
-    Identity.objects.select_for_update().filter(pk=identity.pk).first()  # serialise versions
-    version = None
-    if status in (Status.APPLIED, Status.ACCEPTED):
-        latest = identity.revisions.aggregate(v=Max("version"))["v"] or 0
-        version = latest + 1
+    """Add one row to the ledger; applied and accepted rows take the next version. The
+    identity's derived state moves with it, under the identity row's lock (which also
+    serialises versions); ``identity`` is brought up to date too."""
+    locked = Identity.objects.select_for_update().get(pk=identity.pk)
+    changes = status in (Status.APPLIED, Status.ACCEPTED)
+    version = locked.version + 1 if changes else None
     revision = Revision.objects.create(
         identity=identity,
         version=version,
@@ -265,6 +264,13 @@ def _append(
         session=session,
         turn=session.last_turn if session else None,
     )
+    if changes:
+        locked.state = idm.apply(locked.state or idm.seed_state(None), target, after)
+        locked.version = version
+    locked.last_revision_id = revision.pk
+    locked.save(update_fields=["state", "version", "last_revision_id"])
+    identity.state, identity.version = locked.state, locked.version
+    identity.last_revision_id = locked.last_revision_id
     if session is not None:
         transaction.on_commit(partial(events.broadcast_identity, session.pk, revision.pk))
     return revision
