@@ -5,4 +5,7 @@ class ChatConfig(AppConfig):
     name = "chat"
 
     def ready(self) -> None:
-        from . import tasks  # noqa: F401  registers the agent-turn task in every process
+        from . import tasks, turns  # tasks: registers the agent-turn task in every process
+
+        del tasks
+        turns.register()

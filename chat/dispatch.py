@@ -1,23 +1,37 @@
-"""Starting an agent turn: a Celery task on real services, in-process on the embedded default.
+"""Starting an agent turn: a Celery task on real services (which hands it to the worker's
+``turns.TurnRunner``), or straight to this process's runner on the embedded default.
 
-The task is found by its registered name (``ChatConfig.ready`` imports ``chat.tasks`` in every
-process): the task module imports the one service it runs, and that service starts the next
-turn through here, so importing the task module here would close a circle.
+Services start turns through here, and the runner sits above them (it runs the service), so
+the two ways in are registered at start-up (``ChatConfig.ready``: ``turns.register``) and
+the task is found by its registered name: nothing here imports what imports it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from asgiref.sync import SyncToAsync
 from celery import current_app
 from django.conf import settings
 
-from . import inprocess
+from .layer import home_loop
 
 AGENT_TURN = "chat.tasks.agent_turn"
+_local: dict[str, Callable] = {}
 
 
-def agent_turn_start(message_id: int) -> None:
-    task = current_app.tasks[AGENT_TURN]
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        inprocess.run_soon(task.apply, args=[message_id])
+def register(*, submit: Callable, run_here: Callable) -> None:
+    """``submit(message_id, home)``: hand a turn to this process's runner; ``run_here
+    (message_id)``: run it to the end in this thread (no event loop: a command, a test)."""
+    _local.update(submit=submit, run_here=run_here)
+
+
+def agent_turn_start(message_id: int, *, home=None) -> None:
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        current_app.tasks[AGENT_TURN].delay(message_id)
+        return
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    if loop is not None and loop.is_running():  # under Daphne: its pages live on ``loop``
+        _local["submit"](message_id, home or home_loop.get() or loop)
     else:
-        task.delay(message_id)
+        _local["run_here"](message_id)

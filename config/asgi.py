@@ -10,8 +10,13 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from chat.routing import websocket_urlpatterns  # noqa: E402
+from chat.turns import process_runner  # noqa: E402
+
+if settings.CELERY_TASK_ALWAYS_EAGER:  # embedded default: turns run in this process
+    process_runner()  # reaping turns a restart interrupted, from the start
 
 application = ProtocolTypeRouter(
     {

@@ -171,7 +171,7 @@ else:
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# A turn whose worker died is handed to another worker after this many seconds.
+# A task taken by a worker that died before it started its turn is redelivered after this.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("DYAD_TASK_VISIBILITY_TIMEOUT", 300),
     "unacked_restore_interval": min(10, env_int("DYAD_TASK_VISIBILITY_TIMEOUT", 300)),
@@ -234,6 +234,12 @@ if not 1 <= DYAD_MAX_MESSAGE_CHARS <= 4000:  # studies.text.MESSAGE_MAX: every f
 DYAD_AGENT_ATTEMPTS = env_int("DYAD_AGENT_ATTEMPTS", 3)
 DYAD_AGENT_BACKOFF_SECONDS = env_float("DYAD_AGENT_BACKOFF_SECONDS", 1.0)
 DYAD_STREAM_FLUSH_SECONDS = env_float("DYAD_STREAM_FLUSH_SECONDS", 0.1)
+# Agent turns one process runs at once (each is a task on an event loop, not a thread).
+DYAD_TURNS_PER_PROCESS = env_int("DYAD_TURNS_PER_PROCESS", 500)
+# Threads (so database connections) each process's turns use for their short database steps.
+DYAD_TURN_DB_THREADS = env_int("DYAD_TURN_DB_THREADS", 4 if DATABASE_URL else 1)
+# A turn whose process died (its heart, beating every 2 s, stopped this long) is restarted.
+DYAD_TURN_LOST_SECONDS = env_int("DYAD_TURN_LOST_SECONDS", 20)
 # A running turn with no progress for this long may be retried by the participant.
 DYAD_AGENT_STALE_SECONDS = env_int("DYAD_AGENT_STALE_SECONDS", 45)
 # Where pilots' simulated participants reach the server (default: the address the researcher

@@ -54,13 +54,11 @@ def start_worker(queue: str, name: str, **env: str) -> subprocess.Popen:
 def wait_for_agent_turns(timeout: float = 30, *, in_this_process: bool = True) -> None:
     """Let agent turns still running (in-process, or in the Celery worker) finish, so a test's
     database flush does not cut through them."""
-    from asgiref.sync import async_to_sync
-
-    from chat import inprocess
+    from chat import turns
     from chat.models import AgentTurn
 
     if in_this_process:
-        async_to_sync(inprocess.drain)()
+        turns.drain(timeout)
     deadline = time.monotonic() + timeout
     busy = AgentTurn.objects.filter(status__in=["queued", "running"])
     while busy.exists() and time.monotonic() < deadline:

@@ -1,23 +1,29 @@
 """The agent's turn: snapshot the identity, prompt, stream from the backend, persist once.
 
-Three steps a backend varies through its plan (``backends.TurnPlan``): the prompt, the
-attempts (retried here on transient errors) and the reply's provenance. Streamed text reaches
-the page in batches (``streaming.Flusher``) and is checkpointed in the cache (``drafts``),
-so a page that reconnects mid-reply resumes it. The reply is stored once, at the end,
-with its provenance. Transient backend errors are retried with backoff; a permanent one, or
-the last attempt, is recorded on the AgentTurn and shown to the participant calmly.
+An async coroutine: a turn waits on the network, so it holds no thread while the model
+writes. Its database work comes in short steps (``db``: on the process's database thread,
+never held across the stream). Three steps a backend varies through its plan
+(``backends.TurnPlan``): the prompt, the attempts (retried here on transient errors) and the
+reply's provenance. Streamed text reaches the page in batches (``streaming.Flusher``) and is
+checkpointed in the cache (``drafts``), so a page that reconnects mid-reply resumes it. The
+reply is stored once, at the end, with its provenance; a permanent error, or the last
+attempt, is recorded on the AgentTurn and shown to the participant calmly.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import NamedTuple
 
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -36,7 +42,6 @@ from .messages import answer_pending
 from .transcript import lock_session
 
 log = logging.getLogger(__name__)
-HEARTBEAT_SECONDS = 2
 
 
 @dataclass
@@ -57,14 +62,57 @@ class Prompt(NamedTuple):
     view: selectors.AgentView
 
 
-def agent_turn_run(*, message_id: int) -> Message | None:
+class Begun(NamedTuple):
+    prompted: Message
+    turn: AgentTurn
+    backend: object
+    prompt: Prompt | None  # None: the reply exists already
+    reply: Message | None
+
+
+async def agent_turn_arun(message_id: int, *, db=database_sync_to_async):
     """Generate, store and broadcast the agent's reply to one participant message.
 
     Safe to run twice, or after a worker died mid-turn: a stored reply is returned as it is.
     Returns None when the turn failed (recorded on its AgentTurn), or when the participant
     withdrew meanwhile.
     """
-    rows = Message.objects.select_related("session__participant__condition")
+    begun = await db(_begin)(message_id)
+    if begun is None or begun.reply is not None:
+        return begun.reply if begun else None
+    prompted, turn = begun.prompted, begun.turn
+    thinking = events.agent_data("thinking", prompted.turn)
+    await events.abroadcast_agent(prompted.session_id, thinking)
+    started = time.monotonic()
+    outcome = await _attempts(begun.backend, begun.prompt, prompted, turn, db)
+    if outcome is None:
+        return await _fail(turn, prompted, db)
+    provenance = _provenance(begun.backend, begun.prompt, outcome, started)
+    reply = await db(_store)(prompted, turn, outcome, provenance)
+    if begun.backend.streams:
+        await sync_to_async(drafts.drop, thread_sensitive=False)(prompted.session_id)
+    return reply
+
+
+def agent_turn_run(*, message_id: int) -> Message | None:
+    """``agent_turn_arun`` from synchronous code (commands, tests): its database steps run in
+    the calling thread, inside any transaction that thread has open. A thread that runs an
+    event loop itself (Playwright's, in browser tests) has the turn run on a helper thread."""
+    run = partial(
+        async_to_sync(agent_turn_arun), message_id, db=partial(sync_to_async, thread_sensitive=True)
+    )
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return run()
+    with ThreadPoolExecutor(1) as helper:
+        return helper.submit(run).result()
+
+
+def _begin(message_id: int) -> Begun | None:
+    """Load the message and its turn; build the prompt and mark the turn running, unless
+    the reply is there already."""
+    rows = Message.objects.select_related("session__participant__condition__llm_endpoint")
     prompted = rows.filter(pk=message_id).first()
     if prompted is None:  # its participant withdrew and their data was deleted
         return None
@@ -72,18 +120,11 @@ def agent_turn_run(*, message_id: int) -> Message | None:
     existing = prompted.replies.filter(sender=Message.Sender.AGENT).first()
     if existing:
         _turn_close(turn, AgentTurn.Status.DONE)
-        return existing
+        return Begun(prompted, turn, None, None, existing)
     backend = get_backend(prompted.session.participant.condition.agent_backend)
     prompt = _prompt(prompted, backend)
     _turn_start(turn)
-    events.broadcast_agent(prompted.session_id, events.agent_data("thinking", prompted.turn))
-    started = time.monotonic()
-    outcome = _attempts(backend, prompt, prompted, turn)
-    if outcome is None:
-        return _fail(turn, prompted.session_id, prompted.turn)
-    reply = _store(prompted, turn, outcome, _provenance(backend, prompt, outcome, started))
-    drafts.drop(prompted.session_id)
-    return reply
+    return Begun(prompted, turn, backend, prompt, None)
 
 
 def _prompt(prompted: Message, backend) -> Prompt:
@@ -104,22 +145,66 @@ def _prompt(prompted: Message, backend) -> Prompt:
     return Prompt(messages, tools, plan, view)
 
 
-def _attempts(backend, prompt: Prompt, prompted: Message, turn: AgentTurn) -> Outcome | None:
+async def _attempts(backend, prompt: Prompt, prompted: Message, turn: AgentTurn, db):
     """Stream the reply, retrying transient errors with backoff: retries live here, in the
     service, where the draft, the turn's record and the typing indicator are (the task does
     not retry). None once an error is permanent or the attempts are spent."""
     for attempt in range(1, settings.DYAD_AGENT_ATTEMPTS + 1):
         try:
-            outcome = _stream(backend, prompt, prompted, turn)
+            outcome = await _stream(backend, prompt, prompted)
         except BackendError as error:
-            _turn_error(turn, error, attempt)
+            await db(_turn_error)(turn, error, attempt)
             if error.permanent or attempt == settings.DYAD_AGENT_ATTEMPTS:
                 return None
-            time.sleep(settings.DYAD_AGENT_BACKOFF_SECONDS * 2 ** (attempt - 1))
+            await asyncio.sleep(settings.DYAD_AGENT_BACKOFF_SECONDS * 2 ** (attempt - 1))
         else:
             outcome.retries = attempt - 1
             return outcome
     return None
+
+
+async def _stream(backend, prompt: Prompt, prompted: Message) -> Outcome:
+    session_id, reply_to = prompted.session_id, prompted.turn
+    flushes: list[tuple[int, str]] = []
+    flusher = Flusher(
+        lambda offset, text: flushes.append((offset, text)),
+        settings.DYAD_STREAM_FLUSH_SECONDS,
+        limit=texts.MESSAGE_MAX,
+    )
+    hidden, outcome, started = HiddenLines(), Outcome(), time.monotonic()
+
+    async def send() -> None:
+        while flushes:
+            offset, text = flushes.pop(0)
+            await events.abroadcast_delta(session_id, reply_to, offset, text)
+            await sync_to_async(drafts.save, thread_sensitive=False)(
+                session_id, reply_to, flusher.text
+            )
+
+    pieces = backend.astream(prompt.messages, settings=prompt.plan.settings, tools=prompt.tools)
+    try:
+        async for piece in pieces:
+            if isinstance(piece, str):
+                outcome.text += piece
+                if outcome.ttft_ms is None:
+                    outcome.ttft_ms = int((time.monotonic() - started) * 1000)
+                if backend.streams:
+                    flusher.add(hidden.feed(piece))
+            elif isinstance(piece, ToolCall):
+                outcome.calls.append(piece)
+            elif isinstance(piece, Finish):
+                outcome.finish = piece
+            await send()
+    except BackendError:
+        if flusher.sent:
+            flusher.reset()
+            await send()
+        raise
+    if backend.streams:
+        flusher.add(hidden.end())
+        flusher.flush()
+        await send()
+    return outcome
 
 
 def _provenance(backend, prompt: Prompt, outcome: Outcome, started: float) -> dict:
@@ -152,38 +237,6 @@ def _store(prompted: Message, turn: AgentTurn, outcome: Outcome, provenance: dic
         return None
 
 
-def _stream(backend, prompt: Prompt, prompted: Message, turn: AgentTurn) -> Outcome:
-    session_id, reply_to = prompted.session_id, prompted.turn
-
-    def send(offset: int, text: str) -> None:
-        events.broadcast_delta(session_id, reply_to, offset, text)
-        drafts.save(session_id, reply_to, flusher.text)
-
-    flusher = Flusher(send, settings.DYAD_STREAM_FLUSH_SECONDS, limit=texts.MESSAGE_MAX)
-    hidden, outcome, started, beat = HiddenLines(), Outcome(), time.monotonic(), time.monotonic()
-    try:
-        stream = backend.stream(prompt.messages, settings=prompt.plan.settings, tools=prompt.tools)
-        for piece in stream:
-            if isinstance(piece, str):
-                outcome.text += piece
-                if outcome.ttft_ms is None:
-                    outcome.ttft_ms = int((time.monotonic() - started) * 1000)
-                flusher.add(hidden.feed(piece))
-            elif isinstance(piece, ToolCall):
-                outcome.calls.append(piece)
-            elif isinstance(piece, Finish):
-                outcome.finish = piece
-            if time.monotonic() - beat > HEARTBEAT_SECONDS:
-                beat = time.monotonic()
-                AgentTurn.objects.filter(pk=turn.pk).update(heartbeat_at=timezone.now())
-    except BackendError:
-        flusher.reset()
-        raise
-    flusher.add(hidden.end())
-    flusher.flush()
-    return outcome
-
-
 @transaction.atomic
 def _reply_store(prompted: Message, turn: AgentTurn, outcome: Outcome, provenance: dict) -> Message:
     """Store the reply and close its turn in one transaction: once a page sees the reply,
@@ -203,11 +256,12 @@ def _reply_store(prompted: Message, turn: AgentTurn, outcome: Outcome, provenanc
     session.save(update_fields=["last_turn"])
     _turn_close(turn, AgentTurn.Status.DONE)
     transaction.on_commit(partial(events.broadcast_message, stored))
-    agent_changes_apply(
-        session=session,
-        proposals=parsed.proposals + proposals,
-        decisions=parsed.decisions + decisions,
-    )
+    if parsed.proposals or parsed.decisions or proposals or decisions:
+        agent_changes_apply(
+            session=session,
+            proposals=parsed.proposals + proposals,
+            decisions=parsed.decisions + decisions,
+        )
     answer_pending(session)  # what the participant wrote while the agent was replying
     return stored
 
@@ -240,9 +294,9 @@ def _turn_close(turn: AgentTurn, status: str) -> None:
     AgentTurn.objects.filter(pk=turn.pk).update(status=status, finished_at=timezone.now())
 
 
-def _fail(turn: AgentTurn, session_id: int, reply_to: int) -> None:
-    _turn_close(turn, AgentTurn.Status.FAILED)
-    drafts.drop(session_id)
-    failed = events.agent_data("failed", reply_to, message=events.CALM_FAILURE)
-    events.broadcast_agent(session_id, failed)
+async def _fail(turn: AgentTurn, prompted: Message, db) -> None:
+    await db(_turn_close)(turn, AgentTurn.Status.FAILED)
+    await sync_to_async(drafts.drop, thread_sensitive=False)(prompted.session_id)
+    failed = events.agent_data("failed", prompted.turn, message=events.CALM_FAILURE)
+    await events.abroadcast_agent(prompted.session_id, failed)
     return None

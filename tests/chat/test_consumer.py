@@ -179,16 +179,17 @@ class SlowAgentTests(ConsumerTestCase):
 
         slow_started = threading.Event()
         release = threading.Event()
-        original = backends.ScriptedBackend.stream
+        original = backends.ScriptedBackend.astream
 
-        def stream(backend, messages, *, settings, tools=None):
-            if messages[-1]["content"] == "take your time":
+        async def astream(backend, messages, *, settings, tools=None):
+            if messages[-1]["content"] == "take your time":  # a model that takes its time
                 slow_started.set()
-                release.wait(10)
-            yield from original(backend, messages, settings=settings, tools=tools)
+                await asyncio.get_running_loop().run_in_executor(None, release.wait, 10)
+            async for piece in original(backend, messages, settings=settings, tools=tools):
+                yield piece
 
         ben_session = await sync_to_async(session_open)(participant=self.ben, number=1)
-        with mock.patch.object(backends.ScriptedBackend, "stream", stream):
+        with mock.patch.object(backends.ScriptedBackend, "astream", astream):
             ana, _, _ = await self.connect()
             ben, _, _ = await self.connect(participant=self.ben, session=ben_session)
             await ana.send_json_to(

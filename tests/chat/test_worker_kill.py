@@ -36,7 +36,7 @@ class WorkerKillTests(Cast, TransactionTestCase):
 
     def start_worker(self, name: str) -> subprocess.Popen:
         # A short visibility timeout, so a dead worker's turn is handed on within seconds.
-        worker = start_worker(QUEUE, name, DYAD_TASK_VISIBILITY_TIMEOUT="3")
+        worker = start_worker(QUEUE, name, DYAD_TURN_LOST_SECONDS="5")
         self.workers.append(worker)
         return worker
 
