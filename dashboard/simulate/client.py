@@ -48,6 +48,7 @@ class Outcome:
     condition: str = ""
     sent: list[Sent] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    deltas: list[tuple[float, str]] = field(default_factory=list)  # (time.time(), text)
 
     @property
     def completed(self) -> bool:
@@ -73,6 +74,7 @@ class SimulatedParticipant:
         rate: float | None = None,
         duration: float | None = None,
         writer: Writer = offline_writer,
+        record: bool = False,
     ):
         self.base = base_url.rstrip("/")
         self.entry = entry_path
@@ -80,7 +82,7 @@ class SimulatedParticipant:
         self.talker = Talker(profile)
         self.rng = random.Random(profile.seed ^ 0x5EED)
         self.effect, self.pace, self.rate, self.duration = effect, pace, rate, duration
-        self.writer = writer
+        self.writer, self.record = writer, record
         self.out = Outcome()
         self.http = httpx.AsyncClient(
             base_url=self.base, follow_redirects=True, timeout=httpx.Timeout(60, connect=10)
@@ -279,6 +281,8 @@ class Conversation:
         self.status = frame["status"]
 
     def on_delta(self, frame: dict) -> None:
+        if self.who.record:  # for load runs: when each piece of text reached the page
+            self.who.out.deltas.append((time.time(), frame["text"]))
         self._first_text(frame["reply_to"])
 
     def on_agent(self, frame: dict) -> None:

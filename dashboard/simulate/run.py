@@ -19,7 +19,7 @@ from .profiles import Profile
 
 
 async def run(
-    base_url: str,
+    base_url: str | list[str],
     entry_path: str,
     profiles: list[Profile],
     *,
@@ -30,13 +30,17 @@ async def run(
     duration: float | None = None,
     writer: Writer = offline_writer,
     on_done: Callable[[Outcome], Awaitable[None]] | None = None,
+    record: bool = False,
 ) -> list[Outcome]:
+    """``base_url`` may list several servers (one study behind several Daphne processes):
+    participants are spread over them in turn."""
     limit = asyncio.Semaphore(max(1, concurrency))
+    urls = [base_url] if isinstance(base_url, str) else base_url
 
-    async def one(profile: Profile) -> Outcome:
+    async def one(n: int, profile: Profile) -> Outcome:
         async with limit:
             participant = SimulatedParticipant(
-                base_url,
+                urls[n % len(urls)],
                 entry_path,
                 profile,
                 effect=effect,
@@ -44,13 +48,14 @@ async def run(
                 rate=rate,
                 duration=duration,
                 writer=writer,
+                record=record,
             )
             outcome = await participant.take_part()
         if on_done:
             await on_done(outcome)
         return outcome
 
-    return list(await asyncio.gather(*(one(p) for p in profiles)))
+    return list(await asyncio.gather(*(one(n, p) for n, p in enumerate(profiles))))
 
 
 def percentiles(values: list[float]) -> dict:
