@@ -213,6 +213,8 @@ class AgentTurn(models.Model):
         DONE = "done"
         FAILED = "failed"
 
+    IN_FLIGHT = (Status.QUEUED, Status.RUNNING)
+
     prompted = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="agent_turn")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -225,4 +227,4 @@ class AgentTurn(models.Model):
         return f"turn for {self.prompted} ({self.status})"
 
     def is_in_flight(self) -> bool:
-        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+        return self.status in self.IN_FLIGHT

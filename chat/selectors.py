@@ -4,7 +4,8 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from . import drafts, events
@@ -38,9 +39,19 @@ def any_withdrawn(participant_ids: list[int]) -> bool:
     return Participant.objects.filter(pk__in=participant_ids, withdrawn_at__isnull=False).exists()
 
 
-def turn_in_flight(session: ChatSession) -> AgentTurn | None:
-    turn = last_turn(session)
-    return turn if turn is not None and turn.is_in_flight() else None
+def turn_busy(session: ChatSession) -> bool:
+    """Whether the session's last agent turn is still queued or running."""
+    last = AgentTurn.objects.filter(prompted__session=session).order_by("-id")
+    return last.values_list("status", flat=True).first() in AgentTurn.IN_FLIGHT
+
+
+def latest_participant_after(message: Message) -> Message | None:
+    """The participant's latest message after ``message``: none of them has a turn while
+    ``message``'s was in flight (one turn at a time per session)."""
+    later = message.session.messages.filter(
+        sender=Message.Sender.PARTICIPANT, turn__gt=message.turn
+    )
+    return later.order_by("-turn").first()
 
 
 def latest_unanswered(session: ChatSession) -> Message | None:
@@ -55,14 +66,10 @@ def turns_answered(prompted: Message) -> list[int]:
     """The participant turns a reply to ``prompted`` answers: every one since the last
     message the agent replied to, up to ``prompted`` itself."""
     participant = prompted.session.messages.filter(sender=Message.Sender.PARTICIPANT)
-    previous = (
-        participant.filter(turn__lt=prompted.turn, replies__sender=Message.Sender.AGENT)
-        .order_by("-turn")
-        .values_list("turn", flat=True)
-        .first()
-    ) or 0
-    rows = participant.filter(turn__gt=previous, turn__lte=prompted.turn).order_by("turn")
-    return list(rows.values_list("turn", flat=True))
+    answered = participant.filter(turn__lt=prompted.turn, replies__sender=Message.Sender.AGENT)
+    previous = Subquery(answered.order_by("-turn").values("turn")[:1])
+    rows = participant.filter(turn__gt=Coalesce(previous, 0), turn__lte=prompted.turn)
+    return list(rows.order_by("turn").values_list("turn", flat=True))
 
 
 def turn_is_stale(turn: AgentTurn) -> bool:
@@ -131,13 +138,13 @@ def agent_view(session: ChatSession) -> AgentView:
     identity = session.participant.identity
     view = identity_view(identity)
     seen = (
-        Message.objects.filter(session__participant=session.participant, sender="agent")
+        Message.objects.filter(session__participant_id=session.participant_id, sender="agent")
         .exclude(revisions_seen=None)
         .order_by("-id")
-        .values_list("revisions_seen", flat=True)
-        .first()
-    ) or 0
-    rows = identity.revisions.filter(pk__gt=seen).exclude(author=Revision.Author.AGENT)
+        .values("revisions_seen")[:1]
+    )
+    rows = identity.revisions.filter(pk__gt=Coalesce(Subquery(seen), 0))
+    rows = rows.exclude(author=Revision.Author.AGENT)
     changes = [
         Change(
             r.author,

@@ -117,7 +117,17 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+    # A pool per process: a page or a turn borrows a connection for as long as it needs one
+    # (Daphne gives every request a thread of its own, so without a pool each would connect
+    # anew), and a process never holds more than DB_POOL_MAX at once.
+    DATABASES["default"]["OPTIONS"] = {
+        "pool": {
+            "min_size": env_int("DB_POOL_MIN", 2),
+            "max_size": env_int("DB_POOL_MAX", 20),
+            "timeout": env_float("DB_POOL_TIMEOUT", 10.0),
+        }
+    }
     # Named explicitly: Channels' live-server test process derives it otherwise, and wrongly.
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}"}
 else:
@@ -193,6 +203,16 @@ LOGOUT_REDIRECT_URL = "/accounts/login/"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 60  # participants come back for later sessions
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
+# HTTPS=true: served over TLS by a proxy that says so in X-Forwarded-Proto (docs/deploy.md):
+# plain http is redirected, and browsers are told to use https only (HSTS).
+if env_bool("HTTPS", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:  # joining browsers' preload list is the operator's call, and
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]  # hard to undo for a whole domain
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True

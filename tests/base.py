@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from http.cookies import SimpleCookie
 
+from channels.testing import ChannelsLiveServerTestCase
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore
+from django.db import connections
 from django.test import Client, TestCase, TransactionTestCase
 from django.utils import timezone
 
@@ -117,3 +119,17 @@ class DyadTestCase(Cast, TestCase):
 class DyadTransactionTestCase(Cast, TransactionTestCase):
     def setUp(self) -> None:
         self.make_cast()
+
+
+class LiveServerTestCase(ChannelsLiveServerTestCase):
+    """Channels' live server, which forks a Daphne process. On PostgreSQL the pools' open
+    connections are closed first: a child that inherited them would share their sockets with
+    this process, and the two would hang on each other's replies."""
+
+    @classmethod
+    def setUpClass(cls):
+        for connection in connections.all():
+            connection.close()
+            if getattr(connection, "pool", None):
+                connection.close_pool()
+        super().setUpClass()

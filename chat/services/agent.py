@@ -112,15 +112,17 @@ def agent_turn_run(*, message_id: int) -> Message | None:
 def _begin(message_id: int) -> Begun | None:
     """Load the message and its turn; build the prompt and mark the turn running, unless
     the reply is there already."""
-    rows = Message.objects.select_related("session__participant__condition__llm_endpoint")
+    rows = Message.objects.select_related(
+        "session__participant__condition__llm_endpoint", "session__participant__identity"
+    )
     prompted = rows.filter(pk=message_id).first()
     if prompted is None:  # its participant withdrew and their data was deleted
         return None
     turn, _ = AgentTurn.objects.get_or_create(prompted=prompted)
-    existing = prompted.replies.filter(sender=Message.Sender.AGENT).first()
-    if existing:
-        _turn_close(turn, AgentTurn.Status.DONE)
-        return Begun(prompted, turn, None, None, existing)
+    if turn.status == AgentTurn.Status.DONE:  # the reply and the turn's end are stored together
+        existing = prompted.replies.filter(sender=Message.Sender.AGENT).first()
+        if existing:
+            return Begun(prompted, turn, None, None, existing)
     backend = get_backend(prompted.session.participant.condition.agent_backend)
     prompt = _prompt(prompted, backend)
     _turn_start(turn)
@@ -262,7 +264,7 @@ def _reply_store(prompted: Message, turn: AgentTurn, outcome: Outcome, provenanc
             proposals=parsed.proposals + proposals,
             decisions=parsed.decisions + decisions,
         )
-    answer_pending(session)  # what the participant wrote while the agent was replying
+    answer_pending(session, after=prompted)  # what they wrote while the agent was replying
     return stored
 
 

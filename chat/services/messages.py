@@ -96,19 +96,29 @@ def message_post(*, session_id: int, client_id: str, text: str) -> PostResult:
         session.participant_turns += 1
         session.save(update_fields=["last_turn", "participant_turns"])
         transaction.on_commit(partial(events.broadcast_message, message))
-        answer_pending(session)
+        if not session.agent_paused and not selectors.turn_busy(session):
+            turn_begin(message)  # the newest message has no turn yet: it is the one to answer
     return PostResult(message, session, created=True)
 
 
-def answer_pending(session: ChatSession) -> AgentTurn | None:
+def answer_pending(session: ChatSession, *, after: Message | None = None) -> AgentTurn | None:
     """Start the agent's turn on the participant's latest message, if it is unanswered and
     the agent is neither busy nor paused (call with the session locked). One turn in flight
-    per session; messages that arrive meanwhile are answered by the next one."""
-    if session.agent_paused or selectors.turn_in_flight(session) is not None:
+    per session; messages that arrive meanwhile are answered by the next one. ``after``: the
+    message whose turn just closed (so none is in flight; only later messages can wait)."""
+    if session.agent_paused:
         return None
-    latest = selectors.latest_unanswered(session)
-    if latest is None:
+    if after is not None:
+        latest = selectors.latest_participant_after(after)
+    elif selectors.turn_busy(session):
         return None
+    else:
+        latest = selectors.latest_unanswered(session)
+    return turn_begin(latest) if latest is not None else None
+
+
+def turn_begin(latest: Message) -> AgentTurn:
+    """Queue the agent's turn on ``latest`` and start it once the transaction commits."""
     turn = AgentTurn.objects.create(prompted=latest)
     transaction.on_commit(partial(agent_turn_start, latest.pk))
     return turn

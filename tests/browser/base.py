@@ -6,10 +6,9 @@ from unittest import mock
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from channels.testing import ChannelsLiveServerTestCase
 from playwright.sync_api import sync_playwright
 
-from tests.base import Cast
+from tests.base import Cast, LiveServerTestCase
 from tests.workers import wait_for_agent_turns
 
 WCAG_21_AA = {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}
@@ -26,7 +25,7 @@ LAUNCH_ARGS = [
 
 
 @pytest.mark.browser
-class BrowserTestCase(Cast, ChannelsLiveServerTestCase):
+class BrowserTestCase(Cast, LiveServerTestCase):
     """Debian chromium, driven by Playwright, against a live Daphne server."""
 
     @classmethod

@@ -11,7 +11,6 @@ import zipfile
 from pathlib import Path
 
 import pandas as pd
-from channels.testing import ChannelsLiveServerTestCase
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
@@ -19,10 +18,11 @@ from django.test import Client
 from dashboard.exports import files
 from studies import demo
 from studies.models import Participant, Pilot
+from tests.base import LiveServerTestCase
 from tests.workers import wait_for_agent_turns
 
 
-class PilotRunTests(ChannelsLiveServerTestCase):
+class PilotRunTests(LiveServerTestCase):
     def tearDown(self):
         wait_for_agent_turns(in_this_process=False)  # the live server runs them
         super().tearDown()
