@@ -32,6 +32,33 @@ def test_junk_in_an_environment_variable_fails_loudly():
     assert "DEBUG must be true or false, not 'maybe'" in settings_error(DEBUG="maybe")
 
 
+def test_production_settings_pass_the_deployment_checks():
+    """docs/deploy.md's settings: `manage.py check --deploy` finds nothing to warn about."""
+    production = {
+        "DEBUG": "false",
+        "HTTPS": "true",
+        "SECRET_KEY": "a-long-random-production-key-" + "x7Qz" * 10,
+        "ALLOWED_HOSTS": "dyad.example.org",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env={**os.environ, **production},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+    without_https = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env={**os.environ, **production, "HTTPS": "false"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "SECURE_SSL_REDIRECT" in without_https.stderr  # the check is real: plain http warns
+
+
 class DemoTests(TestCase):
     def test_the_demo_study_and_researcher_are_created_once(self):
         study, created = demo.ensure_demo()
