@@ -8,6 +8,7 @@ the task is found by its registered name: nothing here imports what imports it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from asgiref.sync import SyncToAsync
@@ -16,6 +17,7 @@ from django.conf import settings
 
 from .layer import home_loop
 
+log = logging.getLogger(__name__)
 AGENT_TURN = "chat.tasks.agent_turn"
 _local: dict[str, Callable] = {}
 
@@ -27,8 +29,14 @@ def register(*, submit: Callable, run_here: Callable) -> None:
 
 
 def agent_turn_start(message_id: int, *, home=None) -> None:
+    """Start the turn queued on ``message_id`` (its AgentTurn row is the record). If the
+    broker cannot take the task (Redis restarting), a worker's reaper starts the turn once
+    it has waited ``DYAD_TURN_LOST_SECONDS``: the participant's message is never dropped."""
     if not settings.CELERY_TASK_ALWAYS_EAGER:
-        current_app.tasks[AGENT_TURN].delay(message_id)
+        try:
+            current_app.tasks[AGENT_TURN].delay(message_id)
+        except Exception:  # kombu's and redis's errors; the message is stored either way
+            log.warning("Queueing the turn on message %s failed; it will be reaped", message_id)
         return
     loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
     if loop is not None and loop.is_running():  # under Daphne: its pages live on ``loop``

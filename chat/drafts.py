@@ -1,10 +1,16 @@
 """The reply the agent is writing, as far as it has got: kept in the cache (shared through
-Redis on real services) so that a page that reconnects mid-reply picks it up."""
+Redis on real services) so that a page that reconnects mid-reply picks it up.
+
+A convenience, never the record: while the cache is down (Redis restarting) drafts are not
+kept and none is found, and the reply goes on (the stored message is what counts)."""
 
 from __future__ import annotations
 
+import logging
+
 from django.core.cache import cache
 
+log = logging.getLogger(__name__)
 TTL = 600  # seconds: longer than any reply takes
 
 
@@ -13,14 +19,24 @@ def _key(session_id: int) -> str:
 
 
 def save(session_id: int, reply_to: int, text: str) -> None:
-    cache.set(_key(session_id), {"reply_to": reply_to, "text": text}, TTL)
+    try:
+        cache.set(_key(session_id), {"reply_to": reply_to, "text": text}, TTL)
+    except Exception:  # the cache's client raises its own errors (redis, ...)
+        log.warning("Keeping the draft of session %s failed", session_id, exc_info=True)
 
 
 def text_for(session_id: int, reply_to: int) -> str:
     """The draft of the reply to turn ``reply_to``, or "" (none, or one for another turn)."""
-    draft = cache.get(_key(session_id)) or {}
+    try:
+        draft = cache.get(_key(session_id)) or {}
+    except Exception:
+        log.warning("Reading the draft of session %s failed", session_id, exc_info=True)
+        return ""
     return draft.get("text", "") if draft.get("reply_to") == reply_to else ""
 
 
 def drop(session_id: int) -> None:
-    cache.delete(_key(session_id))
+    try:
+        cache.delete(_key(session_id))
+    except Exception:
+        log.warning("Dropping the draft of session %s failed", session_id, exc_info=True)

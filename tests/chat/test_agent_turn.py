@@ -220,3 +220,45 @@ class ReplyThenNextMessageTests(DyadTransactionTestCase):
         ):
             agent_turn_run(message_id=first.pk)
         assert outcomes == ["accepted"]
+
+
+class RedisDownTests(FakeLLMMixin, DyadTransactionTestCase):
+    """Redis restarting (the cache, the broker) never loses a message or fails a turn: the
+    database is the record."""
+
+    def setUp(self):
+        super().setUp()
+        self.use_llm(self.editable, self.fake.base_url)
+        self.session = session_open(participant=self.ana, number=1)
+
+    def test_a_reply_streams_on_while_the_cache_is_down(self):
+        from chat import drafts
+
+        self.fake.script({"text": "Still here, still Mira.", "delay": 0.01})
+        down = ConnectionError("Error 111 connecting to 127.0.0.1:6379")
+        with mock.patch.object(drafts.cache, "set", side_effect=down):
+            post = message_post(session_id=self.session.pk, client_id="c1", text="hello")
+            reply = agent_turn_run(message_id=post.message.pk)
+        assert reply.text == "Still here, still Mira."
+        assert AgentTurn.objects.get().status == "done"
+        with mock.patch.object(drafts.cache, "get", side_effect=down):
+            assert drafts.text_for(self.session.pk, post.message.turn) == ""
+
+    def test_a_turn_the_broker_cannot_take_is_kept_and_reaped(self):
+        from celery import current_app
+
+        from chat.dispatch import AGENT_TURN
+        from chat.turns import stale_turns_claim
+
+        task = current_app.tasks[AGENT_TURN]
+        down = OSError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+        with (
+            override_settings(CELERY_TASK_ALWAYS_EAGER=False, DYAD_TURN_LOST_SECONDS=0),
+            mock.patch.object(task, "delay", side_effect=down) as delay,
+            self.assertLogs("chat.dispatch", "WARNING"),
+        ):
+            post = message_post(session_id=self.session.pk, client_id="c1", text="hello")
+            assert delay.called  # it was tried, and failed
+            assert Message.objects.get(pk=post.message.pk).text == "hello"
+            assert AgentTurn.objects.get().status == "queued"
+            assert stale_turns_claim() == [post.message.pk]  # a worker will start it
