@@ -16,6 +16,8 @@ from . import services
 from .events import CLOSED, REFUSED, status_data
 from .panel import TEMPLATE, panel_context
 
+QUIET_SECONDS = 10  # a page waiting on a reply that hears nothing this long asks what there is
+
 
 @require_GET
 @participant_step("chat")
@@ -31,7 +33,7 @@ def chat(request, study, participant, step) -> HttpResponse:
         "chat_config": {
             "agentName": agent_name,
             "maxChars": settings.DYAD_MAX_MESSAGE_CHARS,
-            "staleSeconds": settings.DYAD_AGENT_STALE_SECONDS + 5,
+            "quietSeconds": QUIET_SECONDS,
             "closeCodes": {"refused": REFUSED, "closed": CLOSED},
         },
     }

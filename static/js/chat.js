@@ -65,7 +65,21 @@
     items.forEach(function (p) { socket.send({ type: "message", client_id: p.client_id, text: p.text }); });
   }
 
+  // A message the server failed to store (its database restarting, say) is sent again, a
+  // little later each time; sending twice is harmless, as the client id makes it one message.
+  let resendTimer = 0;
+  let resendDelay = 1000;
+  function resendSoon() {
+    if (resendTimer) return;
+    resendTimer = setTimeout(function () {
+      resendTimer = 0;
+      sendPending(state.pending);
+    }, resendDelay);
+    resendDelay = Math.min(resendDelay * 2, 15000);
+  }
+
   function acknowledge(clientId) {
+    resendDelay = 1000;
     state.pending = state.pending.filter(function (p) { return p.client_id !== clientId; });
     savePending();
     const li = itemOf(clientId);
@@ -176,13 +190,18 @@
     ack: function (frame) {
       const li = itemOf(frame.client_id);
       acknowledge(frame.client_id);
+      if (!state.thinkingSince) state.thinkingSince = Date.now(); // a reply is expected now
       if (li && !li.dataset.turn) transcript.place(li, frame.turn);
       showStatus(frame.status);
     },
     identity: function (frame) { panel.notice(frame.revision); },
     closed: function (frame) { closeChat(frame.message); },
     error: function (frame) {
-      if (frame.code === "server_error") { el.status.textContent = frame.message; return; } // kept: sent again
+      if (frame.code === "server_error") { // kept, and sent again in a moment (same client id)
+        el.status.textContent = frame.message + " Your message is kept and will be sent again.";
+        if (frame.client_id) resendSoon();
+        return;
+      }
       if (frame.client_id) {
         // Refused for good (too long, chat over): drop it so it is not sent again forever.
         acknowledge(frame.client_id);
@@ -213,14 +232,16 @@
     },
   });
 
-  // A reply with no sign of life for a while may have lost its worker: ask the server, which
-  // then reports it as stalled and the participant can try again.
+  // Waiting on a reply and hearing nothing for a while (a notice lost while the server's
+  // messaging restarted, a worker that died): ask the server what there is. It sends what was
+  // missed, or reports a stalled reply, which the participant can then try again.
   setInterval(function () {
-    if (state.thinkingSince && Date.now() - state.thinkingSince > config.staleSeconds * 1000) {
+    const quiet = Date.now() - Math.max(state.thinkingSince, socket.heardAt);
+    if (state.thinkingSince && quiet > config.quietSeconds * 1000) {
       state.thinkingSince = Date.now();
       socket.send({ type: "sync", after: transcript.lastTurn() });
     }
-  }, 5000);
+  }, 2500);
 
   el.form.addEventListener("submit", function (event) {
     event.preventDefault();

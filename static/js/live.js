@@ -98,6 +98,7 @@
     this.hooks = hooks;
     this.delay = 500;
     this.socket = null;
+    this.heardAt = 0; // when the last frame came
     this.connect();
   }
 
@@ -108,6 +109,7 @@
     this.socket = socket;
     socket.addEventListener("open", function () { self.delay = 500; self.hooks.onOpen(); });
     socket.addEventListener("message", function (event) {
+      self.heardAt = Date.now();
       const frame = JSON.parse(event.data);
       const handler = self.handlers[frame.type];
       if (handler) handler(frame);

@@ -136,3 +136,38 @@ class ParticipantJourneyTests(BrowserTestCase):
         expect(page.get_by_role("heading", level=1)).to_have_text("Thank you")
         expect(page.get_by_role("main")).to_contain_text("You chose not to take part")
         assert Participant.objects.filter(declined_at__isnull=False, external_id=None).count() == 1
+
+
+class ServerErrorTests(BrowserTestCase):
+    def test_a_message_the_server_failed_to_store_is_sent_again_and_stored_once(self):
+        self.published_study("retry", {"retry": {"panel_visibility": "visible"}})
+        page, failures = self.page, {"left": 1}
+
+        def relay(ws):  # the server's answer to the first message: it could not store it
+            server = ws.connect_to_server()
+
+            def to_server(message):
+                frame = json.loads(message)
+                if frame.get("type") == "message" and failures["left"]:
+                    failures["left"] -= 1
+                    error = {"type": "error", "code": "server_error", "message": "Oops.",
+                             "client_id": frame["client_id"]}  # fmt: skip
+                    ws.send(json.dumps(error))
+                    return
+                server.send(message)
+
+            ws.on_message(to_server)
+
+        page.route_web_socket(re.compile(r".*/ws/chat/.*"), relay)
+        page.goto(self.url("/s/retry/?PROLIFIC_PID=RETRY-1"))
+        page.get_by_role("button", name="I agree to take part").click()
+        expect(page.locator("#connection")).to_have_text("Connected.")
+        box = page.get_by_label("Your message")
+        box.fill("Are you there?")
+        box.press("Enter")
+        expect(page.locator("#chat-status")).to_contain_text("kept and will be sent again")
+        log = page.get_by_role("log")
+        expect(log.locator(".msg.pending")).to_have_count(0)  # sent again, and acknowledged
+        expect(log.locator(".msg-agent")).to_have_count(2)
+        assert failures["left"] == 0
+        assert Message.objects.filter(text="Are you there?").count() == 1
