@@ -121,6 +121,8 @@ if DATABASE_URL:
     # A pool per process: a page or a turn borrows a connection for as long as it needs one
     # (Daphne gives every request a thread of its own, so without a pool each would connect
     # anew), and a process never holds more than DB_POOL_MAX at once.
+    # Each connection is checked as it is lent, so the pool outlives a PostgreSQL restart.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"]["OPTIONS"] = {
         "pool": {
             "min_size": env_int("DB_POOL_MIN", 2),
