@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast lint install install-test browser worker bench clean
+.PHONY: run serve test test-fast faults lint install install-test browser nginx worker bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,11 +29,23 @@ browser:
 	  else echo "Browser tests need /usr/bin/chromium: run 'sudo apt-get install chromium'."; fi; \
 	fi
 
+# Debian's nginx, for `make serve` and the fault suite.
+nginx:
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nginx-light; \
+	  else echo "make serve and make faults need nginx: run 'sudo apt-get install nginx-light'."; exit 1; fi; \
+	fi
+
 run: install
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py seed_demo --base-url http://$(HOST):$(PORT)
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl+C stops)"
 	$(BIN)/daphne -b $(HOST) -p $(PORT) --websocket-max-message-size 65536 --websocket-max-frame-size 65536 config.asgi:application
+
+# Production-like, on this machine: two Daphne processes and a Celery worker behind nginx, on
+# PostgreSQL and Redis (DATABASE_URL, REDIS_URL; defaults in deploy/serve.sh).
+serve: install nginx
+	deploy/serve.sh
 
 worker: install
 	$(BIN)/celery -A config worker --loglevel=INFO --pool=threads --concurrency=8 -Q dyad
@@ -53,8 +65,15 @@ test: install-test
 test-fast: install-test
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
-# Streaming benchmark (needs Redis); results are recorded in docs/benchmarks.md.
+# The fault suite: kills and restarts Daphne, workers, Redis and PostgreSQL under load
+# (needs PostgreSQL, redis-server and nginx on this machine; restarts PostgreSQL).
+faults: install-test nginx
+	DYAD_FAULTS=1 $(BIN)/python -m pytest -p no:django tests/faults $(PYTEST_ARGS)
+
+# Benchmarks (need PostgreSQL and Redis); results are recorded in docs/benchmarks.md.
 bench: install-test
+	$(BIN)/pip install --quiet '.[bench]'
+	bench/scale.sh
 	$(BIN)/python -m bench.stream_bench --layer pubsub --replies 10 50 200
 	$(BIN)/python -m bench.stream_bench --layer core --replies 10 50 200
 
