@@ -5,6 +5,9 @@ workers on real services) with DEBUG off, on a fresh database, pinned to chosen 
         stack.url            # http://127.0.0.1:8100
         stack.usage()        # CPU seconds and RSS of each process
 
+With ``proxy=True`` the Daphnes listen on the ports after ``port`` and nginx, configured
+from deploy/nginx.conf, listens on ``port`` in front of them (as ``make serve`` runs it).
+
 The benchmark process itself uses the same database (``configure`` before Django starts),
 so it can create pilots and check what was stored.
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -65,12 +69,11 @@ def configure(mode: str, extra: dict | None = None) -> None:
 
 def fresh_database(mode: str, env: dict) -> None:
     if mode == "real":
-        for sql in (
-            "DROP DATABASE IF EXISTS dyad_bench WITH (FORCE)",
-            "CREATE DATABASE dyad_bench",
-        ):
+        name = env["DATABASE_URL"].rsplit("/", 1)[1]
+        for sql in (f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}"):
             subprocess.run(["psql", f"{PG}/postgres", "-q", "-c", sql], check=True)
-        subprocess.run(["redis-cli", "-n", "3", "FLUSHDB"], check=True, capture_output=True)
+        redis = ["redis-cli", "-u", env["REDIS_URL"], "FLUSHDB"]
+        subprocess.run(redis, check=True, capture_output=True)
     else:
         for suffix in ("", "-wal", "-shm"):
             Path(SQLITE + suffix).unlink(missing_ok=True)
@@ -88,9 +91,13 @@ class Stack:
         worker_args: tuple[str, ...] = ("--pool=threads", "--concurrency=8"),
         env: dict | None = None,
         port: int = 8100,
+        proxy: bool = False,
+        fresh: bool = True,
+        logs: Path = ROOT / "bench" / "results",
     ):
         self.mode, self.daphnes, self.workers = mode, daphnes, workers if mode == "real" else 0
         self.cpus, self.worker_args, self.port = cpus, worker_args, port
+        self.proxy, self.fresh, self.logs = proxy, fresh, logs
         self.env = environment(mode, env)
         self.processes: dict[str, subprocess.Popen] = {}
 
@@ -98,17 +105,32 @@ class Stack:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def daphne_port(self, i: int) -> int:
+        return self.port + i + (1 if self.proxy else 0)
+
     def urls(self) -> list[str]:
-        return [f"http://127.0.0.1:{self.port + i}" for i in range(self.daphnes)]
+        """Where participants go: the proxy, or each Daphne in turn."""
+        if self.proxy:
+            return [self.url]
+        return [f"http://127.0.0.1:{self.daphne_port(i)}" for i in range(self.daphnes)]
 
     def __enter__(self) -> Stack:
-        fresh_database(self.mode, self.env)
+        self.logs.mkdir(parents=True, exist_ok=True)
+        ports = [self.daphne_port(i) for i in range(self.daphnes)]
+        for port in [*ports, *([self.port] if self.proxy else [])]:
+            if port_taken(port):
+                raise RuntimeError(f"Port {port} is taken: a process from an earlier run?")
+        if self.fresh:
+            fresh_database(self.mode, self.env)
         for i in range(self.daphnes):
             self.start_daphne(i)
         for i in range(self.workers):
             self.start_worker(i)
-        for url in self.urls():
-            wait_until_up(url)
+        for i in range(self.daphnes):
+            wait_until_up(f"http://127.0.0.1:{self.daphne_port(i)}")
+        if self.proxy:
+            self.start_proxy()
+            wait_until_up(self.url)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -119,21 +141,36 @@ class Stack:
 
     def start_daphne(self, i: int) -> None:
         command = [
-            PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port + i),
+            PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.daphne_port(i)),
             "--websocket-max-message-size", "65536", "--websocket-max-frame-size", "65536",
-            "config.asgi:application",
+            *(["--proxy-headers"] if self.proxy else []), "config.asgi:application",
         ]  # fmt: skip
         self.processes[f"daphne{i}"] = self.spawn(command, f"daphne{i}")
 
     def start_worker(self, i: int) -> None:
+        queue = self.env.get("CELERY_QUEUE", "dyad")
         command = [
-            PYTHON, "-m", "celery", "-A", "config", "worker", "-Q", "bench", "-n", f"bench{i}@%h",
+            PYTHON, "-m", "celery", "-A", "config", "worker", "-Q", queue, "-n", f"{queue}{i}@%h",
             "--without-mingle", "--without-gossip", "--loglevel=WARNING", *self.worker_args,
         ]  # fmt: skip
         self.processes[f"worker{i}"] = self.spawn(command, f"worker{i}")
 
+    def start_proxy(self) -> None:
+        """nginx as deploy/nginx.conf configures it, on this stack's ports (never pinned: in
+        production it has cores of its own)."""
+        prefix = self.logs / "nginx"
+        (prefix / ".run" / "nginx").mkdir(parents=True, exist_ok=True)
+        (prefix / ".run" / "nginx").chmod(0o777)  # its workers run as "nobody" under root
+        conf = prefix / "nginx.conf"
+        conf.write_text(nginx_conf(self.port, [self.daphne_port(i) for i in range(self.daphnes)]))
+        command = ["nginx", "-p", f"{prefix}/", "-c", str(conf), "-g", "daemon off;"]
+        log = open(self.logs / "nginx.log", "w")  # noqa: SIM115
+        self.processes["proxy"] = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
     def spawn(self, command: list[str], name: str) -> subprocess.Popen:
-        log = open(ROOT / "bench" / "results" / f"{name}.log", "w")  # noqa: SIM115
+        log = open(self.logs / f"{name}.log", "a")  # noqa: SIM115
         return subprocess.Popen(
             self.pinned(command),
             cwd=ROOT,
@@ -158,6 +195,17 @@ class Stack:
         return {name: process_usage(p.pid) for name, p in self.processes.items()}
 
 
+def nginx_conf(port: int, upstreams: list[int]) -> str:
+    """deploy/nginx.conf, listening on ``port`` in front of Daphnes on ``upstreams``."""
+    text = (ROOT / "deploy" / "nginx.conf").read_text()
+    servers = "".join(
+        f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;\n" for p in upstreams
+    )
+    text = re.sub(r"( *server 127\.0\.0\.1:\d+ max_fails=[^\n]*\n)+", servers, text)
+    text = text.replace("listen 127.0.0.1:8000;", f"listen 127.0.0.1:{port};")
+    return text.replace("alias staticfiles/;", f"alias {ROOT}/staticfiles/;")
+
+
 def process_usage(pid: int) -> dict:
     import psutil
 
@@ -171,6 +219,13 @@ def process_usage(pid: int) -> dict:
         except psutil.NoSuchProcess:
             continue
     return {"cpu_s": round(cpu, 2), "rss_kib": rss // 1024}
+
+
+def port_taken(port: int) -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def wait_until_up(url: str, timeout: float = 60) -> None:

@@ -29,7 +29,7 @@ def main() -> None:
         total += n
         exclusive[frames[-1]] += n
         for frame in set(frames):
-            if not args.ours or "/work/main/" in frame and ".venv" not in frame:
+            if not args.ours or ours(frame):
                 inclusive[frame] += n
     print(f"{total} samples")
     print("-- inclusive")
@@ -38,6 +38,11 @@ def main() -> None:
     print("-- exclusive")
     for frame, n in exclusive.most_common(args.top):
         print(f"{100 * n / total:5.1f}%  {frame[:150]}")
+
+
+def ours(frame: str) -> bool:
+    where = frame.rpartition(" (")[2]
+    return where.startswith(("chat/", "studies/", "dashboard/", "questionnaires/", "config/"))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ test database, as in production; on the embedded default they run in-process."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 
@@ -11,9 +12,17 @@ from django.conf import settings
 
 from tests.workers import start_worker
 
+# The fault suite (tests/faults) kills and restarts services: only `make faults` runs it.
+collect_ignore = [] if os.environ.get("DYAD_FAULTS") else ["faults"]
+
 
 @pytest.fixture(scope="session", autouse=True)
-def celery_worker(django_db_setup, django_db_blocker):
+def celery_worker(request):
+    if not request.config.pluginmanager.hasplugin("django"):  # the fault suite: its own stack
+        yield None
+        return
+    request.getfixturevalue("django_db_setup")
+    django_db_blocker = request.getfixturevalue("django_db_blocker")
     if settings.CELERY_TASK_ALWAYS_EAGER:
         yield None
         return

@@ -10,6 +10,8 @@ the agent has replied (an open-loop load); without it, they wait for each reply 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import json
 import random
 import time
@@ -27,6 +29,9 @@ from .profiles import Profile
 from .talk import Talker
 
 REPLY_TIMEOUT = 180.0  # seconds to wait for the agent's reply before counting it as missing
+FINAL_CLOSE_CODES = (4403, 4410)  # chat.events: REFUSED, CLOSED (withdrawn): no reconnecting
+RETRIED_STATUSES = (500, 502, 503, 504)
+QUIET_SYNC_SECONDS = 10.0  # as the page: waiting on a reply and nothing heard, ask again
 
 
 @dataclass
@@ -49,6 +54,9 @@ class Outcome:
     sent: list[Sent] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     deltas: list[tuple[float, str]] = field(default_factory=list)  # (time.time(), text)
+    reconnects: int = 0
+    retried: list[str] = field(default_factory=list)  # page loads that failed, then worked
+    upstreams: list[str] = field(default_factory=list)  # behind nginx: the server per socket
 
     @property
     def completed(self) -> bool:
@@ -75,6 +83,7 @@ class SimulatedParticipant:
         duration: float | None = None,
         writer: Writer = offline_writer,
         record: bool = False,
+        patience: float = 30.0,
     ):
         self.base = base_url.rstrip("/")
         self.entry = entry_path
@@ -82,7 +91,7 @@ class SimulatedParticipant:
         self.talker = Talker(profile)
         self.rng = random.Random(profile.seed ^ 0x5EED)
         self.effect, self.pace, self.rate, self.duration = effect, pace, rate, duration
-        self.writer, self.record = writer, record
+        self.writer, self.record, self.patience = writer, record, patience
         self.out = Outcome()
         self.http = httpx.AsyncClient(
             base_url=self.base, follow_redirects=True, timeout=httpx.Timeout(60, connect=10)
@@ -150,15 +159,35 @@ class SimulatedParticipant:
     # -- HTTP, as a browser -----------------------------------------------------------------
 
     async def get(self, path: str, **headers) -> Page:
-        response = await self.http.get(path, headers=headers)
+        response = await self.request("GET", path, headers=headers)
         return self.page_of(response)
 
     async def submit(self, page: Page, form, values: dict, **headers) -> Page:
         data = {**form.fields, **values}
         data["csrfmiddlewaretoken"] = self.http.cookies.get("csrftoken") or page.csrf
         headers = {"Referer": page.url, "Origin": self.base, **headers}
-        response = await self.http.post(urljoin(page.url, form.action), data=data, headers=headers)
-        return self.page_of(response)
+        url = urljoin(page.url, form.action)
+        return self.page_of(await self.request("POST", url, data=data, headers=headers))
+
+    async def request(self, method: str, url: str, **options) -> httpx.Response:
+        """As a person would: a page that fails to load (no answer, 502-504 from the proxy,
+        a 500 while the database restarts) is tried again for ``patience`` seconds, then
+        reported."""
+        started = time.monotonic()
+        for attempt in itertools.count():
+            out_of_patience = time.monotonic() - started > self.patience
+            try:
+                response = await self.http.request(method, url, **options)
+            except httpx.TransportError as error:
+                if out_of_patience:
+                    raise
+                self.out.retried.append(f"{method} {url}: {type(error).__name__}")
+            else:
+                if response.status_code not in RETRIED_STATUSES or out_of_patience:
+                    return response
+                self.out.retried.append(f"{method} {url}: HTTP {response.status_code}")
+            await asyncio.sleep(min(2**attempt, 8) * self.rng.uniform(0.5, 1.5))
+        raise AssertionError("unreachable")
 
     def page_of(self, response: httpx.Response) -> Page:
         if response.status_code >= 500 or response.status_code in (403, 404):
@@ -187,23 +216,70 @@ class Conversation:
         self.synced = asyncio.Event()
         self.identity_changed = False
         self.closed = False
+        self.socket = None
+        self.last_turn = 0  # the transcript's last turn this page has
+        self.resends = 0  # messages sent again after a server_error, since the last ack
+        self.heard = time.monotonic()  # when the last frame came
 
     async def run(self) -> None:
+        connection = asyncio.create_task(self.stay_connected())
+        try:
+            await asyncio.wait_for(self.synced.wait(), 120)
+            if self.who.rate:
+                await self.open_loop()
+            else:
+                await self.closed_loop()
+        finally:
+            connection.cancel()
+            await asyncio.gather(connection, return_exceptions=True)
+
+    async def stay_connected(self) -> None:
+        """As the page does: connect, ask for what was missed, send every message not yet
+        acknowledged (same client ids), read; on a lost socket, reconnect with backoff."""
         cookie = "; ".join(f"{k}={v}" for k, v in self.who.http.cookies.items())
-        async with websockets.connect(
-            self.ws_url, origin=self.who.base, additional_headers={"Cookie": cookie}
-        ) as socket:
-            self.socket = socket
-            reader = asyncio.create_task(self.read())
+        delay = 0.5
+        while not self.closed:
+            socket = None
             try:
-                await socket.send(json.dumps({"type": "sync", "after": 0}))
-                await asyncio.wait_for(self.synced.wait(), 60)
-                if self.who.rate:
-                    await self.open_loop()
-                else:
-                    await self.closed_loop()
-            finally:
-                reader.cancel()
+                async with websockets.connect(
+                    self.ws_url,
+                    origin=self.who.base,
+                    additional_headers={"Cookie": cookie},
+                    open_timeout=10,
+                ) as socket:
+                    self.socket, delay = socket, 0.5
+                    upstream = socket.response.headers.get("X-Dyad-Upstream")
+                    if upstream:
+                        self.who.out.upstreams.append(upstream)
+                    await self.resume()
+                    await self.read()
+            except (OSError, TimeoutError, websockets.exceptions.WebSocketException):
+                pass
+            if socket is not None and socket.close_code in FINAL_CLOSE_CODES:
+                self.closed = True
+            self.socket = None
+            if self.closed:
+                break
+            self.who.out.reconnects += 1
+            await asyncio.sleep(delay * self.who.rng.uniform(0.5, 1.5))
+            delay = min(delay * 2, 10.0)
+        self.replied.set()
+
+    async def resume(self) -> None:
+        await self.transmit({"type": "sync", "after": self.last_turn})
+        for sent in list(self.pending.values()):
+            if sent.ack is None:
+                await self.transmit(self.frame_of(sent))
+
+    async def transmit(self, frame: dict) -> None:
+        """Send now if connected; a message that cannot be is sent again on reconnecting."""
+        if self.socket is not None:
+            with contextlib.suppress(websockets.exceptions.ConnectionClosed):
+                await self.socket.send(json.dumps(frame))
+
+    @staticmethod
+    def frame_of(sent: Sent) -> dict:
+        return {"type": "message", "client_id": sent.client_id, "text": sent.text}
 
     def wanted(self) -> int:
         return max(self.who.profile.messages, int(self.status.get("min_turns") or 1))
@@ -239,9 +315,7 @@ class Conversation:
         self.pending[sent.client_id] = sent
         self.who.out.sent.append(sent)
         self.replied.clear()
-        await self.socket.send(
-            json.dumps({"type": "message", "client_id": sent.client_id, "text": text})
-        )
+        await self.transmit(self.frame_of(sent))
         return sent
 
     async def await_reply(self, sent: Sent) -> None:
@@ -249,14 +323,18 @@ class Conversation:
         while sent.reply is None and not self.closed and time.monotonic() < deadline:
             self.replied.clear()
             try:
-                await asyncio.wait_for(self.replied.wait(), max(0.1, deadline - time.monotonic()))
+                wait = min(QUIET_SYNC_SECONDS, max(0.1, deadline - time.monotonic()))
+                await asyncio.wait_for(self.replied.wait(), wait)
             except TimeoutError:
-                break
+                if time.monotonic() - self.heard >= QUIET_SYNC_SECONDS:
+                    await self.transmit({"type": "sync", "after": self.last_turn})
+                    self.heard = time.monotonic()
         if sent.reply is None and not self.closed:
             self.who.out.errors.append(f"no reply to {sent.client_id} within {REPLY_TIMEOUT:.0f} s")
 
     async def read(self) -> None:
         async for raw in self.socket:
+            self.heard = time.monotonic()
             frame = json.loads(raw)
             handler = getattr(self, "on_" + frame["type"], None)
             if handler:
@@ -270,11 +348,12 @@ class Conversation:
             self.on_message({"message": m})
         if frame["more"]:
             after = frame["messages"][-1]["turn"]
-            asyncio.ensure_future(self.socket.send(json.dumps({"type": "sync", "after": after})))
+            asyncio.ensure_future(self.transmit({"type": "sync", "after": after}))
         else:
             self.synced.set()
 
     def on_ack(self, frame: dict) -> None:
+        self.resends = 0
         sent = self.pending.get(frame["client_id"])
         if sent and sent.ack is None:
             sent.ack, sent.turn = time.monotonic() - sent.at, frame["turn"]
@@ -291,6 +370,7 @@ class Conversation:
 
     def on_message(self, frame: dict) -> None:
         m = frame["message"]
+        self.last_turn = max(self.last_turn, m["turn"])
         if m["sender"] != "agent":
             return
         self.agent_text = m["text"]
@@ -309,6 +389,15 @@ class Conversation:
         self.identity_changed = True
 
     def on_error(self, frame: dict) -> None:
+        if frame["code"] == "server_error":
+            # As the page: tried again a little later, every message not yet stored (the
+            # same client ids) and a request for whatever was missed.
+            self.who.out.retried.append(f"frame {frame.get('client_id') or 'sync'}: server_error")
+            self.resends += 1
+            delay = min(2**self.resends, 15) * self.who.rng.uniform(0.5, 1.0)
+            loop = asyncio.get_running_loop()
+            loop.call_later(delay, lambda: asyncio.ensure_future(self.resume()))
+            return
         self.who.out.errors.append(f"error frame {frame['code']}: {frame['message']}")
 
     def on_closed(self, frame: dict) -> None:

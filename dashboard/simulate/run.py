@@ -31,9 +31,11 @@ async def run(
     writer: Writer = offline_writer,
     on_done: Callable[[Outcome], Awaitable[None]] | None = None,
     record: bool = False,
+    patience: float = 30.0,
 ) -> list[Outcome]:
     """``base_url`` may list several servers (one study behind several Daphne processes):
-    participants are spread over them in turn."""
+    participants are spread over them in turn. ``patience``: how long a participant keeps
+    reloading a page that does not load."""
     limit = asyncio.Semaphore(max(1, concurrency))
     urls = [base_url] if isinstance(base_url, str) else base_url
 
@@ -49,6 +51,7 @@ async def run(
                 duration=duration,
                 writer=writer,
                 record=record,
+                patience=patience,
             )
             outcome = await participant.take_part()
         if on_done:
@@ -94,4 +97,6 @@ def report(outcomes: list[Outcome], seconds: float) -> dict:
         "not_replied": sum(s.reply is None for s in sent),
         "errors": [e for o in outcomes for e in o.errors][:200],
         "error_count": sum(len(o.errors) for o in outcomes),
+        "reconnects": sum(o.reconnects for o in outcomes),
+        "pages_retried": sum(len(o.retried) for o in outcomes),
     }

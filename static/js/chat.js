@@ -65,21 +65,23 @@
     items.forEach(function (p) { socket.send({ type: "message", client_id: p.client_id, text: p.text }); });
   }
 
-  // A message the server failed to store (its database restarting, say) is sent again, a
-  // little later each time; sending twice is harmless, as the client id makes it one message.
-  let resendTimer = 0;
-  let resendDelay = 1000;
-  function resendSoon() {
-    if (resendTimer) return;
-    resendTimer = setTimeout(function () {
-      resendTimer = 0;
+  // A frame the server failed on (its database restarting, say) is tried again, a little
+  // later each time: every message not yet stored (the client id makes a resend harmless)
+  // and a request for whatever was missed.
+  let retryTimer = 0;
+  let retryDelay = 1000;
+  function retrySoon() {
+    if (retryTimer) return;
+    retryTimer = setTimeout(function () {
+      retryTimer = 0;
+      socket.send({ type: "sync", after: transcript.lastTurn() });
       sendPending(state.pending);
-    }, resendDelay);
-    resendDelay = Math.min(resendDelay * 2, 15000);
+    }, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 15000);
   }
 
   function acknowledge(clientId) {
-    resendDelay = 1000;
+    retryDelay = 1000;
     state.pending = state.pending.filter(function (p) { return p.client_id !== clientId; });
     savePending();
     const li = itemOf(clientId);
@@ -197,9 +199,9 @@
     identity: function (frame) { panel.notice(frame.revision); },
     closed: function (frame) { closeChat(frame.message); },
     error: function (frame) {
-      if (frame.code === "server_error") { // kept, and sent again in a moment (same client id)
-        el.status.textContent = frame.message + " Your message is kept and will be sent again.";
-        if (frame.client_id) resendSoon();
+      if (frame.code === "server_error") { // tried again in a moment (messages: same client id)
+        el.status.textContent = frame.message + (frame.client_id ? " Your message is kept and will be sent again." : "");
+        retrySoon();
         return;
       }
       if (frame.client_id) {
