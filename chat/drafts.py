@@ -12,6 +12,7 @@ from django.core.cache import cache
 
 log = logging.getLogger(__name__)
 TTL = 600  # seconds: longer than any reply takes
+DRAFT_SECONDS = 1.0  # a draft is kept at most this often: a page may find it this far behind
 
 
 def _key(session_id: int) -> str:

@@ -82,7 +82,11 @@
   Transcript.prototype.delta = function (frame) {
     const following = this.nearBottom();
     const text = this.draft(frame.reply_to).querySelector(".text");
-    text.textContent = text.textContent.slice(0, frame.offset) + frame.text;
+    const shown = text.textContent;
+    // A page that came back mid-reply starts from a draft up to a second old: the words in
+    // between arrive with the whole reply, so the gap is marked, not closed up.
+    if (frame.offset > shown.length) text.textContent = shown + " … " + frame.text;
+    else text.textContent = shown.slice(0, frame.offset) + frame.text;
     if (following) this.scrollToEnd();
   };
   Transcript.prototype.draftText = function (replyTo, text) {

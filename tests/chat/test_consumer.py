@@ -274,7 +274,7 @@ class StreamingTests(FakeLLMMixin, ConsumerTestCase):
         await ws.send_json_to({"type": "message", "client_id": "r1", "text": "go on"})
         await self.receive_until(ws, lambda f: f["type"] == "delta")
         await ws.disconnect()
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(1.5)  # the draft is kept once a second (drafts.DRAFT_SECONDS)
         again, _, _ = await self.connect()
         await again.send_json_to({"type": "sync", "after": 2})
         history = await self.receive_until(again, lambda f: f["type"] == "history")
