@@ -121,13 +121,15 @@ if DATABASE_URL:
     # A pool per process: a page or a turn borrows a connection for as long as it needs one
     # (Daphne gives every request a thread of its own, so without a pool each would connect
     # anew), and a process never holds more than DB_POOL_MAX at once.
+    # A page waits up to DB_POOL_TIMEOUT for a connection: under a burst (a thousand people
+    # arriving in the same minute) a slow page is better than an error page.
     # Each connection is checked as it is lent, so the pool outlives a PostgreSQL restart.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"]["OPTIONS"] = {
         "pool": {
             "min_size": env_int("DB_POOL_MIN", 2),
             "max_size": env_int("DB_POOL_MAX", 20),
-            "timeout": env_float("DB_POOL_TIMEOUT", 10.0),
+            "timeout": env_float("DB_POOL_TIMEOUT", 30.0),
         }
     }
     # Named explicitly: Channels' live-server test process derives it otherwise, and wrongly.
