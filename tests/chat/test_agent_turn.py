@@ -236,8 +236,9 @@ class RedisDownTests(FakeLLMMixin, DyadTransactionTestCase):
 
         self.fake.script({"text": "Still here, still Mira.", "delay": 0.01})
         down = ConnectionError("Error 111 connecting to 127.0.0.1:6379")
-        with mock.patch.object(drafts.cache, "set", side_effect=down):
+        with mock.patch("chat.services.messages.agent_turn_start"):  # run here, not by a worker
             post = message_post(session_id=self.session.pk, client_id="c1", text="hello")
+        with mock.patch.object(drafts.cache, "set", side_effect=down):
             reply = agent_turn_run(message_id=post.message.pk)
         assert reply.text == "Still here, still Mira."
         assert AgentTurn.objects.get().status == "done"
