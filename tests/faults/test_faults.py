@@ -78,13 +78,14 @@ def test_participants_offline_mid_stream(study, stack, link, seconds):
     assert report["reconnects"] >= 20  # every page lost its socket and came back
 
 
+@pytest.mark.slow  # over four minutes: `make faults` runs it, CI's time budget does not
 def test_two_hundred_participants_reconnecting_at_once_ten_times(study, stack, link):
     cut = []
 
     async def fault():
         await streaming(replies=10, timeout=300)
         for _ in range(10):
-            for _ in range(600):  # until (nearly) every page is back
+            for _ in range(1800):  # until (nearly) every page is in the chat, or back in it
                 if link.sockets >= 190:
                     break
                 await asyncio.sleep(0.1)
