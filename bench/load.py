@@ -313,22 +313,24 @@ def pages(args) -> dict:
     it again and again for ``--duration`` seconds (keep-alive, as a browser)."""
     with stack_of(args) as stack:
         study = seeded(args, False)
-        result = asyncio.run(hammer(stack, study, args.participants, args.duration))
+        from dashboard import pilots
+        from studies.services import pilot_token
+
+        pilot = pilots.pilot_create(
+            study=study, participants=args.participants, concurrency=args.participants,
+            base_url=stack.url, pace=0,
+        )  # fmt: skip
+        entry = f"/s/{study.slug}/?pilot={pilot_token(pilot)}"
+        result = asyncio.run(hammer(stack, entry, args.participants, args.duration))
         result["cpu_s"] = {k: v["cpu_s"] for k, v in stack.usage().items()}
     return result
 
 
-async def hammer(stack: Stack, study, clients: int, seconds: float) -> dict:
-    from dashboard import pilots
+async def hammer(stack: Stack, entry: str, clients: int, seconds: float) -> dict:
     from dashboard.simulate import profiles
     from dashboard.simulate.client import SimulatedParticipant
     from dashboard.simulate.run import percentiles
-    from studies.services import pilot_token
 
-    pilot = pilots.pilot_create(
-        study=study, participants=clients, concurrency=clients, base_url=stack.url, pace=0
-    )
-    entry = f"/s/{study.slug}/?pilot={pilot_token(pilot)}"
     people = profiles.profiles(clients, seed=2, supplied=[{"messages": 1}])
     walkers = [SimulatedParticipant(stack.url, entry, p, pace=0) for p in people]
 
