@@ -219,6 +219,7 @@ class Conversation:
         self.socket = None
         self.last_turn = 0  # the transcript's last turn this page has
         self.resends = 0  # messages sent again after a server_error, since the last ack
+        self.answered = 0  # the latest participant turn an agent reply has answered
         self.heard = time.monotonic()  # when the last frame came
 
     async def run(self) -> None:
@@ -357,6 +358,9 @@ class Conversation:
         sent = self.pending.get(frame["client_id"])
         if sent and sent.ack is None:
             sent.ack, sent.turn = time.monotonic() - sent.at, frame["turn"]
+            if sent.turn <= self.answered:  # a resend acked after its reply came (reconnect)
+                self._replied(sent, time.monotonic())
+                self.replied.set()
         self.status = frame["status"]
 
     def on_delta(self, frame: dict) -> None:
@@ -377,13 +381,17 @@ class Conversation:
         self.who.talker.history.append(("agent", m["text"]))
         if m.get("reply_to") is None:
             return
+        self.answered = max(self.answered, m["reply_to"])
         now = time.monotonic()
         for sent in list(self.pending.values()):
             if sent.turn is not None and sent.turn <= m["reply_to"]:
-                sent.first_text = sent.first_text if sent.first_text is not None else now - sent.at
-                sent.reply = now - sent.at
-                del self.pending[sent.client_id]
+                self._replied(sent, now)
         self.replied.set()
+
+    def _replied(self, sent: Sent, now: float) -> None:
+        sent.first_text = sent.first_text if sent.first_text is not None else now - sent.at
+        sent.reply = now - sent.at
+        self.pending.pop(sent.client_id, None)
 
     def on_identity(self, frame: dict) -> None:
         self.identity_changed = True
