@@ -16,7 +16,9 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_CHARACTERS = frozenset(FORMULA_START)
 JSON_TYPES = ("object", "array", "any")
+PLAIN = ("string", "integer")  # written by the CSV writer once neutralised
 
 
 def neutralise(text: str) -> str:
@@ -24,7 +26,9 @@ def neutralise(text: str) -> str:
 
 
 def iso_utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="microseconds")[:26] + "Z"  # drops "+00:00"
 
 
 def _json(value) -> str:
@@ -47,12 +51,38 @@ def cell(value, kind: str) -> str:
 
 
 def encode(rows: Iterable[Sequence], kinds: Sequence[str]) -> bytes:
-    """Rows of values as CSV bytes, every value formatted by its column's type."""
-    formats = [FORMATS[kind] for kind in kinds]
+    """Rows of values as CSV bytes, every value formatted by its column's type.
+
+    The same cells as ``cell`` (a test holds them equal), faster: the writer turns ``None``
+    into an empty cell and writes text and whole numbers as they are, so only cells that
+    change are touched (an export spends most of its time here).
+    """
+    texts = [i for i, kind in enumerate(kinds) if kind == "string"]
+    numbers = [i for i, kind in enumerate(kinds) if kind == "integer"]
+    others = [(i, FORMATS[kind]) for i, kind in enumerate(kinds) if kind not in PLAIN]
+    width = len(kinds)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     for row in rows:
-        writer.writerow(["" if v is None else f(v) for v, f in zip(row, formats, strict=True)])
+        if len(row) != width:
+            raise ValueError(f"A row of {len(row)} values for {width} columns.")
+        out = list(row)
+        for i in texts:
+            value = out[i]
+            if value is not None:
+                if type(value) is not str:
+                    value = out[i] = str(value)
+                if value[:1] in FORMULA_CHARACTERS:
+                    out[i] = "'" + value
+        for i in numbers:
+            value = out[i]
+            if value is not None and type(value) is not int:
+                out[i] = str(int(value))
+        for i, format_ in others:
+            value = out[i]
+            if value is not None:
+                out[i] = format_(value)
+        writer.writerow(out)
     return buffer.getvalue().encode("utf-8")
 
 

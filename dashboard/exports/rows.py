@@ -27,8 +27,9 @@ SCORE_KEYS = (*FACTORS, "overall")
 IDENTITY_TARGETS = [f.target for f in idm.PERSONA_FIELDS + idm.PARTNER_FIELDS]
 
 
-def pages(queryset: QuerySet, key: Sequence[str], size: int = PAGE) -> Iterator[list[dict]]:
-    """The rows of a ``.values()`` queryset in ``key`` order (a unique key), page by page."""
+def pages(queryset: QuerySet, key: Sequence[str], size: int = PAGE) -> Iterator[list]:
+    """The rows of a ``.values()`` queryset in ``key`` order (a unique key), page by page; or
+    of a ``.values_list()`` queryset whose first fields are ``key`` (tuples cost less)."""
     last = None
     while True:
         page = queryset if last is None else queryset.filter(_after(key, last))
@@ -37,7 +38,8 @@ def pages(queryset: QuerySet, key: Sequence[str], size: int = PAGE) -> Iterator[
             yield rows
         if len(rows) < size:
             return
-        last = [rows[-1][k] for k in key]
+        end = rows[-1]
+        last = [end[k] for k in key] if isinstance(end, dict) else end[: len(key)]
 
 
 def _after(key: Sequence[str], values: Sequence) -> Q:
@@ -112,28 +114,25 @@ def session_rows(study: Study) -> Iterator[tuple]:
 
 
 AGENT_FIELDS = ("revisions_seen", *Message.PROVENANCE)  # the column order of messages.csv
+NO_PROVENANCE = (None,) * len(AGENT_FIELDS)
 
 
 def message_rows(study: Study) -> Iterator[tuple]:
-    rows = Message.objects.values(
+    rows = Message.objects.values_list(
         "session_id", "turn", "session__participant_id", "session__participant__code",
         "session__participant__condition__name", "session__number", "sender", "text",
         "created_at", "reply_to__turn", "answers", "identity_version", *AGENT_FIELDS,
     )  # fmt: skip
+    agent = Message.Sender.AGENT
     for page in grouped(study, rows, "session__participant_id", ["session_id", "turn"]):
-        version_at = _versions_by_time({r["session__participant_id"] for r in page})
-        for r in page:
-            agent = r["sender"] == Message.Sender.AGENT
-            version = (
-                r["identity_version"]
-                if agent
-                else version_at(r["session__participant_id"], r["created_at"])
-            )
+        version_at = _versions_by_time({r[2] for r in page})
+        for _, turn, pid, code, condition, number, sender, text, at, *rest in page:
+            reply_to, answers, version, *provenance = rest
+            if sender != agent:
+                version, provenance = version_at(pid, at), NO_PROVENANCE
             yield (
-                r["session__participant__code"], r["session__participant__condition__name"],
-                r["session__number"], r["turn"], r["sender"], r["text"], r["created_at"],
-                r["reply_to__turn"], r["answers"], version,
-                *(r[f] if agent else None for f in AGENT_FIELDS),
+                code, condition, number, turn, sender, text, at, reply_to, answers, version,
+                *provenance,
             )  # fmt: skip
 
 
@@ -217,7 +216,7 @@ SUBMITTED_PMQ = {"instrument__code": "pmq", "submitted_at__isnull": False}
 
 def pmq_item_rows(study: Study) -> Iterator[tuple]:
     answered = {f"administration__{k}": v for k, v in SUBMITTED_PMQ.items()}
-    rows = Response.objects.filter(**answered).values(
+    rows = Response.objects.filter(**answered).values_list(
         "administration_id", "display_position", "id", "administration__participant__code",
         "administration__participant__condition__name", "administration__session_number",
         "administration__timepoint", "item__code", "item__factor", "item__positive_pole",
@@ -226,16 +225,12 @@ def pmq_item_rows(study: Study) -> Iterator[tuple]:
     )  # fmt: skip
     key = ["administration_id", "display_position", "id"]
     for page in grouped(study, rows, "administration__participant_id", key):
-        for r in page:
-            poles = (r["item__positive_pole"], r["item__negative_pole"])
-            left, right = poles if r["positive_on_left"] else poles[::-1]
+        for _, position, _, code, condition, number, timepoint, item, factor, *rest in page:
+            positive, negative, positive_on_left, raw, score, submitted_at = rest
+            left, right = (positive, negative) if positive_on_left else (negative, positive)
             yield (
-                r["administration__participant__code"],
-                r["administration__participant__condition__name"],
-                r["administration__session_number"], r["administration__timepoint"],
-                r["item__code"], r["item__factor"], r["display_position"],
-                r["positive_on_left"], left, right, r["raw"], r["score"],
-                r["administration__submitted_at"],
+                code, condition, number, timepoint, item, factor, position,
+                positive_on_left, left, right, raw, score, submitted_at,
             )  # fmt: skip
 
 
