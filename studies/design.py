@@ -19,6 +19,9 @@ STUDY_FIELDS = (
     "pmq_before",
     "pmq_after",
     "completion_code",
+    "timed_out_code",
+    "declined_code",
+    "withdrawn_code",
     "prolific_completion_url",
     "withdrawal",
 )

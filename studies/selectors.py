@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from . import prolific
 from .journey import Step, next_step
 from .models import Participant, Study
 
@@ -48,3 +49,16 @@ def participant_step(participant: Participant) -> Step:
         min_gap=timedelta(0) if _skips_gaps(participant) else timedelta(hours=study.min_gap_hours),
         now=timezone.now(),
     )
+
+
+def finish_outcome(participant: Participant) -> str:
+    """How a participant who reached the end finished, for the code they return with:
+    ``timed_out`` when a chat's time limit ended one of their sessions before they had sent
+    the messages needed and the study has a code for that; ``completed`` otherwise."""
+    study = participant.study
+    if not (study.timed_out_code and study.time_limit_minutes):
+        return prolific.COMPLETED
+    short = participant.chat_sessions.filter(  # the chat app's sessions, by relation name
+        ended_at__isnull=False, participant_turns__lt=study.min_participant_turns
+    )
+    return prolific.TIMED_OUT if short.exists() else prolific.COMPLETED

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import selectors, services, session_keys
+from . import prolific, selectors, services, session_keys
 from .steps import participant_step, step_url, unavailable
 
 
@@ -66,13 +67,23 @@ def consent(request, study, participant, step) -> HttpResponse:
 @require_GET
 @participant_step("declined")
 def declined(request, study, participant, step) -> HttpResponse:
-    return render(request, "studies/declined.html", {"study": study})
+    context = {
+        "study": study,
+        "return_to": study.prolific_return(prolific.DECLINED),
+        "code": study.outcome_code(prolific.DECLINED),
+    }
+    return render(request, "studies/declined.html", context)
 
 
 @require_GET
 @participant_step("withdrawn")
 def withdrawn(request, study, participant, step) -> HttpResponse:
-    context = {"study": study, "receipt": participant.withdrawal_receipt}
+    context = {
+        "study": study,
+        "receipt": participant.withdrawal_receipt,
+        "return_to": study.prolific_return(prolific.WITHDRAWN),
+        "code": study.outcome_code(prolific.WITHDRAWN),
+    }
     return render(request, "studies/withdrawn.html", context)
 
 
@@ -87,14 +98,22 @@ def wait(request, study, participant, step) -> HttpResponse:
 @participant_step("debrief")
 def debrief(request, study, participant, step) -> HttpResponse:
     services.participant_complete(participant=participant)
-    code = study.completion_code or participant.code
-    return render(request, "studies/debrief.html", {"study": study, "code": code})
+    outcome = selectors.finish_outcome(participant)
+    context = {
+        "study": study,
+        "code": study.outcome_code(outcome) or participant.code,
+        "return_to": reverse("studies:complete", args=[study.slug])
+        if study.prolific_return(outcome)
+        else "",
+    }
+    return render(request, "studies/debrief.html", context)
 
 
 @require_GET
 @participant_step("debrief")
 def complete(request, study, participant, step) -> HttpResponse:
     """Send a finished participant back to Prolific (only reachable once all is saved)."""
-    if not study.prolific_completion_url:
+    address = study.prolific_return(selectors.finish_outcome(participant))
+    if not address:
         return redirect("studies:debrief", slug=study.slug)
-    return redirect(study.prolific_completion_url)
+    return redirect(address)

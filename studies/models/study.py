@@ -7,6 +7,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from .. import prolific
+
 
 class StudyQuerySet(models.QuerySet):
     def visible_to(self, user) -> StudyQuerySet:
@@ -58,8 +60,27 @@ class Study(models.Model):
     )
     pmq_before = models.BooleanField(default=True, help_text="PMQ before every session.")
     pmq_after = models.BooleanField(default=True, help_text="PMQ after every session.")
-    completion_code = models.CharField(max_length=40, blank=True)
-    prolific_completion_url = models.URLField(blank=True)
+    completion_code = models.CharField(
+        max_length=40, blank=True, help_text="Shown on the last page to people who finish."
+    )
+    timed_out_code = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="Optional: given instead to people whose chat ran out of time before they had "
+        "sent the messages needed.",
+    )
+    declined_code = models.CharField(
+        max_length=40, blank=True, help_text="Optional: given to people who decline consent."
+    )
+    withdrawn_code = models.CharField(
+        max_length=40, blank=True, help_text="Optional: given to people who withdraw."
+    )
+    prolific_completion_url = models.URLField(
+        blank=True,
+        help_text="Optional: Prolific's completion link (https://app.prolific.com/submissions/"
+        "complete?cc=...). People who finish return to it; the other codes above return to "
+        "it with cc= set to their code.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
     design_hash = models.CharField(
@@ -73,6 +94,21 @@ class Study(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def outcome_code(self, outcome: str) -> str:
+        """The code for an outcome of ``studies.prolific`` ("" where the study sets none)."""
+        return {
+            prolific.COMPLETED: self.completion_code,
+            prolific.TIMED_OUT: self.timed_out_code,
+            prolific.DECLINED: self.declined_code,
+            prolific.WITHDRAWN: self.withdrawn_code,
+        }[outcome]
+
+    def prolific_return(self, outcome: str) -> str:
+        """The address that takes a participant back to Prolific for ``outcome``, or ""."""
+        codes = {o: self.outcome_code(o) for o in (prolific.TIMED_OUT, prolific.DECLINED,
+                                                    prolific.WITHDRAWN)}  # fmt: skip
+        return prolific.return_address(self.prolific_completion_url, codes, outcome)
 
     def is_open(self) -> bool:
         """Taking new participants: active and published (so every one of them has a design
