@@ -1,0 +1,112 @@
+"""Phones (390x844 and 360x640, touch): the chat comes first and the identity panel opens as
+a drawer with a badge for the agent's waiting suggestions; nothing scrolls sideways, every
+control is at least 44 px, the message box is in view, and axe-core finds nothing."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.base import BrowserTestCase
+
+PHONES = {"390x844": (390, 844), "360x640": (360, 640)}
+
+# Every control a thumb must hit (radio buttons are hit through their labels).
+CONTROLS = """() => Array.from(document.querySelectorAll(
+    'button, a.button, .site-footer a, input:not([type=radio]):not([type=hidden]), select,'
+    + ' textarea, summary, label.sd-point'))
+  .filter(el => el.offsetParent !== null && !el.closest('[inert]'))
+  .map(el => { const r = el.getBoundingClientRect();
+               return {what: el.outerHTML.slice(0, 80), width: r.width, height: r.height}; })
+  .filter(c => c.width < 44 || c.height < 44)"""
+SIDEWAYS = "() => document.documentElement.scrollWidth - window.innerWidth"
+
+
+class PhoneTests(BrowserTestCase):
+    def on_phone(self, size: str):
+        width, height = PHONES[size]
+        self.context.close()
+        self.context = self.browser.new_context(
+            viewport={"width": width, "height": height}, is_mobile=True, has_touch=True
+        )
+        self.context.set_default_timeout(15_000)
+        self.context.on("console", self._watch_console)
+        self.page = self.context.new_page()
+        return self.page
+
+    def assert_fits(self, what: str):
+        page = self.page
+        assert page.evaluate(SIDEWAYS) <= 0, f"{what}: the page scrolls sideways"
+        assert page.evaluate(CONTROLS) == [], f"{what}: controls smaller than 44 px"
+        self.assert_accessible()
+
+    def walk_the_journey(self, size: str):
+        page = self.on_phone(size)
+        self.published_study("phone", {"visible": {"panel_visibility": "editable"}},
+                             pmq_before=True, instructions_text="Chat about travel.")  # fmt: skip
+        page.goto(self.url("/s/phone/"))
+        self.assert_fits("consent")
+        page.get_by_role("button", name="I agree to take part").tap()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Before you chat")
+        self.assert_fits("the PMQ")
+        points = page.locator("fieldset.sd-item").first.locator("label.sd-point")
+        tops = points.evaluate_all("els => els.map(e => Math.round(e.getBoundingClientRect().top))")
+        assert len(tops) == 7 and len(set(tops)) == 1, "a PMQ scale breaks over two lines"
+        for group in page.get_by_role("group", name=re.compile(r"^Item \d+ of 18")).all():
+            group.get_by_role("radio", name=re.compile(r"^5 of 7")).check()
+        page.get_by_role("button", name="Save and continue").tap()
+        expect(page.locator("#connection")).to_have_text("Connected.")
+
+        # The chat first: its message box in view, the panel behind a button.
+        box = page.get_by_label("Your message")
+        bottom = box.bounding_box()["y"] + box.bounding_box()["height"]
+        assert bottom <= PHONES[size][1], "the message box is below the first screen"
+        panel = page.get_by_role("complementary", name="Our shared picture")
+        toggle = page.get_by_role("button", name=re.compile("^Our shared picture"))
+        expect(panel).to_be_hidden()
+        expect(toggle).to_have_attribute("aria-expanded", "false")
+        expect(page.locator("#proposal-badge")).to_be_hidden()
+        self.assert_fits("the chat")
+
+        box.fill("Call yourself Nova")
+        box.press("Enter")
+        expect(toggle).to_have_accessible_name("Our shared picture 1 suggestion waiting")
+        box.focus()
+        bottom = box.bounding_box()["y"] + box.bounding_box()["height"]
+        assert bottom <= PHONES[size][1], "the focused message box is out of view"
+
+        toggle.tap()
+        expect(panel).to_be_visible()
+        expect(toggle).to_have_attribute("aria-expanded", "true")
+        expect(page.locator("#panel-heading")).to_be_focused()
+        self.assert_fits("the open drawer")
+        panel.get_by_role("button", name="Accept").tap()
+        expect(panel).to_contain_text("Nova")
+        expect(page.locator("#proposal-badge")).to_be_hidden()
+        page.get_by_role("button", name="Back to the chat").tap()
+        expect(panel).to_be_hidden()
+        expect(toggle).to_be_focused()
+        expect(page.locator("#transcript")).to_contain_text("Call yourself Nova")
+
+    def test_the_journey_on_a_390_by_844_phone(self):
+        self.walk_the_journey("390x844")
+
+    def test_the_journey_on_a_360_by_640_phone(self):
+        self.walk_the_journey("360x640")
+
+    def test_the_drawer_closes_with_escape_and_gives_way_on_a_wide_screen(self):
+        page = self.on_phone("390x844")
+        self.published_study("wide", {"visible": {"panel_visibility": "visible"}})
+        page.goto(self.url("/s/wide/"))
+        page.get_by_role("button", name="I agree to take part").tap()
+        expect(page.locator("#connection")).to_have_text("Connected.")
+        toggle = page.get_by_role("button", name=re.compile("^Our shared picture"))
+        toggle.tap()
+        page.keyboard.press("Escape")
+        panel = page.get_by_role("complementary", name="Our shared picture")
+        expect(panel).to_be_hidden()
+        expect(toggle).to_be_focused()
+        page.set_viewport_size({"width": 1200, "height": 800})  # the phone turned into a desk
+        expect(panel).to_be_visible()
+        expect(toggle).to_be_hidden()
