@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The scale runs of docs/benchmarks.md ("Scale, speed and faults"), in order, on real
 # services and on the embedded default: results in bench/results/<name>.json. The server is
-# pinned to core 0 and the load to core 1 unless a run says otherwise. About 25 minutes.
+# pinned to core 0 and the load to core 1 unless a run says otherwise. About 35 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 load() { .venv/bin/python -m bench.load "$@" > /dev/null; echo "  done: $*"; }
@@ -17,11 +17,11 @@ load open --mode embedded --participants 500 --rate 3 --duration 60 --llm --name
 echo "== Replies streaming at once from one process"
 load streams --mode real --replies 300 --name streams300-real
 load streams --mode embedded --replies 300 --name streams300-embedded
-echo "== 100, 300 and 1000 people chatting at once (offline agent, 3 messages a minute)"
+echo "== 100, 300 and 1000 people arriving at once and chatting (offline agent, 1 message a minute)"
 for n in 100 300 1000; do
-  load crowd --mode real --participants "$n" --rate 3 --duration 60 --name "crowd$n-real"
+  load crowd --mode real --participants "$n" --rate 1 --duration 120 --daphnes 2 --cpus "" \
+    --name "crowd$n-scale"
 done
-load crowd --mode embedded --participants 1000 --rate 3 --duration 60 --name crowd1000-embedded
 echo "== Journey pages"
 load pages --mode real --participants 50 --duration 20 --name pages-real
 load pages --mode embedded --participants 50 --duration 20 --name pages-embedded
