@@ -17,7 +17,7 @@ from django.conf import settings
 
 from studies.session_keys import participant_ids
 
-from . import events, presence, protocol, selectors, services
+from . import events, presence, protocol, selectors, services, telemetry
 from .errors import ChatError
 from .events import CLOSED, REFUSED
 
@@ -116,6 +116,7 @@ class ChatConsumer(SessionEvents):
             await self.refuse(CLOSED if withdrawn else REFUSED)
             return
         self.panel_hidden = self.chat.participant.condition.panel_visibility == "hidden"
+        self.record_typing = self.chat.participant.study.record_typing
         await self.join(self.chat.pk)
         await sync_to_async(presence.joined)(self.chat.pk)
 
@@ -125,12 +126,28 @@ class ChatConsumer(SessionEvents):
             await sync_to_async(presence.left)(self.chat.pk)
 
     async def on_message(self, frame: dict) -> None:
+        typed = telemetry.message_typing(frame.get("typing")) if self.record_typing else None
         result = await database_sync_to_async(services.message_post)(
-            session_id=self.chat.pk, client_id=frame.get("client_id"), text=frame.get("text")
+            session_id=self.chat.pk,
+            client_id=frame.get("client_id"),
+            text=frame.get("text"),
+            typing=typed,
         )
         await self.send_frame(
             events.ack_frame(result.message, result.session, duplicate=not result.created)
         )
+
+    async def on_activity(self, frame: dict) -> None:
+        if not self.record_typing:
+            raise ChatError("not_recorded", "This study does not record activity.")
+        client_id = protocol.client_id_of(frame)
+        if client_id is None:
+            raise ChatError("bad_client_id", "client_id must be 1-64 letters, digits, - or _.")
+        kind, ms = telemetry.away(frame)
+        await database_sync_to_async(services.session_event_record)(
+            session_id=self.chat.pk, client_id=client_id, kind=kind, duration_ms=ms
+        )
+        await self.send_frame(events.noted_frame(client_id))
 
     async def on_retry(self, frame: dict) -> None:
         await database_sync_to_async(services.turn_retry)(session_id=self.chat.pk)
@@ -139,6 +156,7 @@ class ChatConsumer(SessionEvents):
         events.SYNC: SessionEvents.on_sync,
         events.SEND: on_message,
         events.RETRY: on_retry,
+        events.ACTIVITY: on_activity,
     }
 
     async def identity_changed(self, event: dict) -> None:

@@ -27,6 +27,7 @@ CALM_FAILURE = "The agent could not reply just now. Your message is saved: pleas
 SYNC = "sync"
 SEND = "message"
 RETRY = "retry"
+ACTIVITY = "activity"  # time away from the chat (chat.telemetry), where the study records it
 
 # Group event types (a consumer's handler is the type with '.' replaced by '_').
 MESSAGE_EVENT = "chat.message"
@@ -102,6 +103,11 @@ def ack_frame(message: Message, session: ChatSession, *, duplicate: bool) -> dic
 
 def message_frame(data: dict) -> dict:
     return {"type": "message", "message": data}
+
+
+def noted_frame(client_id: str) -> dict:
+    """An ``activity`` report is stored (the page stops sending it again)."""
+    return {"type": "noted", "client_id": client_id}
 
 
 def error_frame(code: str, message: str, client_id: str | None = None) -> dict:

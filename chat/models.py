@@ -95,6 +95,14 @@ class Message(models.Model):
     revisions_seen = models.PositiveBigIntegerField(
         null=True, blank=True, help_text="Last revision id in the agent's view (agent messages)."
     )
+    # How the participant wrote it, where the study records typing (chat.telemetry).
+    typing_ms = models.PositiveIntegerField(
+        null=True, blank=True, help_text="From the first keystroke or paste to sending, ms."
+    )
+    paste_count = models.PositiveIntegerField(null=True, blank=True)
+    pasted_chars = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Characters pasted into the message box for it."
+    )
 
     class Meta:
         ordering = ["session", "turn"]
@@ -228,3 +236,27 @@ class AgentTurn(models.Model):
 
     def is_in_flight(self) -> bool:
         return self.status in self.IN_FLIGHT
+
+
+class SessionEvent(models.Model):
+    """A stretch of a chat session the participant spent away, as their page reported it
+    when they came back (where the study records typing): the tab hidden, or idle."""
+
+    class Kind(models.TextChoices):
+        HIDDEN = "hidden", "the chat's tab was hidden"
+        IDLE = "idle", "the tab was visible, with no key, pointer or scroll activity"
+
+    session = models.ForeignKey(ChatSession, on_delete=models.CASCADE, related_name="events")
+    client_id = models.CharField(max_length=64)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    duration_ms = models.PositiveIntegerField()
+    ended_at = models.DateTimeField(default=timezone.now, help_text="When the server heard it.")
+
+    class Meta:
+        ordering = ["session", "ended_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "client_id"], name="event_once_per_session")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session} {self.kind} {self.duration_ms} ms"

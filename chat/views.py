@@ -34,6 +34,7 @@ def chat(request, study, participant, step) -> HttpResponse:
             "agentName": agent_name,
             "maxChars": settings.DYAD_MAX_MESSAGE_CHARS,
             "quietSeconds": QUIET_SECONDS,
+            "recordTyping": study.record_typing,
             "closeCodes": {"refused": REFUSED, "closed": CLOSED},
         },
     }

@@ -11,6 +11,7 @@ from typing import NamedTuple
 from django.db.models import Count, Max, Q
 
 from chat import identity as idm
+from chat import telemetry
 from chat.models import AgentTurn, ChatSession, Message, Revision
 from chat.selectors import identity_view
 from questionnaires.models import Administration
@@ -142,17 +143,31 @@ class Event(NamedTuple):
 
 
 def session_review(session: ChatSession) -> dict:
-    """The transcript interleaved with every revision made during the session."""
+    """The transcript interleaved with every revision made during the session, and, where
+    the study records typing, how each message was typed and the time spent away."""
     messages = list(session.messages.order_by("turn"))
     revisions = list(
         Revision.objects.filter(session=session).select_related("resolves").order_by("id")
     )
+    away = list(session.events.order_by("ended_at", "id"))
     timeline = sorted(
         [
-            Event("message", m.created_at, {"message": m, "provenance": provenance_fields(m)})
+            Event(
+                "message",
+                m.created_at,
+                {"message": m, "provenance": provenance_fields(m), "typing": typing_flags(m)},
+            )  # fmt: skip
             for m in messages
         ]
-        + [Event("revision", r.created_at, _revision_row(r)) for r in revisions],
+        + [Event("revision", r.created_at, _revision_row(r)) for r in revisions]
+        + [
+            Event(
+                "away",
+                e.ended_at,
+                {"kind": e.get_kind_display(), "length": seconds_text(e.duration_ms / 1000)},
+            )
+            for e in away
+        ],  # fmt: skip
         key=lambda e: e.at,
     )
     pmq = Administration.objects.filter(
@@ -163,7 +178,36 @@ def session_review(session: ChatSession) -> dict:
         "timeline": timeline,
         "pmq": {a.timepoint: a.scores for a in pmq},
         "agent_errors": list(troubled.select_related("prompted").order_by("id")),
+        "time_away": time_away(away),
     }
+
+
+def typing_flags(message: Message) -> list[str]:
+    """What a researcher should see about how a participant message was typed."""
+    if message.typing_ms is None:
+        return []
+    flags = [f"written in {seconds_text(message.typing_ms / 1000)}"]
+    share = telemetry.pasted_share(message.text, message.pasted_chars)
+    if message.paste_count:
+        pastes = f"{message.paste_count} paste{'s' if message.paste_count != 1 else ''}"
+        flags.insert(0, f"{round((share or 0) * 100)}% of this message was pasted ({pastes})")
+    return flags
+
+
+def time_away(events) -> list[str]:
+    """One line per kind: how often and how long in all."""
+    lines = []
+    for kind, label in (("hidden", "tab hidden"), ("idle", "idle")):
+        stretches = [e.duration_ms for e in events if e.kind == kind]
+        if stretches:
+            times = f"{len(stretches)} time{'s' if len(stretches) != 1 else ''}"
+            lines.append(f"{label} {times}, {seconds_text(sum(stretches) / 1000)} in all")
+    return lines
+
+
+def seconds_text(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
 
 
 def _revision_row(revision: Revision) -> dict:

@@ -76,6 +76,7 @@ def ensure_demo() -> tuple[Study, bool]:
             "debrief_text": DEBRIEF,
             "min_participant_turns": 3,
             "completion_code": "DYADDEMO",
+            "record_typing": True,
             "instructions_text": (
                 "Chat with the agent. If you can see the panel, you can change who the agent "
                 'is; try telling it "be more playful" or "call yourself Nova". After 3 '

@@ -16,6 +16,7 @@ STUDY_FIELDS = (
     "min_gap_hours",
     "min_participant_turns",
     "time_limit_minutes",
+    "record_typing",
     "pmq_before",
     "pmq_after",
     "completion_code",

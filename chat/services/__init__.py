@@ -1,6 +1,7 @@
 """Writes on the chat path and to the shared identity. Side effects run on commit."""
 
 from ..errors import ChatError
+from .activity import session_event_record
 from .agent import agent_turn_run
 from .identity import (
     identity_edit,
@@ -31,6 +32,7 @@ __all__ = [
     "participant_sessions_close",
     "participant_withdraw",
     "proposal_decide",
+    "session_event_record",
     "session_finish",
     "session_open",
     "turn_retry",

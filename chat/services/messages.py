@@ -71,11 +71,14 @@ def message_text(text) -> str:
     return text.strip()
 
 
-def message_post(*, session_id: int, client_id: str, text: str) -> PostResult:
+def message_post(
+    *, session_id: int, client_id: str, text: str, typing: dict | None = None
+) -> PostResult:
     """Store a participant message once per client id, then (on commit) tell every view and,
     unless the agent is busy or paused, start its turn. A message sent while the agent is
     replying is stored at once too: the agent's next turn answers everything the participant
-    wrote since its last reply. A resend with a known client id returns the stored message."""
+    wrote since its last reply. A resend with a known client id returns the stored message.
+    ``typing``: how it was typed (``chat.telemetry.message_typing``), where the study records it."""
     if not is_client_id(client_id):
         raise ChatError("bad_client_id", "client_id must be 1-64 letters, digits, - or _.")
     text = message_text(text)
@@ -92,6 +95,7 @@ def message_post(*, session_id: int, client_id: str, text: str) -> PostResult:
             sender=Message.Sender.PARTICIPANT,
             text=text,
             client_id=client_id,
+            **(typing or {}),
         )
         session.participant_turns += 1
         session.save(update_fields=["last_turn", "participant_turns"])

@@ -14,12 +14,14 @@ from .study_columns import (
     revisions_table,
     sessions_table,
 )
+from .typing_columns import session_events_table
 
 __all__ = ["RECRUITMENT", "analysis_tables"]
 TABLES = (
     participants_table,
     sessions_table,
     messages_table,
+    session_events_table,
     revisions_table,
     identity_snapshots_table,
     pmq_items_table,

@@ -16,7 +16,8 @@ from collections.abc import Iterator, Sequence
 from django.db.models import Count, Q, QuerySet
 
 from chat import identity as idm
-from chat.models import ChatSession, Message, Revision
+from chat import telemetry
+from chat.models import ChatSession, Message, Revision, SessionEvent
 from questionnaires.models import Administration, Response
 from questionnaires.pmq import FACTORS
 from studies.models import Participant, Study, exported, progress_of
@@ -122,18 +123,33 @@ def message_rows(study: Study) -> Iterator[tuple]:
         "session_id", "turn", "session__participant_id", "session__participant__code",
         "session__participant__condition__name", "session__number", "sender", "text",
         "created_at", "reply_to__turn", "answers", "identity_version", *AGENT_FIELDS,
+        "typing_ms", "paste_count", "pasted_chars",
     )  # fmt: skip
     agent = Message.Sender.AGENT
     for page in grouped(study, rows, "session__participant_id", ["session_id", "turn"]):
         version_at = _versions_by_time({r[2] for r in page})
         for _, turn, pid, code, condition, number, sender, text, at, *rest in page:
-            reply_to, answers, version, *provenance = rest
+            reply_to, answers, version, *provenance, typed, pastes, pasted = rest
             if sender != agent:
                 version, provenance = version_at(pid, at), NO_PROVENANCE
             yield (
                 code, condition, number, turn, sender, text, at, reply_to, answers, version,
-                *provenance,
+                *provenance, typed, pastes, pasted, telemetry.pasted_share(text, pasted),
             )  # fmt: skip
+
+
+def session_event_rows(study: Study) -> Iterator[tuple]:
+    rows = SessionEvent.objects.values_list(
+        "session_id", "id", "session__participant__code",
+        "session__participant__condition__name", "session__number", "kind", "ended_at",
+        "duration_ms",
+    )  # fmt: skip
+    current, n = None, 0
+    for page in grouped(study, rows, "session__participant_id", ["session_id", "id"]):
+        for session_id, _, code, condition, number, kind, ended_at, ms in page:
+            n = n + 1 if session_id == current else 1
+            current = session_id
+            yield (code, condition, number, n, kind, ended_at, ms / 1000)
 
 
 def _versions_by_time(participant_ids: set[int]):
@@ -289,6 +305,7 @@ ROWS = {
     "participants.csv": participant_rows,
     "sessions.csv": session_rows,
     "messages.csv": message_rows,
+    "session_events.csv": session_event_rows,
     "revisions.csv": revision_rows,
     "identity_snapshots.csv": snapshot_rows,
     "pmq_items.csv": pmq_item_rows,

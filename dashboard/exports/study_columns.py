@@ -5,6 +5,7 @@ from __future__ import annotations
 from chat.identity import PARTNER_FIELDS, PERSONA_FIELDS
 
 from .columns import Column, Table, at, by_participant, by_session, participant, session
+from .typing_columns import TYPING_COLUMNS
 
 PROGRESS = (
     ("entered", "opened the study link, has not answered the consent form"),
@@ -181,6 +182,7 @@ def messages_table(c: Column) -> Table:
             Column("latency_ms", "integer", "Agent messages: total time incl. retries, ms."),
             Column("finish_reason", "string", "Agent messages: stop, length, tool_calls, ..."),
             Column("retries", "integer", "Agent messages: failed attempts before this one."),
+            *TYPING_COLUMNS,
         ),
         ("participant", "session", "turn"),
         (by_session(),),

@@ -62,8 +62,12 @@
   // The one path by which messages reach the server: every pending one, after every
   // (re)connect, and each new one as it is written.
   function sendPending(items) {
-    items.forEach(function (p) { socket.send({ type: "message", client_id: p.client_id, text: p.text }); });
+    items.forEach(function (p) { socket.send({ type: "message", client_id: p.client_id, text: p.text, typing: p.typing }); });
   }
+
+  // How the participant types and time away, where the study records it (telemetry.js).
+  const typing = config.recordTyping ? new Dyad.Typing(el.input) : null;
+  const away = config.recordTyping ? new Dyad.Away(function (frame) { socket.send(frame); }, newClientId) : null;
 
   // A frame the server failed on (its database restarting, say) is tried again, a little
   // later each time: every message not yet stored (the client id makes a resend harmless)
@@ -197,6 +201,7 @@
       showStatus(frame.status);
     },
     identity: function (frame) { panel.notice(frame.revision); },
+    noted: function (frame) { if (away) away.noted(frame.client_id); },
     closed: function (frame) { closeChat(frame.message); },
     error: function (frame) {
       if (frame.code === "server_error") { // tried again in a moment (messages: same client id)
@@ -223,6 +228,7 @@
       el.connection.classList.remove("offline");
       socket.send({ type: "sync", after: transcript.lastTurn() });
       sendPending(state.pending);
+      if (away) away.resend();
     },
     onLost: function () {
       el.connection.textContent = "Connection lost. Reconnecting… Your messages are kept and will be sent.";
@@ -251,6 +257,7 @@
     if (!text || state.over) return;
     if (text.length > config.maxChars) { el.status.textContent = "Messages can be at most " + config.maxChars + " characters."; return; }
     const item = { client_id: newClientId(), text: text };
+    if (typing) item.typing = typing.take();
     state.pending.push(item);
     savePending();
     showPending(item);

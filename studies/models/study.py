@@ -58,6 +58,11 @@ class Study(models.Model):
         default=Withdrawal.DELETE,
         help_text="What happens to a participant's data when they withdraw.",
     )
+    record_typing = models.BooleanField(
+        default=False,
+        help_text="Record how participants type: time from first keystroke to sending, "
+        "pastes, and time away from the chat. The consent page says so.",
+    )
     pmq_before = models.BooleanField(default=True, help_text="PMQ before every session.")
     pmq_after = models.BooleanField(default=True, help_text="PMQ after every session.")
     completion_code = models.CharField(

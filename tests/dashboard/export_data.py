@@ -8,13 +8,14 @@ from unittest import mock
 
 from django.utils import timezone
 
-from chat.models import Message
+from chat.models import Message, SessionEvent
 from chat.services import (
     agent_turn_run,
     identity_edit,
     message_post,
     participant_withdraw,
     proposal_decide,
+    session_event_record,
     session_finish,
     session_open,
 )
@@ -31,12 +32,20 @@ def answer(participant, number: int, timepoint: str, shift: int) -> None:
     administration_submit(administration_id=a.pk, submitted=raws)
 
 
-def say(session, text: str) -> Message:
+def say(session, text: str, typing: dict | None = None) -> Message:
     with mock.patch("chat.services.messages.agent_turn_start"):  # the agent runs here
         posted = message_post(
-            session_id=session.pk, client_id=f"c{Message.objects.count()}", text=text
+            session_id=session.pk,
+            client_id=f"c{Message.objects.count()}",
+            text=text,
+            typing=typing,
         )
     return agent_turn_run(message_id=posted.message.pk)
+
+
+def away(session, kind: str, ms: int) -> None:
+    n = SessionEvent.objects.count()
+    session_event_record(session_id=session.pk, client_id=f"e{n}", kind=kind, duration_ms=ms)
 
 
 def sitting(participant, number: int, texts: list[str], *, finish: bool = True, shift: int = 0):
@@ -60,7 +69,9 @@ def build(case) -> None:
     proposals = {r.target: r for r in ana.identity.revisions.open_proposals()}
     proposal_decide(session_id=first.pk, proposal_id=proposals["persona.name"].pk, accept=True)
     identity_edit(session_id=first.pk, target="persona.register", value="-dry, +witty")
-    say(first, AWKWARD)
+    say(first, AWKWARD, typing={"typing_ms": 5120, "paste_count": 1, "pasted_chars": 12})
+    away(first, "hidden", 61_500)
+    away(first, "idle", 30_000)
     say(first, FORMULA)
     session_finish(session_id=first.pk)  # the partner.name proposal expires
     answer(ana, 1, "post", 3)
@@ -72,12 +83,12 @@ def build(case) -> None:
     case.carl = Participant.objects.create(
         study=case.pilot, condition=case.editable, consented_at=timezone.now(), external_id="C"
     )
-    sitting(case.carl, 1, ["CARL-SECRET", "more"])
+    away(sitting(case.carl, 1, ["CARL-SECRET", "more"]), "hidden", 1000)
     participant_withdraw(participant_id=case.carl.pk)
     case.preview = Participant.objects.create(
         study=case.pilot, condition=case.hidden, consented_at=timezone.now(), is_preview=True
     )
-    sitting(case.preview, 1, ["PREVIEW-SECRET", "more"])
+    away(sitting(case.preview, 1, ["PREVIEW-SECRET", "more"]), "hidden", 2000)
     case.dora = Participant.objects.create(
         study=case.pilot, external_id="@SUM(A1:A9)", declined_at=timezone.now()
     )

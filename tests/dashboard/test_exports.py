@@ -16,7 +16,7 @@ from django.test import Client
 from frictionless import Package
 
 from chat import services as chat_services
-from chat.models import ChatSession, Message, Revision
+from chat.models import ChatSession, Message, Revision, SessionEvent
 from dashboard import selectors as dashboard_selectors
 from dashboard.exports import files
 from questionnaires.models import Administration, Response
@@ -88,7 +88,9 @@ class ReadBackTests(ExportTestCase):
             "pmq_items.csv": Response.objects.filter(administration__in=submitted).count(),
             "pmq_scores.csv": submitted.count(),
             "pmq_change.csv": submitted.filter(timepoint="post").count(),
+            "session_events.csv": SessionEvent.objects.filter(session__in=sessions).count(),
         }
+        assert expected["session_events.csv"] == 2  # ana's; not the withdrawn's or a preview's
         assert expected["participants.csv"] == 3  # ana, ben, dora who declined
         assert expected["pmq_change.csv"] == 2
         for name, count in expected.items():
@@ -169,6 +171,18 @@ class ContentTests(ExportTestCase):
         assert mine.backend.isna().all() and mine.retries.isna().all()
         # the participant's last message came after the accepted name and the edited register
         assert mine.identity_version.iloc[-1] == 3
+        typed = mine[mine.text == export_data.AWKWARD].iloc[0]
+        assert (typed.typing_ms, typed.pastes, typed.pasted_chars) == (5120, 1, 12)
+        assert typed.pasted_share == round(12 / len(export_data.AWKWARD), 4)
+        assert mine[mine.text != export_data.AWKWARD].typing_ms.isna().all()
+        assert agent[["typing_ms", "pastes", "pasted_share"]].isna().all().all()
+
+    def test_time_away_is_listed_in_order_within_each_session(self):
+        events = self.read("session_events.csv")
+        assert events[["participant", "session", "event", "kind", "seconds"]].values.tolist() == [
+            [self.ana.code, 1, 1, "hidden", 61.5],
+            [self.ana.code, 1, 2, "idle", 30.0],
+        ]
 
     def test_snapshots_show_the_identity_at_the_start_and_end_of_each_session(self):
         snaps = self.read("identity_snapshots.csv").set_index(["participant", "session", "moment"])

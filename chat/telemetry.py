@@ -1,0 +1,59 @@
+"""How a participant typed, as their page reports it (where the study records typing). Pure:
+no Django imports.
+
+With a message: milliseconds from the first keystroke or paste to sending, how many pastes,
+and how many characters they put in the box. Between messages: stretches away from the chat
+(the tab hidden, or visible with no key, pointer or scroll activity for ``IDLE_SECONDS``),
+each reported once the participant is back. A page is not a witness: these are what it
+measured, documented as such in docs/data.md.
+"""
+
+from __future__ import annotations
+
+from .errors import ChatError
+
+DAY_MS = 24 * 60 * 60 * 1000
+MOST_PASTES = 10_000
+MOST_PASTED = 10_000_000
+IDLE_SECONDS = 30  # the page reports an idle stretch only from this long (static/js/typing.js)
+KINDS = ("hidden", "idle")
+
+
+def _count(value, most: int) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= most:
+        return value
+    return None
+
+
+def message_typing(value) -> dict:
+    """The message's fields from a frame's ``typing`` object. Measurements are never worth a
+    message: one that is missing or malformed is stored as unknown (None), and the message
+    is kept."""
+    if not isinstance(value, dict):
+        return {"typing_ms": None, "paste_count": None, "pasted_chars": None}
+    fields = {
+        "typing_ms": _count(value.get("ms"), DAY_MS),
+        "paste_count": _count(value.get("pastes"), MOST_PASTES),
+        "pasted_chars": _count(value.get("pasted_chars"), MOST_PASTED),
+    }
+    if None in fields.values():  # all three or none: a partial record would mislead
+        return dict.fromkeys(fields)
+    return fields
+
+
+def away(frame: dict) -> tuple[str, int]:
+    """``(kind, milliseconds)`` of an ``activity`` frame, or ChatError."""
+    kind, ms = frame.get("kind"), _count(frame.get("ms"), DAY_MS)
+    if kind not in KINDS:
+        raise ChatError("bad_activity", f"'kind' must be one of {', '.join(KINDS)}.")
+    if ms is None:
+        raise ChatError("bad_activity", "'ms' must be a whole number of milliseconds up to a day.")
+    return kind, ms
+
+
+def pasted_share(text: str, pasted_chars: int | None) -> float | None:
+    """How much of the message was pasted, 0 to 1 (pastes later edited away count too, so
+    this is capped at 1)."""
+    if pasted_chars is None or not text:
+        return None
+    return min(1.0, pasted_chars / len(text))

@@ -1,0 +1,125 @@
+"""How participants typed, where the study records it: measurements stored with each message
+and every stretch away, once; refused or ignored (never costing a message) when malformed;
+shown to researchers and exported."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from chat.errors import ChatError
+from chat.models import Message, SessionEvent
+from chat.telemetry import away, message_typing, pasted_share
+from dashboard.exports.files import file_download
+from tests.chat.sockets import ConsumerTestCase
+
+UNKNOWN = {"typing_ms": None, "paste_count": None, "pasted_chars": None}
+
+
+def test_measurements_come_whole_or_not_at_all():
+    assert message_typing({"ms": 4200, "pastes": 1, "pasted_chars": 30}) == {
+        "typing_ms": 4200, "paste_count": 1, "pasted_chars": 30,
+    }  # fmt: skip
+    for bad in [None, "fast", [], {"ms": 10}, {"ms": -1, "pastes": 0, "pasted_chars": 0},
+                {"ms": True, "pastes": 0, "pasted_chars": 0},
+                {"ms": 10**12, "pastes": 0, "pasted_chars": 0},
+                {"ms": 1.5, "pastes": 0, "pasted_chars": 0}]:  # fmt: skip
+        assert message_typing(bad) == UNKNOWN, bad
+
+
+def test_a_stretch_away_needs_a_known_kind_and_a_length():
+    assert away({"kind": "hidden", "ms": 5000}) == ("hidden", 5000)
+    for frame in [{"kind": "asleep", "ms": 5}, {"kind": "idle"}, {"kind": "idle", "ms": "5"}]:
+        with pytest.raises(ChatError) as refused:
+            away(frame)
+        assert refused.value.code == "bad_activity"
+
+
+def test_the_pasted_share_is_capped_at_the_whole_message():
+    assert pasted_share("x" * 50, 41) == 0.82
+    assert pasted_share("short", 500) == 1.0
+    assert pasted_share("typed", None) is None
+
+
+class TelemetryTests(ConsumerTestCase):
+    def setUp(self):
+        super().setUp()
+        self.pilot.record_typing = True
+        self.pilot.save()
+
+    async def send(self, ws, **frame):
+        await ws.send_json_to(frame)
+        return await self.receive_until(ws, lambda f: f["type"] in ("ack", "noted", "error"))
+
+    async def test_a_message_keeps_how_it_was_typed(self):
+        ws, _, _ = await self.connect()
+        typing = {"ms": 8300, "pastes": 2, "pasted_chars": 41}
+        text = "x" * 50
+        await self.send(ws, type="message", client_id="t-1", text=text, typing=typing)
+        await self.send(ws, type="message", client_id="t-2", text="hi", typing={"ms": "soon"})
+        first = await Message.objects.aget(client_id="t-1")
+        assert (first.typing_ms, first.paste_count, first.pasted_chars) == (8300, 2, 41)
+        second = await Message.objects.aget(client_id="t-2")  # kept, measurements unknown
+        assert (second.typing_ms, second.paste_count, second.pasted_chars) == (None,) * 3
+        await ws.disconnect()
+
+    async def test_time_away_is_kept_once_and_bad_reports_change_nothing(self):
+        ws, _, _ = await self.connect()
+        report = {"type": "activity", "client_id": "a-1", "kind": "hidden", "ms": 45_000}
+        assert (await self.send(ws, **report)) == {"type": "noted", "client_id": "a-1"}
+        assert (await self.send(ws, **report))["type"] == "noted"  # resent after a reconnect
+        bad = await self.send(ws, type="activity", client_id="a-2", kind="gone", ms=5)
+        assert bad["code"] == "bad_activity" and bad["client_id"] == "a-2"
+        no_id = await self.send(ws, type="activity", kind="idle", ms=5)
+        assert no_id["code"] == "bad_client_id"
+        events = [e async for e in SessionEvent.objects.filter(session=self.session)]
+        assert [(e.kind, e.duration_ms) for e in events] == [("hidden", 45_000)]
+        await ws.disconnect()
+
+    async def test_a_study_that_does_not_record_typing_keeps_none_of_it(self):
+        self.pilot.record_typing = False
+        await self.pilot.asave()
+        ws, _, _ = await self.connect()
+        typing = {"ms": 8300, "pastes": 2, "pasted_chars": 41}
+        await self.send(ws, type="message", client_id="n-1", text="hello", typing=typing)
+        refused = await self.send(ws, type="activity", client_id="n-2", kind="idle", ms=40_000)
+        assert refused["code"] == "not_recorded"
+        message = await Message.objects.aget(client_id="n-1")
+        assert message.typing_ms is None and message.paste_count is None
+        assert await SessionEvent.objects.acount() == 0
+        await ws.disconnect()
+
+    async def test_researchers_see_the_flags_and_the_exports_carry_them(self):
+        ws, _, _ = await self.connect()
+        typing = {"ms": 8300, "pastes": 2, "pasted_chars": 41}
+        await self.send(ws, type="message", client_id="e-1", text="x" * 50, typing=typing)
+        await self.send(ws, type="activity", client_id="e-2", kind="idle", ms=95_000)
+        await ws.disconnect()
+        page = await sync_to_async(self.review_page)()
+        assert "82% of this message was pasted (2 pastes)" in page
+        assert "written in 8 s" in page and "idle 1 time, 1 min 35 s in all" in page
+        messages = await sync_to_async(self.exported)("messages.csv")
+        row = next(r for r in messages if r["text"] == "x" * 50)
+        assert (row["typing_ms"], row["pastes"], row["pasted_chars"]) == ("8300", "2", "41")
+        assert row["pasted_share"] == "0.82"
+        events = await sync_to_async(self.exported)("session_events.csv")
+        assert [(r["participant"], r["session"], r["event"], r["kind"], r["seconds"])
+                for r in events] == [(self.ana.code, "1", "1", "idle", "95.0")]  # fmt: skip
+        codebook = await sync_to_async(self.exported)("codebook.csv")
+        described = {(r["file"], r["column"]) for r in codebook}
+        assert ("messages.csv", "pasted_share") in described
+        assert ("session_events.csv", "seconds") in described
+
+    def review_page(self) -> str:
+        self.client.force_login(self.rita)
+        url = f"/dashboard/studies/pilot/sessions/{self.session.pk}/"
+        response = self.client.get(url)
+        assert response.status_code == 200, url
+        return response.content.decode()
+
+    def exported(self, name: str) -> list[dict]:
+        text = b"".join(file_download(self.pilot.pk, name)).decode("utf-8")
+        return list(csv.DictReader(io.StringIO(text)))
