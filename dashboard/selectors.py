@@ -104,6 +104,7 @@ def funnel(study: Study, cohort: Cohort = PEOPLE) -> dict:
                 cohort, **{f"{pmq}timepoint": "post", f"{pmq}submitted_at__isnull": False}
             ),
             completed=_active(cohort, participants__completed_at__isnull=False),
+            checks_failed=_active(cohort, **{f"{pmq}checks_failed__gt": 0}),
             withdrawn=_counted(cohort, participants__withdrawn_at__isnull=False),
         )
     )

@@ -59,6 +59,15 @@ class Administration(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     scores = models.JSONField(null=True, blank=True, help_text="Factor -> mean recoded score.")
+    checks = models.JSONField(
+        default=list, blank=True, help_text="Attention checks shown: code, row, answer asked for."
+    )
+    check_answers = models.JSONField(
+        null=True, blank=True, help_text="Each check with the answer given and whether it passed."
+    )
+    checks_failed = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Checks answered otherwise than asked (None: no checks)."
+    )
 
     class Meta:
         constraints = [

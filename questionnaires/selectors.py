@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from studies import checks
+
 from .models import Administration
 
 
@@ -10,13 +12,19 @@ class ShownItem(NamedTuple):
     number: int
     left: str
     right: str
+    check: int | None = None  # an attention check: the point it asks for
 
 
 def items_as_shown(administration: Administration) -> list[ShownItem]:
-    """Items in the order and with the pole sides this administration recorded."""
+    """Rows in the order and with the pole sides this administration recorded, attention
+    checks among them."""
     items = {i.code: i for i in administration.instrument.items.all()}
     shown = []
-    for number, code in enumerate(administration.item_order, start=1):
+    rows = checks.rows(administration.item_order, administration.checks)
+    for number, (code, check) in enumerate(rows, start=1):
+        if check:
+            shown.append(ShownItem(code, number, "", "", check["answer"]))
+            continue
         item = items[code]
         positive_left = administration.positive_left[code]
         left, right = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Mapping, Sequence
 
@@ -9,11 +10,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from studies import checks
+
 from . import pmq
 from .models import Administration, Instrument, Item, Response
 from .scoring import factor_scores, parse_answers, recode
 
 _rng = random.SystemRandom()
+log = logging.getLogger(__name__)
 
 
 class AlreadySubmitted(Exception):
@@ -47,6 +51,9 @@ def administration_open(*, participant, session_number: int, timepoint: str) -> 
     earlier = participant.administrations.filter(instrument=instrument).first()
     sides = earlier.positive_left if earlier else {c: _rng.random() < 0.5 for c in codes}
     order = _rng.sample(codes, len(codes))
+    placed = checks.placed(
+        study_checks(participant.study), session_number, timepoint, items=len(codes)
+    )
     try:
         with transaction.atomic():
             return Administration.objects.create(
@@ -57,6 +64,7 @@ def administration_open(*, participant, session_number: int, timepoint: str) -> 
                 instrument_version=pmq.stem(timepoint),
                 item_order=order,
                 positive_left=sides,
+                checks=placed,
             )
     except IntegrityError:  # opened in two tabs at once
         return participant.administrations.get(
@@ -79,10 +87,13 @@ def administration_submit(
         raise AlreadySubmitted()
     instrument = administration.instrument
     items = {item.code: item for item in instrument.items.all()}
-    answers = parse_answers(submitted, administration.item_order, instrument.scale_points)
+    shown = checks.rows(administration.item_order, administration.checks)
+    answers = parse_answers(submitted, [code for code, _ in shown], instrument.scale_points)
     scores: dict[str, int] = {}
     rows = []
-    for position, code in enumerate(administration.item_order, start=1):
+    for position, (code, check) in enumerate(shown, start=1):
+        if check:
+            continue  # recorded below, never scored
         left = administration.positive_left[code]
         scores[code] = recode(answers[code], left, instrument.scale_points)
         rows.append(
@@ -97,9 +108,23 @@ def administration_submit(
         )
     Response.objects.bulk_create(rows)
     administration.scores = factor_scores(scores, {c: i.factor for c, i in items.items()})
+    if administration.checks:
+        administration.check_answers = checks.graded(administration.checks, answers)
+        administration.checks_failed = sum(not c["passed"] for c in administration.check_answers)
     administration.submitted_at = timezone.now()
-    administration.save(update_fields=["scores", "submitted_at"])
+    administration.save(update_fields=["scores", "check_answers", "checks_failed", "submitted_at"])
     return administration
+
+
+def study_checks(study) -> list[checks.Check]:
+    """The study's attention checks (none if its list cannot be read: the design form
+    refuses such a list, so this is a study edited around it, and never a participant's
+    problem)."""
+    try:
+        return checks.parse(study.attention_checks)
+    except ValueError:
+        log.warning("Study %s has attention checks that cannot be read", study.slug)
+        return []
 
 
 def answers_delete(*, participants) -> None:

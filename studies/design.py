@@ -19,6 +19,7 @@ STUDY_FIELDS = (
     "record_typing",
     "pmq_before",
     "pmq_after",
+    "attention_checks",
     "completion_code",
     "timed_out_code",
     "declined_code",

@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .columns import Table, condition, flagged
-from .pmq_columns import pmq_change_table, pmq_items_table, pmq_scores_table
+from .pmq_columns import (
+    attention_checks_table,
+    pmq_change_table,
+    pmq_items_table,
+    pmq_scores_table,
+)
 from .study_columns import (
     RECRUITMENT,
     identity_snapshots_table,
@@ -27,6 +32,7 @@ TABLES = (
     pmq_items_table,
     pmq_scores_table,
     pmq_change_table,
+    attention_checks_table,
 )
 
 

@@ -72,10 +72,10 @@ def pmq_items_table(c: Column) -> Table:
             Column(
                 "display_position",
                 "integer",
-                "Position in the order shown, 1 = first (shuffled per administration).",
+                "Position in the order shown, 1 = first (shuffled per administration); "
+                "attention checks (attention_checks.csv) count as rows too.",
                 required=True,
                 minimum=1,
-                maximum=len(pmq.ITEMS),
             ),
             Column(
                 "positive_on_left",
@@ -136,5 +136,34 @@ def pmq_change_table(c: Column) -> Table:
         "One row per participant x session with both PMQs: post - pre per factor.",
         (participant(), c, session(), *factor_columns("_change", "Post - pre", -6, 6)),
         ("participant", "session"),
+        (by_session(),),
+    )
+
+
+def attention_checks_table(c: Column) -> Table:
+    return Table(
+        "attention_checks.csv",
+        "One row per attention check answered: a row placed among a PMQ's items that asks "
+        "for one answer (the study's attention checks). Recorded, never scored.",
+        (
+            participant(),
+            c,
+            session(),
+            timepoint(),
+            Column(
+                "display_position",
+                "integer",
+                "The row it was shown as, 1 = first (PMQ items and checks together).",
+                required=True,
+                minimum=1,
+            ),
+            Column("asked", "integer", "The point the row asked for.", required=True),
+            Column("answer", "integer", "The point chosen.", required=True),
+            Column(
+                "passed", "boolean", "true when the answer was the one asked for.", required=True
+            ),
+            at("submitted_at", "The PMQ was submitted", required=True),
+        ),
+        ("participant", "session", "timepoint", "display_position"),
         (by_session(),),
     )

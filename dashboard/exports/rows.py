@@ -13,7 +13,7 @@ import bisect
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 
 from chat import identity as idm
 from chat import telemetry
@@ -85,12 +85,21 @@ def participant_rows(study: Study) -> Iterator[tuple]:
         "declined_at", "completed_at", "finished",
     )  # fmt: skip
     for page in pages(rows, ["id"]):
+        failed = _checks_failed([r["id"] for r in page])
         for r in page:
             yield (
                 r["code"], r["condition__name"], r["design_hash"],
                 versions.get(r["design_hash"]), progress(r), r["finished"],
                 r["entered_at"], r["consented_at"], r["declined_at"], r["completed_at"],
+                failed.get(r["id"]),
             )  # fmt: skip
+
+
+def _checks_failed(participant_ids: list[int]) -> dict[int, int]:
+    """Participant id -> attention checks failed, for those who met any."""
+    met = Administration.objects.filter(participant_id__in=participant_ids, checks_failed__gte=0)
+    totals = met.values("participant_id").annotate(failed=Sum("checks_failed"))
+    return {r["participant_id"]: r["failed"] for r in totals}
 
 
 def session_rows(study: Study) -> Iterator[tuple]:
@@ -288,6 +297,21 @@ def pmq_change_rows(study: Study) -> Iterator[tuple]:
             )  # fmt: skip
 
 
+def attention_check_rows(study: Study) -> Iterator[tuple]:
+    rows = Administration.objects.filter(**SUBMITTED_PMQ, check_answers__isnull=False).values(
+        "id", "participant_id", "participant__code", "participant__condition__name",
+        "session_number", "timepoint", "check_answers", "submitted_at",
+    )  # fmt: skip
+    for page in grouped(study, rows, "participant_id", ["participant_id", "id"]):
+        for r in page:
+            for check in r["check_answers"] or ():
+                yield (
+                    r["participant__code"], r["participant__condition__name"],
+                    r["session_number"], r["timepoint"], check["position"], check["answer"],
+                    check["raw"], check["passed"], r["submitted_at"],
+                )  # fmt: skip
+
+
 def recruitment_rows(study: Study) -> Iterator[tuple]:
     rows = people(study).filter(is_simulated=False).values(
         "id", "code", "external_id", "external_study_id", "external_session_id",
@@ -311,5 +335,6 @@ ROWS = {
     "pmq_items.csv": pmq_item_rows,
     "pmq_scores.csv": pmq_score_rows,
     "pmq_change.csv": pmq_change_rows,
+    "attention_checks.csv": attention_check_rows,
     "recruitment.csv": recruitment_rows,
 }

@@ -84,6 +84,13 @@ def participants_table(c: Column) -> Table:
             at("consented_at", "Gave consent"),
             at("declined_at", "Declined consent"),
             at("completed_at", "Finished the study"),
+            Column(
+                "checks_failed",
+                "integer",
+                "Attention checks (attention_checks.csv) answered otherwise than asked; empty "
+                "when they met none.",
+                minimum=0,
+            ),
         ),
         ("participant",),
     )

@@ -148,7 +148,9 @@ class SimulatedParticipant:
         )
         raws = answers.raw_answers(scores, page.items, self.rng)
         await self.pause(len(page.items) * 2.5)
-        return await self.submit(page, form, {code: str(raw) for code, raw in raws.items()})
+        values = {code: str(raw) for code, raw in raws.items()}
+        values |= {code: str(asked) for code, asked in page.checks.items()}  # read, and heeded
+        return await self.submit(page, form, values)
 
     async def on_chat(self, page: Page) -> Page:
         chat = page.data.get("chat", {})

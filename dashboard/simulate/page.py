@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 LEGEND = re.compile(r"Item \d+ of \d+: (.+) or (.+)")
+ASKED = re.compile(r"Please choose (\d+) on this row")  # an attention check's instruction
 
 
 @dataclass
@@ -26,6 +27,7 @@ class Page:
     data: dict[str, dict[str, str]] = field(default_factory=dict)  # element id -> data-*
     csrf: str = ""
     items: dict[str, str] = field(default_factory=dict)  # PMQ item code -> left pole
+    checks: dict[str, int] = field(default_factory=dict)  # attention check -> point asked for
 
     def form(self, action_part: str) -> Form | None:
         return next((f for f in self.forms if action_part in f.action), None)
@@ -37,6 +39,7 @@ class _Reader(HTMLParser):
         self.page = page
         self.form: Form | None = None
         self.legend: list[str] | None = None
+        self.asked: int | None = None  # the point the current row's instruction asks for
         self.poles: tuple[str, str] | None = None
 
     def handle_starttag(self, tag, attrs):
@@ -52,7 +55,9 @@ class _Reader(HTMLParser):
             self.page.forms.append(self.form)
         elif tag == "input" and self.form is not None and a.get("name"):
             if a.get("type") == "radio":
-                if self.poles and a["name"] not in self.page.items:
+                if self.asked is not None:
+                    self.page.checks.setdefault(a["name"], self.asked)
+                elif self.poles and a["name"] not in self.page.items:
                     self.page.items[a["name"]] = self.poles[0]
             else:
                 self.form.fields[a["name"]] = a.get("value") or ""
@@ -64,6 +69,8 @@ class _Reader(HTMLParser):
     def handle_data(self, data):
         if self.legend is not None:
             self.legend.append(data)
+        elif match := ASKED.search(data):
+            self.asked = int(match.group(1))
 
     def handle_endtag(self, tag):
         if tag == "form":
@@ -72,6 +79,7 @@ class _Reader(HTMLParser):
             match = LEGEND.search(" ".join("".join(self.legend).split()))
             self.poles = (match.group(1), match.group(2)) if match else None
             self.legend = None
+            self.asked = None  # a new row: a check says so after its legend
 
 
 def read(url: str, html: str) -> Page:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from .. import prolific
+from .. import checks, prolific
 
 
 class StudyQuerySet(models.QuerySet):
@@ -63,6 +64,13 @@ class Study(models.Model):
         help_text="Record how participants type: time from first keystroke to sending, "
         "pastes, and time away from the chat. The consent page says so.",
     )
+    attention_checks = models.TextField(
+        blank=True,
+        help_text="Optional: rows among the PMQ's items that ask for one answer, one per line "
+        "as 'session timepoint position answer': '1 pre 7 2' makes the 7th row of session 1's "
+        "PMQ before the chat ask for 2; '* post 12 6', the 12th row after every chat ask for 6. "
+        "Recorded and flagged, never scored.",
+    )
     pmq_before = models.BooleanField(default=True, help_text="PMQ before every session.")
     pmq_after = models.BooleanField(default=True, help_text="PMQ after every session.")
     completion_code = models.CharField(
@@ -99,6 +107,12 @@ class Study(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        try:
+            checks.parse(self.attention_checks)
+        except ValueError as error:
+            raise ValidationError({"attention_checks": str(error)}) from None
 
     def outcome_code(self, outcome: str) -> str:
         """The code for an outcome of ``studies.prolific`` ("" where the study sets none)."""

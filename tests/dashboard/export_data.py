@@ -24,11 +24,15 @@ from studies.models import Participant, Study
 
 FORMULA = '=HYPERLINK("http://evil.example","click")'
 AWKWARD = 'She said "hi",\nthen left — café ☕ 😀'
+CHECKS = "1 pre 5 3\n* post 30 6"  # row 5 before the first chat; last row after every chat
 
 
-def answer(participant, number: int, timepoint: str, shift: int) -> None:
+def answer(participant, number: int, timepoint: str, shift: int, heed: bool = True) -> None:
+    """Every item, and every attention check as asked (``heed``) or one point off."""
     a = administration_open(participant=participant, session_number=number, timepoint=timepoint)
     raws = {code: [str((i + shift) % 7 + 1)] for i, code in enumerate(a.item_order)}
+    for check in a.checks:
+        raws[check["code"]] = [str(check["answer"] if heed else check["answer"] % 7 + 1)]
     administration_submit(administration_id=a.pk, submitted=raws)
 
 
@@ -48,8 +52,11 @@ def away(session, kind: str, ms: int) -> None:
     session_event_record(session_id=session.pk, client_id=f"e{n}", kind=kind, duration_ms=ms)
 
 
-def sitting(participant, number: int, texts: list[str], *, finish: bool = True, shift: int = 0):
-    answer(participant, number, "pre", shift)
+def sitting(
+    participant, number: int, texts: list[str], *, finish: bool = True, shift: int = 0,
+    heed: bool = True,
+):  # fmt: skip
+    answer(participant, number, "pre", shift, heed)  # heed=False: misses the attention check
     session = session_open(participant=participant, number=number)
     for text in texts:
         say(session, text)
@@ -63,9 +70,10 @@ def build(case) -> None:
     """Adds to the named cast (tests.base): data for ana and ben, and carl, dora, a preview."""
     case.pilot.withdrawal = Study.Withdrawal.EXCLUDE
     case.pilot.sessions_per_participant = 2
+    case.pilot.attention_checks = CHECKS
     case.pilot.save()
     ana = case.ana
-    first = sitting(ana, 1, ["Call yourself Nova", "I'm Alex"], finish=False)
+    first = sitting(ana, 1, ["Call yourself Nova", "I'm Alex"], finish=False, heed=False)
     proposals = {r.target: r for r in ana.identity.revisions.open_proposals()}
     proposal_decide(session_id=first.pk, proposal_id=proposals["persona.name"].pk, accept=True)
     identity_edit(session_id=first.pk, target="persona.register", value="-dry, +witty")

@@ -177,6 +177,19 @@ class ContentTests(ExportTestCase):
         assert mine[mine.text != export_data.AWKWARD].typing_ms.isna().all()
         assert agent[["typing_ms", "pastes", "pasted_share"]].isna().all().all()
 
+    def test_attention_checks_are_listed_and_each_participants_misses_counted(self):
+        checks = self.read("attention_checks.csv")
+        ana = checks[checks.participant == self.ana.code]
+        missed = ana[(ana.session == 1) & (ana.timepoint == "pre")].iloc[0]
+        assert (missed.display_position, missed.asked, missed.answer) == (5, 3, 4)
+        assert not missed.passed
+        assert checks[checks.timepoint == "post"].passed.all()  # the last row, heeded
+        assert (checks[checks.timepoint == "post"].display_position == 19).all()
+        people = self.read("participants.csv").set_index("participant")
+        assert people.loc[self.ana.code, "checks_failed"] == 1
+        assert people.loc[self.ben.code, "checks_failed"] == 0
+        assert pd.isna(people.loc[self.dora.code, "checks_failed"])  # declined: met none
+
     def test_time_away_is_listed_in_order_within_each_session(self):
         events = self.read("session_events.csv")
         assert events[["participant", "session", "event", "kind", "seconds"]].values.tolist() == [
