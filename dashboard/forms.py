@@ -22,6 +22,11 @@ def _https_urls(field, **kwargs):
 class StudyForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)
+        self.fields["comprehension_tries"].required = False  # only asked with a question
+
+    def clean_comprehension_tries(self):
+        default = Study._meta.get_field("comprehension_tries").default
+        return self.cleaned_data.get("comprehension_tries") or default
 
     class Meta:
         model = Study

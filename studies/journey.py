@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 
 class Step(NamedTuple):
-    kind: str  # "consent", "declined", "withdrawn", "pmq", "chat", "wait", "debrief"
+    kind: str  # consent, declined, withdrawn, pmq, comprehension, chat, wait, debrief
     session_number: int | None = None
     timepoint: str | None = None
     opens_at: datetime | None = None  # for "wait": when the next session opens
@@ -26,11 +26,13 @@ def next_step(
     min_gap: timedelta = timedelta(0),
     now: datetime | None = None,
     withdrawn: bool = False,
+    comprehension_due: bool = False,
 ) -> Step:
     """The first thing not yet done: consent, then per session PMQ pre, chat, PMQ post.
 
     ``finished_sessions`` maps session number -> when it ended. A session after the first
-    opens ``min_gap`` after the previous one ended; until then the step is "wait".
+    opens ``min_gap`` after the previous one ended; until then the step is "wait". With
+    ``comprehension_due`` the study's comprehension question comes before the first chat.
     """
     if withdrawn:
         return Step("withdrawn")
@@ -45,6 +47,8 @@ def next_step(
             return Step("wait", number, opens_at=previous_end + min_gap)
         if pmq_before and (number, "pre") not in submitted:
             return Step("pmq", number, "pre")
+        if number == 1 and comprehension_due and number not in started_sessions:
+            return Step("comprehension", number)
         if number not in finished_sessions:
             return Step("chat", number)
         if pmq_after and (number, "post") not in submitted:

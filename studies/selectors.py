@@ -48,6 +48,8 @@ def participant_step(participant: Participant) -> Step:
         started_sessions={number for number, _ in sessions},
         min_gap=timedelta(0) if _skips_gaps(participant) else timedelta(hours=study.min_gap_hours),
         now=timezone.now(),
+        comprehension_due=bool(study.comprehension_question)
+        and participant.comprehension_passed is None,
     )
 
 

@@ -115,6 +115,34 @@ def participant_decline(*, participant_id: int) -> Participant:
     return participant
 
 
+class NotAChoice(ValueError):
+    pass
+
+
+@transaction.atomic
+def comprehension_answer(*, participant_id: int, choice: str) -> Participant:
+    """Record one try at the study's comprehension question (``choice``: the number of the
+    line chosen). Right: passed. Wrong with no tries left: failed, and the participant goes on
+    (the outcome is in the data). NotAChoice, recording nothing, for anything but one of the
+    lines; a try after the outcome changes nothing."""
+    participant = (
+        Participant.objects.select_for_update().select_related("study").get(pk=participant_id)
+    )
+    study = participant.study
+    choices = study.choices()
+    if not (choice.isascii() and choice.isdigit() and 1 <= int(choice) <= len(choices)):
+        raise NotAChoice("Please choose one of the answers.")
+    if participant.comprehension_passed is not None:
+        return participant
+    participant.comprehension_answers = [*participant.comprehension_answers, int(choice)]
+    if int(choice) == study.comprehension_answer:
+        participant.comprehension_passed = True
+    elif len(participant.comprehension_answers) >= study.comprehension_tries:
+        participant.comprehension_passed = False
+    participant.save(update_fields=["comprehension_answers", "comprehension_passed"])
+    return participant
+
+
 def participant_complete(*, participant: Participant) -> Participant:
     if participant.completed_at is None:
         participant.completed_at = timezone.now()

@@ -24,12 +24,15 @@ STEP_PAGES = {
     "declined": "studies:declined",
     "withdrawn": "studies:withdrawn",
     "pmq": "questionnaires:pmq",
+    "comprehension": "studies:comprehension",
     "chat": "chat:chat",
     "wait": "studies:wait",
     "debrief": "studies:debrief",
 }
 # Pages on which a participant may withdraw (the footer link).
-JOURNEY_PAGES = {STEP_PAGES[kind] for kind in ("consent", "pmq", "chat", "wait", "debrief")}
+JOURNEY_PAGES = {
+    STEP_PAGES[kind] for kind in ("consent", "pmq", "comprehension", "chat", "wait", "debrief")
+}
 
 
 def step_url(study, step: Step) -> str:

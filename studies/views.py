@@ -64,6 +64,30 @@ def consent(request, study, participant, step) -> HttpResponse:
     return render(request, "studies/consent.html", {"study": study})
 
 
+@require_http_methods(["GET", "POST"])
+@participant_step("comprehension")
+def comprehension(request, study, participant, step) -> HttpResponse:
+    """The instructions, then one question about them; a wrong answer may be tried again."""
+    error, status = "", 200
+    if request.method == "POST":
+        try:
+            participant = services.comprehension_answer(
+                participant_id=participant.pk, choice=request.POST.get("choice", "")
+            )
+        except services.NotAChoice as refused:
+            error, status = str(refused), 400
+        else:
+            if participant.comprehension_passed is not None:
+                return redirect("studies:entry", slug=study.slug)
+            left = study.comprehension_tries - len(participant.comprehension_answers)
+            error = (
+                "That is not quite right. Please read the instructions again "
+                f"({left} {'try' if left == 1 else 'tries'} left)."
+            )
+    context = {"study": study, "choices": study.choices(), "error": error}
+    return render(request, "studies/comprehension.html", context, status=status)
+
+
 @require_GET
 @participant_step("declined")
 def declined(request, study, participant, step) -> HttpResponse:

@@ -82,7 +82,8 @@ def participant_rows(study: Study) -> Iterator[tuple]:
     finished = Count("chat_sessions", filter=Q(chat_sessions__status=ChatSession.Status.FINISHED))
     rows = people(study).annotate(finished=finished).values(
         "id", "code", "condition__name", "design_hash", "entered_at", "consented_at",
-        "declined_at", "completed_at", "finished",
+        "declined_at", "completed_at", "finished", "comprehension_answers",
+        "comprehension_passed",
     )  # fmt: skip
     for page in pages(rows, ["id"]):
         failed = _checks_failed([r["id"] for r in page])
@@ -91,7 +92,8 @@ def participant_rows(study: Study) -> Iterator[tuple]:
                 r["code"], r["condition__name"], r["design_hash"],
                 versions.get(r["design_hash"]), progress(r), r["finished"],
                 r["entered_at"], r["consented_at"], r["declined_at"], r["completed_at"],
-                failed.get(r["id"]),
+                failed.get(r["id"]), len(r["comprehension_answers"]) or None,
+                r["comprehension_passed"],
             )  # fmt: skip
 
 

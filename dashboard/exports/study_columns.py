@@ -91,6 +91,17 @@ def participants_table(c: Column) -> Table:
                 "when they met none.",
                 minimum=0,
             ),
+            Column(
+                "comprehension_tries",
+                "integer",
+                "Answers given to the study's comprehension question; empty when not asked.",
+                minimum=1,
+            ),
+            Column(
+                "comprehension_passed",
+                "boolean",
+                "true: answered it right; false: out of tries (and went on); empty: not asked.",
+            ),
         ),
         ("participant",),
     )

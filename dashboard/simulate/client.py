@@ -92,6 +92,7 @@ class SimulatedParticipant:
         self.rng = random.Random(profile.seed ^ 0x5EED)
         self.effect, self.pace, self.rate, self.duration = effect, pace, rate, duration
         self.writer, self.record, self.patience = writer, record, patience
+        self.comprehension_tries = 0
         self.out = Outcome()
         self.http = httpx.AsyncClient(
             base_url=self.base, follow_redirects=True, timeout=httpx.Timeout(60, connect=10)
@@ -121,6 +122,7 @@ class SimulatedParticipant:
             ("/consent/", "consent"),
             ("/pmq/", "pmq"),
             ("/chat/", "chat"),
+            ("/instructions/", "comprehension"),
             ("/wait/", "wait"),
             ("/debrief/", "debrief"),
             ("/declined/", "declined"),
@@ -151,6 +153,13 @@ class SimulatedParticipant:
         values = {code: str(raw) for code, raw in raws.items()}
         values |= {code: str(asked) for code, asked in page.checks.items()}  # read, and heeded
         return await self.submit(page, form, values)
+
+    async def on_comprehension(self, page: Page) -> Page:
+        """The question about the instructions: each answer in turn, until one is right or
+        the tries run out (a simulated person has no better way to know)."""
+        await self.pause(15)
+        self.comprehension_tries += 1
+        return await self.submit(page, page.forms[0], {"choice": str(self.comprehension_tries)})
 
     async def on_chat(self, page: Page) -> Page:
         chat = page.data.get("chat", {})

@@ -86,6 +86,11 @@ class Participant(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawal_receipt = models.CharField(max_length=20, blank=True)
+    # The study's comprehension question: every choice made, in order, and the outcome.
+    comprehension_answers = models.JSONField(default=list, blank=True)
+    comprehension_passed = models.BooleanField(
+        null=True, blank=True, help_text="None: not asked (yet); False: out of tries."
+    )
 
     objects = ParticipantQuerySet.as_manager()
 

@@ -59,6 +59,23 @@ class Study(models.Model):
         default=Withdrawal.DELETE,
         help_text="What happens to a participant's data when they withdraw.",
     )
+    comprehension_question = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Optional: a question about the instructions, asked after them and before "
+        "the first chat.",
+    )
+    comprehension_choices = models.TextField(
+        blank=True, help_text="Its answers to choose from, one per line."
+    )
+    comprehension_answer = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Which of those lines is right (1 = the first)."
+    )
+    comprehension_tries = models.PositiveSmallIntegerField(
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text="Tries before the participant goes on anyway (the outcome is recorded).",
+    )
     record_typing = models.BooleanField(
         default=False,
         help_text="Record how participants type: time from first keystroke to sending, "
@@ -113,6 +130,23 @@ class Study(models.Model):
             checks.parse(self.attention_checks)
         except ValueError as error:
             raise ValidationError({"attention_checks": str(error)}) from None
+        if self.comprehension_question:
+            choices = self.choices()
+            if len(choices) < 2:
+                raise ValidationError(
+                    {"comprehension_choices": "Give at least two answers, one per line."}
+                )
+            if not self.comprehension_answer or self.comprehension_answer > len(choices):
+                raise ValidationError(
+                    {
+                        "comprehension_answer": f"Give the number of the right line, 1 to "
+                        f"{len(choices)}."
+                    }  # fmt: skip
+                )
+
+    def choices(self) -> list[str]:
+        """The comprehension question's answers, as the participant sees them."""
+        return [line.strip() for line in self.comprehension_choices.splitlines() if line.strip()]
 
     def outcome_code(self, outcome: str) -> str:
         """The code for an outcome of ``studies.prolific`` ("" where the study sets none)."""

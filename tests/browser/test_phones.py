@@ -43,8 +43,12 @@ class PhoneTests(BrowserTestCase):
 
     def walk_the_journey(self, size: str):
         page = self.on_phone(size)
-        self.published_study("phone", {"visible": {"panel_visibility": "editable"}},
-                             pmq_before=True, instructions_text="Chat about travel.")  # fmt: skip
+        self.published_study(
+            "phone", {"visible": {"panel_visibility": "editable"}}, pmq_before=True,
+            instructions_text="Chat about travel.", attention_checks="1 pre 2 4",
+            comprehension_question="What is the chat about?",
+            comprehension_choices="Travel\nCooking", comprehension_answer=1,
+        )  # fmt: skip
         page.goto(self.url("/s/phone/"))
         self.assert_fits("consent")
         page.get_by_role("button", name="I agree to take part").tap()
@@ -53,9 +57,13 @@ class PhoneTests(BrowserTestCase):
         points = page.locator("fieldset.sd-item").first.locator("label.sd-point")
         tops = points.evaluate_all("els => els.map(e => Math.round(e.getBoundingClientRect().top))")
         assert len(tops) == 7 and len(set(tops)) == 1, "a PMQ scale breaks over two lines"
-        for group in page.get_by_role("group", name=re.compile(r"^Item \d+ of 18")).all():
-            group.get_by_role("radio", name=re.compile(r"^5 of 7")).check()
+        for group in page.get_by_role("group", name=re.compile(r"^Item \d+ of 19")).all():
+            group.get_by_role("radio", name=re.compile(r"^4 of 7")).check()  # heeds the check
         page.get_by_role("button", name="Save and continue").tap()
+        expect(page.get_by_role("group", name="What is the chat about?")).to_be_visible()
+        self.assert_fits("the comprehension question")
+        page.get_by_text("Travel", exact=True).tap()
+        page.get_by_role("button", name="Continue").tap()
         expect(page.locator("#connection")).to_have_text("Connected.")
 
         # The chat first: its message box in view, the panel behind a button.

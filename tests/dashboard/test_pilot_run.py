@@ -29,6 +29,13 @@ class PilotRunTests(LiveServerTestCase):
 
     def test_fifty_simulated_participants_complete_the_demo_and_count_as_simulated_only(self):
         study, _ = demo.ensure_demo()
+        # Everything a simulated person must read and heed: an attention check in every PMQ
+        # and a question about the instructions (the second answer is right).
+        study.attention_checks = "* pre 5 3\n* post 30 6"
+        study.comprehension_question = "What can you change?"
+        study.comprehension_choices = "Nothing\nWho the agent is\nThe weather"
+        study.comprehension_answer = 2
+        study.save()
         report_path = Path(tempfile.mkdtemp()) / "report.json"
         out = io.StringIO()
         call_command(
@@ -69,5 +76,10 @@ class PilotRunTests(LiveServerTestCase):
         participants = pd.read_csv(archive.open("participants.csv"))
         assert len(participants) == 50 and participants.is_simulated.all()
         assert (participants.progress == "completed").all()
+        assert (participants.checks_failed == 0).all()  # read, and heeded
+        assert participants.comprehension_passed.all()
+        assert (participants.comprehension_tries == 2).all()  # the first answer was wrong
+        checks = pd.read_csv(archive.open("attention_checks.csv"))
+        assert len(checks) == 100 and checks.passed.all()
         messages = pd.read_csv(archive.open("messages.csv"))
         assert len(messages) > 150 and messages.is_simulated.all()
