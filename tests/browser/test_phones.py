@@ -23,7 +23,7 @@ CONTROLS = """() => Array.from(document.querySelectorAll(
 SIDEWAYS = "() => document.documentElement.scrollWidth - window.innerWidth"
 
 
-class PhoneTests(BrowserTestCase):
+class PhoneTestCase(BrowserTestCase):
     def on_phone(self, size: str):
         width, height = PHONES[size]
         self.context.close()
@@ -41,6 +41,8 @@ class PhoneTests(BrowserTestCase):
         assert page.evaluate(CONTROLS) == [], f"{what}: controls smaller than 44 px"
         self.assert_accessible()
 
+
+class PhoneTests(PhoneTestCase):
     def walk_the_journey(self, size: str):
         page = self.on_phone(size)
         self.published_study(
@@ -118,3 +120,44 @@ class PhoneTests(BrowserTestCase):
         page.set_viewport_size({"width": 1200, "height": 800})  # the phone turned into a desk
         expect(panel).to_be_visible()
         expect(toggle).to_be_hidden()
+
+
+class PhonePagesTests(PhoneTestCase):
+    """The pages off the main path, at both phone sizes."""
+
+    def walk_the_ends(self, size: str):
+        page = self.on_phone(size)
+        self.published_study(
+            "ends", {"visible": {"panel_visibility": "visible"}}, sessions_per_participant=2,
+            min_gap_hours=1, declined_code="NOCONSENT", withdrawn_code="LEFT",
+            prolific_completion_url="https://app.prolific.com/submissions/complete?cc=OK",
+        )  # fmt: skip
+        page.goto(self.url("/s/nowhere/"))
+        self.assert_fits("a study that does not exist")
+        page.goto(self.url("/s/ends/"))
+        page.get_by_role("button", name="I do not agree").tap()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Thank you")
+        expect(page.get_by_role("button", name="Stay on this page")).to_be_visible()
+        self.assert_fits("declined, returning to Prolific")
+
+        self.context.clear_cookies()
+        page.goto(self.url("/s/ends/"))
+        page.get_by_role("button", name="I agree to take part").tap()
+        expect(page.locator("#connection")).to_have_text("Connected.")
+        page.get_by_label("Your message").fill("Hello")
+        page.get_by_label("Your message").press("Enter")
+        page.get_by_role("button", name="Finish the chat").tap()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Thank you: see you next time")
+        self.assert_fits("waiting for the next session")
+        page.get_by_role("link", name="Withdraw from the study").tap()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Withdraw from the study")
+        self.assert_fits("the withdrawal form")
+        page.get_by_role("button", name="Withdraw from the study").tap()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("You have withdrawn")
+        self.assert_fits("withdrawn, returning to Prolific")
+
+    def test_the_other_pages_on_a_390_by_844_phone(self):
+        self.walk_the_ends("390x844")
+
+    def test_the_other_pages_on_a_360_by_640_phone(self):
+        self.walk_the_ends("360x640")
