@@ -17,7 +17,7 @@
       started();
       const text = event.clipboardData ? event.clipboardData.getData("text") : "";
       self.pastes += 1;
-      self.pastedChars += text.length;
+      self.pastedChars += Array.from(text).length; // characters, as the server counts them
     });
   }
   Typing.prototype.reset = function () { this.firstAt = 0; this.pastes = 0; this.pastedChars = 0; };

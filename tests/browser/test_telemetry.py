@@ -34,10 +34,10 @@ class TelemetryBrowserTests(BrowserTestCase):
 
         box = page.get_by_label("Your message")
         box.press_sequentially("Hello, ")
-        page.evaluate(PASTE, "pasted from elsewhere")  # 21 characters
-        page.keyboard.insert_text("pasted from elsewhere")
+        page.evaluate(PASTE, "pasted 🙂 from afar")  # 18 characters (19 UTF-16 units)
+        page.keyboard.insert_text("pasted 🙂 from afar")
         box.press("Enter")
-        expect(page.locator("#transcript")).to_contain_text("Hello, pasted from elsewhere")
+        expect(page.locator("#transcript")).to_contain_text("Hello, pasted 🙂 from afar")
 
         page.evaluate(HIDE, True)
         time.sleep(1.2)
@@ -46,7 +46,7 @@ class TelemetryBrowserTests(BrowserTestCase):
         message = self.eventually(
             lambda: Message.objects.filter(sender="participant", paste_count__isnull=False).first()
         )
-        assert (message.paste_count, message.pasted_chars) == (1, 21)
+        assert (message.paste_count, message.pasted_chars) == (1, len("pasted 🙂 from afar"))
         assert message.typing_ms > 0
         event = self.eventually(lambda: SessionEvent.objects.first())
         assert event.kind == "hidden" and 1000 <= event.duration_ms < 30_000
