@@ -8,6 +8,8 @@ import re
 
 from playwright.sync_api import expect
 
+from chat.services import session_open
+from questionnaires.services import administration_open, administration_submit
 from tests.browser.base import BrowserTestCase
 
 PHONES = {"390x844": (390, 844), "360x640": (360, 640)}
@@ -161,3 +163,21 @@ class PhonePagesTests(PhoneTestCase):
 
     def test_the_other_pages_on_a_360_by_640_phone(self):
         self.walk_the_ends("360x640")
+
+
+class PhoneDashboardTests(PhoneTestCase):
+    def test_the_researchers_pages_fit_a_phone(self):
+        page = self.on_phone("360x640")
+        session = session_open(participant=self.ana, number=1)
+        for person in (self.ana, self.ben):  # results to show, in a table of many columns
+            for timepoint in ("pre", "post"):
+                a = administration_open(participant=person, session_number=1, timepoint=timepoint)
+                answers = {code: ["4"] for code in a.item_order}
+                administration_submit(administration_id=a.pk, submitted=answers)
+        self.sign_in(page)
+        for path in ["/dashboard/", "/dashboard/studies/pilot/", "/dashboard/studies/pilot/pmq/",
+                     f"/dashboard/studies/pilot/sessions/{session.pk}/",
+                     "/dashboard/studies/pilot/export/"]:  # fmt: skip
+            page.goto(self.url(path))
+            assert page.evaluate(SIDEWAYS) <= 0, f"{path}: the page scrolls sideways"
+            self.assert_accessible()
