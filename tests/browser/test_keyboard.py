@@ -24,7 +24,8 @@ class KeyboardTests(BrowserTestCase):
     def answer_pmq_by_keyboard(self, heading: str):
         page = self.page
         expect(page.get_by_role("heading", level=1)).to_have_text(heading)
-        groups = page.get_by_role("group", name=re.compile(r"^Item \d+ of 18"))
+        self.assert_accessible()
+        groups = page.get_by_role("group", name=re.compile(r"^Item \d+ of \d+:"))
         for n in range(groups.count()):
             self.tab_to(groups.nth(n).get_by_role("radio").first)
             for _ in range(3):
@@ -37,12 +38,30 @@ class KeyboardTests(BrowserTestCase):
         page = self.page
         self.published_study(
             "keys", {"editable": {"panel_visibility": "editable"}}, pmq_before=True,
-            pmq_after=True,
+            pmq_after=True, attention_checks="1 pre 2 4", instructions_text="Be kind.",
+            comprehension_question="What should you be?",
+            comprehension_choices="Kind\nLoud", comprehension_answer=1,
         )  # fmt: skip
         page.goto(self.url("/s/keys/"))
         self.tab_to(page.get_by_role("button", name="I agree to take part"))
         page.keyboard.press("Enter")
-        self.answer_pmq_by_keyboard("Before you chat")
+        self.answer_pmq_by_keyboard("Before you chat")  # 4 everywhere: the check asks for 4
+
+        expect(page.get_by_role("group", name="What should you be?")).to_be_visible()
+        self.assert_accessible()
+        self.tab_to(page.get_by_role("radio", name="Kind"))  # into the group at its first
+        page.keyboard.press("ArrowDown")  # and on to the wrong answer, which it chooses
+        expect(page.get_by_role("radio", name="Loud")).to_be_checked()
+        self.tab_to(page.get_by_role("button", name="Continue"))
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("alert")).to_be_focused()  # told at once, where they are
+        expect(page.get_by_role("alert")).to_contain_text("1 try left")
+        self.assert_accessible()
+        self.tab_to(page.get_by_role("radio", name="Kind"))
+        page.keyboard.press("Space")
+        expect(page.get_by_role("radio", name="Kind")).to_be_checked()
+        self.tab_to(page.get_by_role("button", name="Continue"))
+        page.keyboard.press("Enter")
 
         expect(page.locator("#connection")).to_have_text("Connected.")
         log = page.get_by_role("log", name="Conversation")
