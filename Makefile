@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test test-fast faults lint install install-test browser nginx worker bench clean
+.PHONY: run serve test test-fast faults lint install install-test browser nginx worker bench messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -76,6 +76,13 @@ bench: install-test
 	bench/scale.sh
 	$(BIN)/python -m bench.stream_bench --layer pubsub --replies 10 50 200
 	$(BIN)/python -m bench.stream_bench --layer core --replies 10 50 200
+
+# After changing a participant-facing text: update every translation (locale/<code>/...po),
+# translate what is new, then compile (needs Debian's gettext). docs/translating.md.
+MESSAGE_DIRS = --ignore=.venv --ignore=bench --ignore=tests --ignore=staticfiles
+messages: install
+	$(BIN)/python manage.py makemessages --all --no-obsolete $(MESSAGE_DIRS)
+	$(BIN)/python manage.py compilemessages $(MESSAGE_DIRS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .test-db.sqlite3* staticfiles

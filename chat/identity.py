@@ -27,14 +27,36 @@ from studies.persona import (
     normalise,
     text_value,
 )
+from studies.words import _, gettext_noop
 
 ENTRY_ID = re.compile(r"[a-z0-9]{1,12}")  # used with fullmatch: "$" allows a final newline
 PARTNER_FIELDS = (
-    Field("partner.name", "Name you go by", "the name you go by", "text", 60),
-    Field("partner.about", "About you", "what the agent knows about you", "long_text", 500),
-    Field("partner.interests", "Interests", "your interests", "list", 200),
-    Field("partner.style", "How you like to talk", "how you like to talk", "text", 160),
+    Field(
+        "partner.name",
+        gettext_noop("Name you go by"),
+        gettext_noop("the name you go by"),
+        "text",
+        60,
+    ),  # fmt: skip
+    Field(
+        "partner.about",
+        gettext_noop("About you"),
+        gettext_noop("what the agent knows about you"),
+        "long_text",
+        500,
+    ),  # fmt: skip
+    Field(
+        "partner.interests", gettext_noop("Interests"), gettext_noop("your interests"), "list", 200
+    ),  # fmt: skip
+    Field(
+        "partner.style",
+        gettext_noop("How you like to talk"),
+        gettext_noop("how you like to talk"),
+        "text",
+        160,
+    ),  # fmt: skip
 )
+STATEMENT = gettext_noop("Statement")  # one thing established, as the panel names it
 FIELDS = {f.target: f for f in PERSONA_FIELDS + PARTNER_FIELDS}
 COMMON_GROUND = "common_ground"
 STATEMENT_MAX = 240
@@ -49,9 +71,10 @@ def seed_state(persona: dict | None) -> dict:
 
 
 def phrase(target: str) -> str:
+    """The field in a sentence ("the agent's name"), in the active language."""
     if target.startswith(COMMON_GROUND):
-        return "what we've established"
-    return FIELDS[target].phrase if target in FIELDS else target
+        return _("what we've established")
+    return _(FIELDS[target].phrase) if target in FIELDS else target
 
 
 def validate(target: str, value) -> object:
@@ -60,7 +83,7 @@ def validate(target: str, value) -> object:
         entry = target.split(".", 1)[1]
         if not ENTRY_ID.fullmatch(entry):
             raise IdentityError("unknown_field", f"There is no field called {target!r}.")
-        return None if value is None else text_value(value, STATEMENT_MAX, "statement")
+        return None if value is None else text_value(value, STATEMENT_MAX, STATEMENT)
     field = FIELDS.get(target)
     if field is None:
         raise IdentityError("unknown_field", f"There is no field called {target!r}.")
@@ -75,11 +98,11 @@ def check_room(state: dict, target: str, after) -> None:
     """IdentityError if ``after`` would add a statement to a full common ground."""
     adding = target.startswith(COMMON_GROUND + ".") and after is not None
     if adding and get(state, target) is None and not ground_has_room(state):
-        raise IdentityError(
-            "ground_full",
-            f"There can be at most {COMMON_GROUND_MAX} things we've established. "
-            "Remove one before adding another.",
+        message = _(
+            "There can be at most %(count)s things we've established. "
+            "Remove one before adding another."
         )
+        raise IdentityError("ground_full", message % {"count": COMMON_GROUND_MAX})
 
 
 def get(state: dict, target: str):
@@ -123,18 +146,19 @@ def derive(revisions: Iterable[tuple[str, object]], base: dict | None = None) ->
 
 def show(value) -> str:
     if isinstance(value, list):
-        return ", ".join(value) if value else "(none)"
-    return "(none)" if value in (None, "") else str(value)
+        return ", ".join(value) if value else _("(none)")
+    return _("(none)") if value in (None, "") else str(value)
 
 
 def describe(target: str, before, after) -> str:
-    """One line a person can read: 'name: Mira → Nova', 'added: we use first names'."""
+    """One line a person can read ("the agent's name: Mira → Nova", "established: we use
+    first names"), in the active language."""
     if target == "*":
-        return "the whole identity was reset to the study's starting point"
+        return _("the whole identity was reset to the study's starting point")
     if target.startswith(COMMON_GROUND):
         if before is None:
-            return f"established: {after}"
+            return _("established: %(value)s") % {"value": after}
         if after is None:
-            return f"no longer established: {before}"
-        return f"established: {before} → {after}"
+            return _("no longer established: %(value)s") % {"value": before}
+        return f"{_('established:')} {before} → {after}"
     return f"{phrase(target)}: {show(before)} → {show(after)}"

@@ -3,6 +3,8 @@ the participant's own change, or after an ``identity`` notice on the socket)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 from . import identity as idm
 from . import rules, selectors
 from .models import ChatSession, Revision
@@ -15,7 +17,7 @@ def _field(field: idm.Field, state: dict, manipulation, editable: bool) -> dict:
     locked = rules.is_locked(manipulation, field.target)
     return {
         "target": field.target,
-        "label": field.label,
+        "label": gettext(field.label),
         "kind": field.kind,
         "shown": idm.show(value),
         "raw": ", ".join(value) if isinstance(value, list) else ("" if value is None else value),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from studies.design import Manipulation
+from studies.words import _
 
 from .identity import COMMON_GROUND, IdentityError
 
@@ -19,11 +20,11 @@ def is_locked(manipulation: Manipulation, target: str) -> bool:
 def participant_write(manipulation: Manipulation, target: str) -> str:
     """APPLY or PROPOSE for a participant edit, or IdentityError saying why not."""
     if manipulation.panel == "hidden":
-        raise IdentityError("panel_hidden", "The identity panel is not available in this study.")
+        raise IdentityError("panel_hidden", _("The identity panel is not available in this study."))
     if manipulation.panel != "editable":
-        raise IdentityError("read_only", "The identity panel can be read but not changed here.")
+        raise IdentityError("read_only", _("The identity panel can be read but not changed here."))
     if is_locked(manipulation, target):
-        raise IdentityError("locked", "This field is locked and cannot be changed.")
+        raise IdentityError("locked", _("This field is locked and cannot be changed."))
     return PROPOSE if manipulation.participant_writes == "propose" else APPLY
 
 

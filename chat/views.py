@@ -7,13 +7,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from studies.errors import Refused
-from studies.steps import journey_context, participant_step, step_url
+from studies.steps import in_language, journey_context, participant_step, step_url
 
 from . import services
 from .events import CLOSED, REFUSED, status_data
+from .page_text import page_text
 from .panel import TEMPLATE, panel_context
 
 QUIET_SECONDS = 10  # a page waiting on a reply that hears nothing this long asks what there is
@@ -29,12 +31,13 @@ def chat(request, study, participant, step) -> HttpResponse:
         "chat_messages": session.messages.order_by("turn"),
         "status": status_data(session),
         "agent_name": agent_name,
-        "labels": {"participant": "You", "agent": agent_name, "system": "Note"},
+        "labels": {"participant": _("You"), "agent": agent_name, "system": _("Note")},
         "chat_config": {
             "agentName": agent_name,
             "maxChars": settings.DYAD_MAX_MESSAGE_CHARS,
             "quietSeconds": QUIET_SECONDS,
             "recordTyping": study.record_typing,
+            "text": page_text(),
             "closeCodes": {"refused": REFUSED, "closed": CLOSED},
         },
     }
@@ -69,7 +72,8 @@ def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         services.participant_withdraw(participant_id=participant.pk)
         return redirect("studies:withdrawn", slug=slug)
-    return render(request, "chat/withdraw.html", {"study": study})
+    with in_language(study):
+        return render(request, "chat/withdraw.html", {"study": study})
 
 
 def _respond(request, study, step, session, *, message="", error=""):
@@ -108,11 +112,11 @@ def identity_edit(request, study, participant, step):
     except Refused as refused:
         return _respond(request, study, step, session, error=refused.message)
     if revision is None:
-        message = "Nothing changed: that is already the value."
+        message = _("Nothing changed: that is already the value.")
     elif revision.status == "proposed":
-        message = "Suggested. The agent will consider it on its next turn."
+        message = _("Suggested. The agent will consider it on its next turn.")
     else:
-        message = "Saved."
+        message = _("Saved.")
     return _respond(request, study, step, session, message=message)
 
 
@@ -122,12 +126,12 @@ def proposal_decide(request, study, participant, step, proposal_id: int):
     session = services.session_open(participant=participant, number=step.session_number)
     decision = request.POST.get("decision")
     if decision not in ("accept", "reject"):
-        return _respond(request, study, step, session, error="Choose accept or reject.")
+        return _respond(request, study, step, session, error=_("Choose accept or reject."))
     try:
         services.proposal_decide(
             session_id=session.pk, proposal_id=proposal_id, accept=decision == "accept"
         )
     except Refused as refused:
         return _respond(request, study, step, session, error=refused.message)
-    message = "Accepted." if decision == "accept" else "Rejected."
+    message = _("Accepted.") if decision == "accept" else _("Rejected.")
     return _respond(request, study, step, session, message=message)

@@ -106,6 +106,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "studies.steps.journey_pages",
@@ -218,6 +219,10 @@ if env_bool("HTTPS", default=False):
     if not SECURE_HSTS_PRELOAD:  # joining browsers' preload list is the operator's call, and
         SILENCED_SYSTEM_CHECKS = ["security.W021"]  # hard to undo for a whole domain
 LANGUAGE_CODE = "en"
+# Participant pages speak the study's language (Study.language); the dashboard stays English.
+# Adding a language: docs/translating.md.
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

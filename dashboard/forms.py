@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from chat.agent.cards import CardError, from_card
+from questionnaires import translation
 from studies.design import CONDITION_FIELDS, STUDY_FIELDS
 from studies.models import Condition, Endpoint, Study
 from studies.persona import BIG_FIVE, IdentityError, validate_persona
@@ -22,16 +23,36 @@ def _https_urls(field, **kwargs):
 class StudyForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)
-        self.fields["comprehension_tries"].required = False  # only asked with a question
+        for name in ("comprehension_tries", "language"):  # left out: their defaults
+            self.fields[name].required = False
 
     def clean_comprehension_tries(self):
-        default = Study._meta.get_field("comprehension_tries").default
-        return self.cleaned_data.get("comprehension_tries") or default
+        return self.cleaned_data.get("comprehension_tries") or _default("comprehension_tries")
+
+    def clean_language(self):
+        return self.cleaned_data.get("language") or _default("language")
+
+    def clean(self):
+        data = super().clean()
+        try:
+            given = translation.parse(data.get("pmq_translation", ""))
+        except ValueError as error:
+            self.add_error("pmq_translation", str(error))
+            return data
+        if given and not data.get("pmq_language"):
+            self.add_error("pmq_language", "Give the language code of your translation.")
+        if data.get("pmq_language") and not given:
+            self.add_error("pmq_translation", "A PMQ language needs its translation.")
+        return data
 
     class Meta:
         model = Study
         fields = list(STUDY_FIELDS)  # everything a researcher edits is part of the design
         formfield_callback = _https_urls
+
+
+def _default(name: str):
+    return Study._meta.get_field(name).default
 
 
 class ConditionForm(forms.ModelForm):

@@ -59,6 +59,12 @@ class Administration(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     scores = models.JSONField(null=True, blank=True, help_text="Factor -> mean recoded score.")
+    instrument_language = models.CharField(
+        max_length=8, default="en", help_text="en: the validated English PMQ; else a translation."
+    )
+    translated_poles = models.JSONField(
+        null=True, blank=True, help_text="English pole -> the pole as shown, when translated."
+    )
     checks = models.JSONField(
         default=list, blank=True, help_text="Attention checks shown: code, row, answer asked for."
     )

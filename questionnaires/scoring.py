@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from statistics import mean
 
+from studies.words import _
+
 
 class AnswerError(ValueError):
     """Answers that cannot be saved; ``errors`` maps item code -> message."""
@@ -34,16 +36,16 @@ def parse_answers(
     for code in codes:
         values = list(submitted.get(code, []))
         if not values or values == [""]:
-            errors[code] = "Please choose a point on this scale."
+            errors[code] = _("Please choose a point on this scale.")
         elif len(values) > 1:
-            errors[code] = "This item was answered more than once."
+            errors[code] = _("This item was answered more than once.")
         elif values[0] not in _choices(points):  # ASCII only: "²" and "４" are not answers
-            errors[code] = f"Choose a whole number from 1 to {points}."
+            errors[code] = _("Choose a whole number from 1 to %(points)s.") % {"points": points}
         else:
             answers[code] = int(values[0])
     for name in submitted:
         if name not in codes and name != "csrfmiddlewaretoken":
-            errors[name] = "This is not an item of this questionnaire."
+            errors[name] = _("This is not an item of this questionnaire.")
     if errors:
         raise AnswerError(errors)
     return answers

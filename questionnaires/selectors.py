@@ -32,5 +32,6 @@ def items_as_shown(administration: Administration) -> list[ShownItem]:
             if positive_left
             else (item.negative_pole, item.positive_pole)
         )
-        shown.append(ShownItem(code, number, left, right))
+        poles = administration.translated_poles or {}
+        shown.append(ShownItem(code, number, poles.get(left, left), poles.get(right, right)))
     return shown

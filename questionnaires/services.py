@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from studies import checks
 
-from . import pmq
+from . import pmq, translation
 from .models import Administration, Instrument, Item, Response
 from .scoring import factor_scores, parse_answers, recode
 
@@ -54,6 +54,8 @@ def administration_open(*, participant, session_number: int, timepoint: str) -> 
     placed = checks.placed(
         study_checks(participant.study), session_number, timepoint, items=len(codes)
     )
+    translated = study_translation(participant.study)
+    version = translated.stems[timepoint] if translated else pmq.stem(timepoint)
     try:
         with transaction.atomic():
             return Administration.objects.create(
@@ -61,7 +63,9 @@ def administration_open(*, participant, session_number: int, timepoint: str) -> 
                 instrument=instrument,
                 session_number=session_number,
                 timepoint=timepoint,
-                instrument_version=pmq.stem(timepoint),
+                instrument_version=version,
+                instrument_language=participant.study.pmq_language if translated else "en",
+                translated_poles=translated.poles if translated else None,
                 item_order=order,
                 positive_left=sides,
                 checks=placed,
@@ -125,6 +129,16 @@ def study_checks(study) -> list[checks.Check]:
     except ValueError:
         log.warning("Study %s has attention checks that cannot be read", study.slug)
         return []
+
+
+def study_translation(study) -> translation.Translation | None:
+    """The study's own PMQ translation, if it has a complete one (the design form refuses
+    an incomplete one; a study edited around it gets the validated English PMQ)."""
+    try:
+        return translation.parse(study.pmq_translation) if study.pmq_language else None
+    except ValueError:
+        log.warning("Study %s has a PMQ translation that cannot be read", study.slug)
+        return None
 
 
 def answers_delete(*, participants) -> None:

@@ -9,6 +9,7 @@ from typing import NamedTuple
 STUDY_FIELDS = (
     "title",
     "slug",
+    "language",
     "consent_text",
     "instructions_text",
     "debrief_text",
@@ -23,6 +24,8 @@ STUDY_FIELDS = (
     "record_typing",
     "pmq_before",
     "pmq_after",
+    "pmq_language",
+    "pmq_translation",
     "attention_checks",
     "completion_code",
     "timed_out_code",

@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from .errors import Refused
 from .text import problem
+from .words import _, gettext_noop
 
 BIG_FIVE = ("openness", "conscientiousness", "extraversion", "agreeableness", "neuroticism")
 DEFAULT_PERSONA: dict = {
@@ -38,13 +39,38 @@ class Field(NamedTuple):
     max_length: int = MAX_TEXT
 
 
+# Labels and phrases are marked for translation; the panel and notes translate them (``_``).
+TRAIT_WORDS = {
+    "openness": (gettext_noop("Openness"), gettext_noop("the agent's openness")),
+    "conscientiousness": (
+        gettext_noop("Conscientiousness"),
+        gettext_noop("the agent's conscientiousness"),
+    ),
+    "extraversion": (gettext_noop("Extraversion"), gettext_noop("the agent's extraversion")),
+    "agreeableness": (gettext_noop("Agreeableness"), gettext_noop("the agent's agreeableness")),
+    "neuroticism": (gettext_noop("Neuroticism"), gettext_noop("the agent's neuroticism")),
+}
 PERSONA_FIELDS = (
-    Field("persona.name", "Name", "the agent's name", "text", 60),
-    Field("persona.role", "Role", "the agent's role", "text", 160),
-    Field("persona.backstory", "Backstory", "the agent's backstory", "long_text", 1000),
-    Field("persona.register", "Way of talking", "the agent's way of talking", "text", 80),
-    Field("persona.values", "Values", "the agent's values", "list", 200),
-    *(Field(f"persona.traits.{t}", t.capitalize(), f"the agent's {t}", "scale") for t in BIG_FIVE),
+    Field("persona.name", gettext_noop("Name"), gettext_noop("the agent's name"), "text", 60),
+    Field("persona.role", gettext_noop("Role"), gettext_noop("the agent's role"), "text", 160),
+    Field(
+        "persona.backstory",
+        gettext_noop("Backstory"),
+        gettext_noop("the agent's backstory"),
+        "long_text",
+        1000,
+    ),  # fmt: skip
+    Field(
+        "persona.register",
+        gettext_noop("Way of talking"),
+        gettext_noop("the agent's way of talking"),
+        "text",
+        80,
+    ),  # fmt: skip
+    Field(
+        "persona.values", gettext_noop("Values"), gettext_noop("the agent's values"), "list", 200
+    ),  # fmt: skip
+    *(Field(f"persona.traits.{t}", *TRAIT_WORDS[t], "scale") for t in BIG_FIVE),
 )
 
 
@@ -65,21 +91,23 @@ def clean(field: Field, value) -> object:
         return _scale(value)
     if field.kind == "list":
         return _list(value, field)
-    return text_value(
-        value, field.max_length, field.label.lower(), allow_empty=field.kind == "long_text"
-    )
+    return text_value(value, field.max_length, field.label, allow_empty=field.kind == "long_text")
 
 
-def text_value(value, max_length: int, name: str, allow_empty: bool = False) -> str:
+def text_value(value, max_length: int, label: str, allow_empty: bool = False) -> str:
+    """``label``: what the value is, as the panel names it (translated here)."""
+    name = _(label)
     if not isinstance(value, str):
-        raise IdentityError("bad_value", f"The {name} must be text.")
+        raise IdentityError("bad_value", _("%(name)s must be text.") % {"name": name})
     if problem(value):
-        raise IdentityError("bad_value", f"The {name} cannot be saved. {problem(value)}")
+        message = _("%(name)s cannot be saved.") % {"name": name}
+        raise IdentityError("bad_value", f"{message} {problem(value)}")
     text = " ".join(value.split()) if "\n" not in value else value.strip()
     if not text and not allow_empty:
-        raise IdentityError("empty", f"The {name} cannot be empty.")
+        raise IdentityError("empty", _("%(name)s cannot be empty.") % {"name": name})
     if len(text) > max_length:
-        raise IdentityError("too_long", f"The {name} can be at most {max_length} characters.")
+        message = _("%(name)s can be at most %(count)s characters.")
+        raise IdentityError("too_long", message % {"name": name, "count": max_length})
     return text
 
 
@@ -87,10 +115,12 @@ def _list(value, field: Field) -> list[str]:
     items = value if isinstance(value, list) else str(value or "").split(",")
     cleaned = [str(i).strip() for i in items if str(i).strip()]
     trouble = problem("".join(cleaned))
+    name = _(field.label)
     if trouble:
-        raise IdentityError("bad_value", f"The {field.label.lower()} cannot be saved. {trouble}")
+        message = _("%(name)s cannot be saved.") % {"name": name}
+        raise IdentityError("bad_value", f"{message} {trouble}")
     if len(cleaned) > MAX_LIST_ITEMS or len(", ".join(cleaned)) > field.max_length:
-        raise IdentityError("too_long", f"The list of {field.label.lower()} is too long.")
+        raise IdentityError("too_long", _("%(name)s: the list is too long.") % {"name": name})
     return cleaned
 
 
@@ -100,7 +130,7 @@ def _scale(value) -> int:
     except (TypeError, ValueError):
         number = 0
     if not 1 <= number <= 7 or str(value).strip() not in {str(number), f"{number}.0"}:
-        raise IdentityError("bad_value", "Personality traits are whole numbers from 1 to 7.")
+        raise IdentityError("bad_value", _("Personality traits are whole numbers from 1 to 7."))
     return number
 
 

@@ -14,6 +14,7 @@ from functools import wraps
 from django.http import HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 
 from . import selectors, session_keys
 from .journey import Step
@@ -44,9 +45,15 @@ def step_url(study, step: Step) -> str:
     return reverse(name, args=[study.slug])
 
 
+def in_language(study):
+    """Participant pages speak the study's language (the dashboard stays in English)."""
+    return translation.override(study.language if study else None)
+
+
 def unavailable(request: HttpRequest, reason: str, study=None, status: int = 200):
     context = {"reason": reason, "study": study}
-    return render(request, "studies/unavailable.html", context, status=status)
+    with in_language(study):
+        return render(request, "studies/unavailable.html", context, status=status)
 
 
 def journey_context(request: HttpRequest, slug: str):
@@ -80,7 +87,8 @@ def participant_step(kind: str):
             )
             if not here:
                 return redirect(step_url(study, step))
-            return view(request, study, participant, step, **kwargs)
+            with in_language(study):
+                return view(request, study, participant, step, **kwargs)
 
         return wrapped
 

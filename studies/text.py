@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 
+from .words import _
+
 MESSAGE_MAX = 4000
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
@@ -25,8 +27,8 @@ def problem(text: str) -> str | None:
     if found is None:
         return None
     if found.group() == "\x00":
-        return "It contains a NUL character, which cannot be stored."
-    return "It contains a broken character (half of a surrogate pair), which cannot be stored."
+        return _("It contains a NUL character, which cannot be stored.")
+    return _("It contains a broken character (half of a surrogate pair), which cannot be stored.")
 
 
 def scrub(text: str) -> str:

@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import prolific, selectors, services, session_keys
@@ -58,7 +60,7 @@ def consent(request, study, participant, step) -> HttpResponse:
         elif decision == "decline":
             services.participant_decline(participant_id=participant.pk)
         else:
-            context = {"study": study, "error": "Please choose whether you agree to take part."}
+            context = {"study": study, "error": _("Please choose whether you agree to take part.")}
             return render(request, "studies/consent.html", context, status=400)
         return redirect("studies:entry", slug=study.slug)
     return render(request, "studies/consent.html", {"study": study})
@@ -74,16 +76,18 @@ def comprehension(request, study, participant, step) -> HttpResponse:
             participant = services.comprehension_answer(
                 participant_id=participant.pk, choice=request.POST.get("choice", "")
             )
-        except services.NotAChoice as refused:
-            error, status = str(refused), 400
+        except services.NotAChoice:
+            error, status = _("Please choose one of the answers."), 400
         else:
             if participant.comprehension_passed is not None:
                 return redirect("studies:entry", slug=study.slug)
             left = study.comprehension_tries - len(participant.comprehension_answers)
-            error = (
-                "That is not quite right. Please read the instructions again "
-                f"({left} {'try' if left == 1 else 'tries'} left)."
-            )
+            error = ngettext(
+                "That is not quite right. Please read the instructions again (%(count)s try left).",
+                "That is not quite right. Please read the instructions again (%(count)s tries "
+                "left).",
+                left,
+            ) % {"count": left}
     context = {"study": study, "choices": study.choices(), "error": error}
     return render(request, "studies/comprehension.html", context, status=status)
 

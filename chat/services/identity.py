@@ -12,6 +12,9 @@ import secrets
 from functools import partial
 
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext as _
 
 from studies import text as texts
 
@@ -63,16 +66,16 @@ def identity_edit(*, session_id: int, target: str, value, rationale: str = "") -
     manipulation = session.participant.condition.manipulation
     target = _new_entry(target)
     mode = rules.participant_write(manipulation, target)
-    revision, _ = _change(
+    revision, _before = _change(
         identity, session, Author.PARTICIPANT, mode, target, value, texts.scrub(rationale)
     )
     if revision is None:
         return None
-    change = _describe(revision)
     if revision.status == Status.APPLIED:
-        _note(session, f"You changed {change}.")
+        _note(session, gettext_noop("You changed %(change)s."), change=revision)
     else:
-        _note(session, f"You suggested a change: {change}. The agent will consider it.")
+        message = gettext_noop("You suggested a change: %(change)s. The agent will consider it.")
+        _note(session, message, change=revision)
     return revision
 
 
@@ -85,7 +88,7 @@ def _change(identity, session, author: str, mode: str, target: str, value, ratio
     state = selectors.identity_view(identity).state
     before = idm.get(state, target)
     if after is None and before is None:
-        raise idm.IdentityError("unknown_field", "That statement is not in the common ground.")
+        raise idm.IdentityError("unknown_field", _("That statement is not in the common ground."))
     if after == before:
         return None, state
     idm.check_room(state, target, after)
@@ -113,12 +116,15 @@ def proposal_decide(*, session_id: int, proposal_id: int, accept: bool) -> Revis
     session = _active_session(session_id)
     identity = identity_ensure(participant=session.participant)
     if not rules.participant_can_decide(session.participant.condition.manipulation):
-        raise idm.IdentityError("panel_hidden", "The identity panel is not available here.")
+        raise idm.IdentityError("panel_hidden", _("The identity panel is not available here."))
     proposal = _open_proposal(identity, proposal_id, author=Author.AGENT)
     decision, state = _decide(identity, proposal, accept, by=Author.PARTICIPANT, session=session)
     agent = state["persona"]["name"]  # as it was when it proposed
-    verb = "accepted" if accept else "turned down"
-    _note(session, f"You {verb} {agent}'s suggestion: {_describe(proposal)}.")
+    if accept:
+        message = gettext_noop("You accepted %(agent)s's suggestion: %(change)s.")
+    else:
+        message = gettext_noop("You turned down %(agent)s's suggestion: %(change)s.")
+    _note(session, message, change=proposal, agent=agent)
     return decision
 
 
@@ -141,9 +147,11 @@ def _agent_decides(identity, session, decision: dict) -> None:
     except idm.IdentityError as error:  # not open, or accepting would overfill the ground
         log.info("Agent decision dropped: %s", error.message)
         return
-    verb = "accepted" if accept else "turned down"
-    agent = state["persona"]["name"]
-    _note(session, f"{agent} {verb} your suggestion: {_describe(proposal)}.")
+    if accept:
+        message = gettext_noop("%(agent)s accepted your suggestion: %(change)s.")
+    else:
+        message = gettext_noop("%(agent)s turned down your suggestion: %(change)s.")
+    _note(session, message, change=proposal, agent=state["persona"]["name"])
 
 
 def _agent_proposes(identity, session, manipulation, proposal: dict) -> None:
@@ -161,11 +169,14 @@ def _agent_proposes(identity, session, manipulation, proposal: dict) -> None:
         return
     if revision is None:
         return
-    agent, change = state["persona"]["name"], _describe(revision)
+    agent = state["persona"]["name"]
     if revision.status == Status.PROPOSED:
-        _note(session, f"{agent} suggested a change: {change}. Accept or reject it in the panel.")
+        message = gettext_noop(
+            "%(agent)s suggested a change: %(change)s. Accept or reject it in the panel."
+        )
+        _note(session, message, change=revision, agent=agent)
     elif manipulation.agent_writes == "announced":
-        _note(session, f"{agent} changed {change}.")
+        _note(session, gettext_noop("%(agent)s changed %(change)s."), change=revision, agent=agent)
 
 
 def proposals_expire(*, identity: Identity, session: ChatSession) -> None:
@@ -206,7 +217,7 @@ def _open_proposal(identity: Identity, proposal_id, *, author: str) -> Revision:
     proposal = identity.revisions.open_proposals().filter(pk=_int(proposal_id), author=author)
     found = proposal.first()
     if found is None:
-        raise idm.IdentityError("no_proposal", "That suggestion is not open any more.")
+        raise idm.IdentityError("no_proposal", _("That suggestion is not open any more."))
     return found
 
 
@@ -227,9 +238,10 @@ def _describe(proposal: Revision) -> str:
 def _active_session(session_id: int) -> ChatSession:
     session = ChatSession.objects.select_related("participant__condition").get(pk=session_id)
     if session.participant.withdrawn_at:
-        raise ChatError("closed", CLOSED)
+        raise ChatError("closed", gettext(CLOSED))
     if session.is_over() or session.is_time_up():
-        raise ChatError("session_over", "This chat has ended; the panel can no longer change.")
+        message = _("This chat has ended; the panel can no longer change.")
+        raise ChatError("session_over", message)
     return session
 
 
@@ -276,5 +288,9 @@ def _append(
     return revision
 
 
-def _note(session: ChatSession, text: str) -> None:
-    note_post(session_id=session.pk, text=text)
+def _note(session: ChatSession, message: str, *, change: Revision, **params) -> None:
+    """A note in the transcript, written in the study's language (the agent's changes are
+    noted by the worker, which has no request to take a language from)."""
+    with translation.override(session.participant.study.language):
+        text = gettext(message) % {**params, "change": _describe(change)}
+        note_post(session_id=session.pk, text=text)

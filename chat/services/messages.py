@@ -9,6 +9,7 @@ from functools import partial
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from studies import text as texts
 
@@ -176,7 +177,12 @@ def session_finish(*, session_id: int) -> ChatSession:
         return session
     if not session.can_finish():
         needed = session.participant.study.min_participant_turns
-        raise ChatError("too_early", f"Please send at least {needed} messages before finishing.")
+        message = ngettext(
+            "Please send at least %(count)s message before finishing.",
+            "Please send at least %(count)s messages before finishing.",
+            needed,
+        )
+        raise ChatError("too_early", message % {"count": needed})
     identity = identity_services.identity_ensure(participant=session.participant)
     identity_services.proposals_expire(identity=identity, session=session)
     session.status = ChatSession.Status.FINISHED

@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import partial
 
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from studies import text as texts
 
@@ -13,7 +14,7 @@ from .. import events
 from ..errors import ChatError
 from ..models import ChatSession, Message
 
-CLOSED = "You have withdrawn from this study, so this chat is closed."
+CLOSED = gettext_noop("You have withdrawn from this study, so this chat is closed.")
 
 
 def locked_session(session_id: int) -> ChatSession:
@@ -23,7 +24,7 @@ def locked_session(session_id: int) -> ChatSession:
     rows = ChatSession.objects.select_for_update().select_related("participant__study")
     session = rows.filter(pk=session_id).first()
     if session is None or session.participant.withdrawn_at:
-        raise ChatError("closed", CLOSED)
+        raise ChatError("closed", gettext(CLOSED))
     return session
 
 

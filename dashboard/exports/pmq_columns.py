@@ -21,6 +21,15 @@ ITEM_FACTS = [
 ]
 
 
+INSTRUMENT_LANGUAGE = Column(
+    "instrument_language",
+    "string",
+    "The language the PMQ was given in: en, the validated English original; any other code, "
+    "the study's own translation of its stems and poles (not validated; compare with care).",
+    required=True,
+)
+
+
 def factor_columns(suffix: str, what: str, low: float, high: float) -> tuple[Column, ...]:
     factors = {
         "ccd": "CCD, communicative competence and dependability (9 items)",
@@ -107,6 +116,7 @@ def pmq_items_table(c: Column) -> Table:
                 pmq={"scale": SCALE, "scoring": SCORING_RULE},
             ),
             at("submitted_at", "Questionnaire submitted", required=True),
+            INSTRUMENT_LANGUAGE,
         ),
         ("participant", "session", "timepoint", "item"),
         (by_participant(),),
@@ -124,6 +134,7 @@ def pmq_scores_table(c: Column) -> Table:
             timepoint(),
             *factor_columns("", "Mean recoded score", 1, 7),
             at("submitted_at", "Questionnaire submitted", required=True),
+            INSTRUMENT_LANGUAGE,
         ),
         ("participant", "session", "timepoint"),
         (by_participant(),),

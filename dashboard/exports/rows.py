@@ -248,23 +248,23 @@ def pmq_item_rows(study: Study) -> Iterator[tuple]:
         "administration__participant__condition__name", "administration__session_number",
         "administration__timepoint", "item__code", "item__factor", "item__positive_pole",
         "item__negative_pole", "positive_on_left", "raw", "score",
-        "administration__submitted_at",
+        "administration__submitted_at", "administration__instrument_language",
     )  # fmt: skip
     key = ["administration_id", "display_position", "id"]
     for page in grouped(study, rows, "administration__participant_id", key):
         for _, position, _, code, condition, number, timepoint, item, factor, *rest in page:
-            positive, negative, positive_on_left, raw, score, submitted_at = rest
+            positive, negative, positive_on_left, raw, score, submitted_at, language = rest
             left, right = (positive, negative) if positive_on_left else (negative, positive)
             yield (
                 code, condition, number, timepoint, item, factor, position,
-                positive_on_left, left, right, raw, score, submitted_at,
+                positive_on_left, left, right, raw, score, submitted_at, language,
             )  # fmt: skip
 
 
 def _score_values(queryset: QuerySet) -> QuerySet:
     return queryset.values(
         "id", "participant_id", "participant__code", "participant__condition__name",
-        "session_number", "timepoint", "scores", "submitted_at",
+        "session_number", "timepoint", "scores", "submitted_at", "instrument_language",
     )  # fmt: skip
 
 
@@ -276,6 +276,7 @@ def pmq_score_rows(study: Study) -> Iterator[tuple]:
                 r["participant__code"], r["participant__condition__name"],
                 r["session_number"], r["timepoint"],
                 *(r["scores"][k] for k in SCORE_KEYS), r["submitted_at"],
+                r["instrument_language"],
             )  # fmt: skip
 
 

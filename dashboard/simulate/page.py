@@ -4,12 +4,8 @@ items with the pole shown on the left, and the chat's data attributes. Pure: std
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-
-LEGEND = re.compile(r"Item \d+ of \d+: (.+) or (.+)")
-ASKED = re.compile(r"Please choose (\d+) on this row")  # an attention check's instruction
 
 
 @dataclass
@@ -38,9 +34,8 @@ class _Reader(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.page = page
         self.form: Form | None = None
-        self.legend: list[str] | None = None
-        self.asked: int | None = None  # the point the current row's instruction asks for
-        self.poles: tuple[str, str] | None = None
+        self.poles: tuple[str, ...] | None = None  # the PMQ row being read: its left pole
+        self.asked: int | None = None  # an attention check: the point its row asks for
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -63,23 +58,15 @@ class _Reader(HTMLParser):
                 self.form.fields[a["name"]] = a.get("value") or ""
         elif tag == "button" and self.form is not None:
             self.form.buttons.append((a.get("name") or "", a.get("value") or ""))
-        elif tag == "legend":
-            self.legend = []
-
-    def handle_data(self, data):
-        if self.legend is not None:
-            self.legend.append(data)
-        elif match := ASKED.search(data):
-            self.asked = int(match.group(1))
+        elif tag == "fieldset":  # a PMQ row says what it is in data attributes, any language
+            self.poles = (a["data-left"],) if a.get("data-left") is not None else None
+            self.asked = int(a["data-asked"]) if a.get("data-asked") else None
 
     def handle_endtag(self, tag):
         if tag == "form":
             self.form = None
-        elif tag == "legend" and self.legend is not None:
-            match = LEGEND.search(" ".join("".join(self.legend).split()))
-            self.poles = (match.group(1), match.group(2)) if match else None
-            self.legend = None
-            self.asked = None  # a new row: a check says so after its legend
+        elif tag == "fieldset":
+            self.poles = self.asked = None
 
 
 def read(url: str, html: str) -> Page:

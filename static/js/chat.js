@@ -29,7 +29,12 @@
     thinkingSince: 0, // when the agent last showed a sign of life on a reply
   };
 
-  const labels = { participant: "You", system: "Note" };
+  const text = config.text; // in the study's language (chat/page_text.py)
+  function fill(template, values) {
+    return template.replace(/%\((\w+)\)s/g, function (all, name) { return String(values[name]); });
+  }
+  function refusal(frame) { return text.errors[frame.code] || frame.message; }
+  const labels = { participant: text.you, system: text.note };
   const transcript = new Dyad.Transcript(document.getElementById("transcript"), function (sender) {
     return sender === "agent" ? state.agentName : labels[sender];
   });
@@ -55,7 +60,10 @@
     const li = transcript.item("participant", item.text);
     li.dataset.clientId = item.client_id;
     li.classList.add("pending");
-    li.querySelector(".who").insertAdjacentHTML("afterend", '<span class="visually-hidden">(sending)</span>');
+    const sending = document.createElement("span");
+    sending.className = "visually-hidden";
+    sending.textContent = text.sending;
+    li.querySelector(".who").after(sending);
     transcript.append(li);
   }
 
@@ -96,17 +104,17 @@
     el.agent.textContent = "";
     state.thinkingSince = agent.state === "thinking" ? Date.now() : 0;
     if (agent.state === "thinking") {
-      el.agent.textContent = state.agentName + " is typing…";
+      el.agent.textContent = fill(text.typing, { agent: state.agentName });
       if (agent.text) transcript.draftText(agent.reply_to, agent.text);
     } else if (agent.state === "failed" || agent.state === "stalled") {
       transcript.dropDraft();
       const note = document.createElement("span");
-      note.textContent = agent.state === "failed" ? agent.message + " " : "This is taking longer than usual. ";
+      note.textContent = (agent.state === "failed" ? text.failed : text.slow) + " ";
       const again = document.createElement("button");
       again.type = "button";
       again.className = "small retry";
-      again.textContent = "Try again";
-      again.addEventListener("click", function () { socket.send({ type: "retry" }); el.agent.textContent = state.agentName + " is typing…"; });
+      again.textContent = text.tryAgain;
+      again.addEventListener("click", function () { socket.send({ type: "retry" }); el.agent.textContent = fill(text.typing, { agent: state.agentName }); });
       el.agent.append(note, again);
     }
   }
@@ -114,9 +122,9 @@
   function showStatus(status) {
     if (!status) return;
     el.finish.disabled = !status.can_finish;
-    if (status.over) endChat("The time for this chat is up. Please finish the chat to continue.");
-    else if (status.can_finish) el.status.textContent = "You can finish the chat whenever you are ready.";
-    else el.status.textContent = "Send " + status.min_turns + " messages before you can finish (" + status.participant_turns + " so far).";
+    if (status.over) endChat(text.timeUp);
+    else if (status.can_finish) el.status.textContent = text.canFinish;
+    else el.status.textContent = fill(text.needMore, { needed: status.min_turns, sent: status.participant_turns });
   }
 
   function endChat(text) {
@@ -202,10 +210,10 @@
     },
     identity: function (frame) { panel.notice(frame.revision); },
     noted: function (frame) { if (away) away.noted(frame.client_id); },
-    closed: function (frame) { closeChat(frame.message); },
+    closed: function () { closeChat(text.closed); },
     error: function (frame) {
       if (frame.code === "server_error") { // tried again in a moment (messages: same client id)
-        el.status.textContent = frame.message + (frame.client_id ? " Your message is kept and will be sent again." : "");
+        el.status.textContent = refusal(frame) + (frame.client_id ? " " + text.keptForLater : "");
         retrySoon();
         return;
       }
@@ -213,10 +221,10 @@
         // Refused for good (too long, chat over): drop it so it is not sent again forever.
         acknowledge(frame.client_id);
         const li = itemOf(frame.client_id);
-        if (li) { li.classList.add("refused"); li.querySelector(".text").textContent += " (not sent: " + frame.message + ")"; }
+        if (li) { li.classList.add("refused"); li.querySelector(".text").textContent += " " + fill(text.notSent, { reason: refusal(frame) }); }
       }
-      if (frame.code === "session_over") endChat(frame.message);
-      else el.status.textContent = frame.message;
+      if (frame.code === "session_over") endChat(refusal(frame));
+      else el.status.textContent = refusal(frame);
     },
   };
 
@@ -224,19 +232,19 @@
   const socket = new Dyad.Socket(section.dataset.wsPath, handlers, {
     finalCodes: [codes.refused, codes.closed],
     onOpen: function () {
-      el.connection.textContent = "Connected.";
+      el.connection.textContent = text.connected;
       el.connection.classList.remove("offline");
       socket.send({ type: "sync", after: transcript.lastTurn() });
       sendPending(state.pending);
       if (away) away.resend();
     },
     onLost: function () {
-      el.connection.textContent = "Connection lost. Reconnecting… Your messages are kept and will be sent.";
+      el.connection.textContent = text.lost;
       el.connection.classList.add("offline");
     },
     onFinal: function (code) {
-      if (code === codes.closed) closeChat("You have withdrawn from this study, so this chat is closed.");
-      else el.connection.textContent = "This chat belongs to another participant.";
+      if (code === codes.closed) closeChat(text.closed);
+      else el.connection.textContent = text.notYours;
     },
   });
 
@@ -253,10 +261,10 @@
 
   el.form.addEventListener("submit", function (event) {
     event.preventDefault();
-    const text = el.input.value.trim();
-    if (!text || state.over) return;
-    if (text.length > config.maxChars) { el.status.textContent = "Messages can be at most " + config.maxChars + " characters."; return; }
-    const item = { client_id: newClientId(), text: text };
+    const message = el.input.value.trim();
+    if (!message || state.over) return;
+    if (message.length > config.maxChars) { el.status.textContent = fill(text.tooLong, { count: config.maxChars }); return; }
+    const item = { client_id: newClientId(), text: message };
     if (typing) item.typing = typing.take();
     state.pending.push(item);
     savePending();
@@ -277,8 +285,8 @@
     const deadline = new Date(section.dataset.deadline);
     const tick = function () {
       const left = Math.max(0, Math.ceil((deadline - new Date()) / 60000));
-      el.timer.textContent = left > 0 ? "About " + left + " minute" + (left === 1 ? "" : "s") + " left." : "Time is up.";
-      if (left === 0) endChat("The time for this chat is up. Please finish the chat to continue.");
+      el.timer.textContent = left > 0 ? fill(left === 1 ? text.minuteLeft : text.minutesLeft, { count: left }) : text.timeIsUp;
+      if (left === 0) endChat(text.timeUp);
     };
     tick();
     setInterval(tick, 15000);

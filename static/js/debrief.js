@@ -14,7 +14,7 @@
   }, 1000);
   box.querySelector(".stay").addEventListener("click", function () {
     clearInterval(timer);
-    box.querySelector("p").textContent = "You are staying on this page. Use the link above when you are ready.";
+    box.querySelector("p").textContent = box.dataset.staying;
     this.remove();
   });
 })();

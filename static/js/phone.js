@@ -34,7 +34,7 @@
     badge.hidden = waiting === 0;
     badge.querySelector(".count").textContent = String(waiting);
     badge.querySelector(".visually-hidden").textContent =
-      waiting === 1 ? " suggestion waiting" : " suggestions waiting";
+      waiting === 1 ? badge.dataset.one : badge.dataset.many; // in the study's language
   }
 
   function setOpen(open, moveFocus) {

@@ -33,6 +33,13 @@ class Study(models.Model):
     collaborators = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="collaborations", blank=True
     )
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text="The language of the pages participants see (your own texts are shown as "
+        "you write them). The PMQ's items stay in English, the language it was validated in.",
+    )
     consent_text = models.TextField(help_text="Markdown, shown before anything is recorded.")
     instructions_text = models.TextField(blank=True, help_text="Markdown, shown above the chat.")
     debrief_text = models.TextField(help_text="Markdown, shown at the end.")
@@ -87,6 +94,18 @@ class Study(models.Model):
         "as 'session timepoint position answer': '1 pre 7 2' makes the 7th row of session 1's "
         "PMQ before the chat ask for 2; '* post 12 6', the 12th row after every chat ask for 6. "
         "Recorded and flagged, never scored.",
+    )
+    pmq_language = models.CharField(
+        max_length=8,
+        blank=True,
+        help_text="Optional, with a translation below: the language code of your PMQ "
+        "translation (e.g. de). Without one the PMQ is shown in English, as validated.",
+    )
+    pmq_translation = models.TextField(
+        blank=True,
+        help_text="Optional: your translation of the PMQ, one line each: 'pre: <stem>', "
+        "'post: <stem>', and 'English pole = translation' for all 36 poles. Not validated: "
+        "every administration records the language it was given in.",
     )
     pmq_before = models.BooleanField(default=True, help_text="PMQ before every session.")
     pmq_after = models.BooleanField(default=True, help_text="PMQ after every session.")

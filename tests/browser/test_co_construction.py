@@ -34,7 +34,7 @@ class CoConstructionTests(BrowserTestCase):
         # The participant edits the persona, by keyboard alone.
         page.get_by_text("Edit Way of talking").focus()
         page.keyboard.press("Enter")
-        box = page.get_by_label("New way of talking")
+        box = page.get_by_label("Way of talking: new value")
         box.focus()
         box.fill("playful")
         box.press("Enter")

@@ -93,7 +93,7 @@ class DesignTests(DyadTestCase):
             ({"trait_openness": 9}, "less than or equal to 7"),
             ({"panel_visibility": "hidden", "agent_writes": "propose"}, "hidden panel"),
             ({"agent_backend": "openai"}, "needs one of the endpoints"),
-            ({"persona_name": ""}, "The name cannot be empty"),
+            ({"persona_name": ""}, "Name cannot be empty"),
             ({"llm_endpoint": "no-such-endpoint"}, "Select a valid choice"),
         ]:
             response = self.add_condition(**changes)
