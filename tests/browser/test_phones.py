@@ -100,6 +100,9 @@ class PhoneTests(PhoneTestCase):
         expect(panel).to_be_hidden()
         expect(toggle).to_be_focused()
         expect(page.locator("#transcript")).to_contain_text("Call yourself Nova")
+        page.get_by_role("button", name="Finish the chat").tap()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Thank you for taking part")
+        self.assert_fits("the debrief")
 
     def test_the_journey_on_a_390_by_844_phone(self):
         self.walk_the_journey("390x844")
