@@ -10,8 +10,14 @@ from tests.browser.test_phones import PhoneTestCase
 
 
 class GermanBrowserTests(PhoneTestCase):
-    def test_a_german_chat_on_a_phone(self):
-        page = self.on_phone("390x844")
+    def test_a_german_chat_on_a_390_by_844_phone(self):
+        self.german_chat("390x844")
+
+    def test_a_german_chat_on_a_360_by_640_phone(self):
+        self.german_chat("360x640")
+
+    def german_chat(self, size: str):
+        page = self.on_phone(size)
         self.published_study("deutsch", {"offen": {"panel_visibility": "editable"}}, language="de")
         page.goto(self.url("/s/deutsch/"))
         expect(page.locator("html")).to_have_attribute("lang", "de")
