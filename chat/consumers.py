@@ -48,7 +48,7 @@ class SessionEvents(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def chat_message(self, event: dict) -> None:
-        await self.send_frame(events.message_frame(event["message"]))
+        await self.send_frame(events.message_frame(event["message"], event.get("status")))
 
     async def agent_state(self, event: dict) -> None:
         await self.send_frame(events.agent_frame(event["agent"]))

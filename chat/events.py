@@ -101,8 +101,13 @@ def ack_frame(message: Message, session: ChatSession, *, duplicate: bool) -> dic
     }
 
 
-def message_frame(data: dict) -> dict:
-    return {"type": "message", "message": data}
+def message_frame(data: dict, status: dict | None = None) -> dict:
+    """A new message; with the session's ``status`` when it changed it (a participant's
+    message: every open tab can then enable its Finish button)."""
+    frame = {"type": "message", "message": data}
+    if status is not None:
+        frame["status"] = status
+    return frame
 
 
 def noted_frame(client_id: str) -> dict:
@@ -121,9 +126,12 @@ def closed_frame(reason: str, message: str) -> dict:
     return {"type": "closed", "reason": reason, "message": message}
 
 
-def broadcast_message(message: Message) -> None:
-    """Tell every open view of the session about a committed message."""
+def broadcast_message(message: Message, status: dict | None = None) -> None:
+    """Tell every open view of the session about a committed message (and the session's
+    status, when the message changed it)."""
     event = {"type": MESSAGE_EVENT, "message": message_data(message)}
+    if status is not None:
+        event["status"] = status
     group_send(group_name(message.session_id), event)
 
 

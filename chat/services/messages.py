@@ -100,7 +100,8 @@ def message_post(
         )
         session.participant_turns += 1
         session.save(update_fields=["last_turn", "participant_turns"])
-        transaction.on_commit(partial(events.broadcast_message, message))
+        status = events.status_data(session)  # this tab's ack says it; other tabs hear it here
+        transaction.on_commit(partial(events.broadcast_message, message, status))
         if not session.agent_paused and not selectors.turn_busy(session):
             turn_begin(message)  # the newest message has no turn yet: it is the one to answer
     return PostResult(message, session, created=True)

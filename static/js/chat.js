@@ -200,6 +200,7 @@
     message: function (frame) {
       if (frame.message.sender === "agent" && frame.message.reply_to) showAgent({ state: "idle" });
       transcript.show(frame.message);
+      if (frame.status) showStatus(frame.status); // sent from another tab: Finish may be due
     },
     ack: function (frame) {
       const li = itemOf(frame.client_id);

@@ -206,7 +206,7 @@ class ReplyThenNextMessageTests(DyadTransactionTestCase):
             first = message_post(session_id=session.pk, client_id="n1", text="hello").message
         outcomes = []
 
-        def on_reply(message):  # what a page does the moment it sees the reply
+        def on_reply(message, status=None):  # what a page does the moment it sees the reply
             if message.sender == "agent" and message.reply_to_id == first.pk:
                 try:
                     message_post(session_id=session.pk, client_id="n2", text="and another")

@@ -306,3 +306,22 @@ class StreamingTests(FakeLLMMixin, ConsumerTestCase):
         nothing = await self.receive_until(ws, lambda f: f["type"] == "error")
         assert nothing["code"] == "nothing_to_retry"
         await ws.disconnect()
+
+
+class OtherTabsTests(ConsumerTestCase):
+    async def test_another_tab_hears_the_status_with_the_message_and_can_finish(self):
+        tab_a, _, _ = await self.connect()
+        tab_b, _, _ = await self.connect()  # the same participant, a second tab
+        for n in range(2):  # the pilot study asks for two messages before finishing
+            await tab_a.send_json_to({"type": "message", "client_id": f"t-{n}", "text": "hi"})
+            heard = await self.receive_until(
+                tab_b, lambda f: f["type"] == "message" and f["message"]["sender"] == "participant"
+            )
+            assert heard["status"]["participant_turns"] == n + 1
+        assert heard["status"]["can_finish"] is True
+        agent = await self.receive_until(
+            tab_b, lambda f: f["type"] == "message" and f["message"]["sender"] == "agent"
+        )
+        assert "status" not in agent  # a reply does not change what the participant must do
+        await tab_a.disconnect()
+        await tab_b.disconnect()
