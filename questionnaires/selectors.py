@@ -13,6 +13,7 @@ class ShownItem(NamedTuple):
     left: str
     right: str
     check: int | None = None  # an attention check: the point it asks for
+    english_left: str = ""  # the left pole as the instrument names it (a translation aside)
 
 
 def items_as_shown(administration: Administration) -> list[ShownItem]:
@@ -33,5 +34,7 @@ def items_as_shown(administration: Administration) -> list[ShownItem]:
             else (item.negative_pole, item.positive_pole)
         )
         poles = administration.translated_poles or {}
-        shown.append(ShownItem(code, number, poles.get(left, left), poles.get(right, right)))
+        shown.append(
+            ShownItem(code, number, poles.get(left, left), poles.get(right, right), None, left)
+        )
     return shown

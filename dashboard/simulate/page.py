@@ -1,5 +1,6 @@
 """Reading the server's pages as a browser would: forms, their fields and buttons, the PMQ's
-items with the pole shown on the left, and the chat's data attributes. Pure: stdlib only."""
+items with the pole shown on the left (in the instrument's own words, whatever language the
+page shows), and the chat's data attributes. Pure: stdlib only."""
 
 from __future__ import annotations
 

@@ -10,7 +10,9 @@ import pytest
 from django.test import Client
 
 from dashboard.exports.files import file_download
+from dashboard.simulate.page import read
 from questionnaires.models import Administration
+from questionnaires.pmq import ITEMS
 from questionnaires.translation import POLES, parse
 from tests.base import DyadTestCase
 
@@ -52,6 +54,20 @@ class TranslatedPmqTests(DyadTestCase):
         assert len(rows) == 18 and {r["instrument_language"] for r in rows} == {"de"}
         assert rows[0]["left_pole"] in POLES  # the English poles, for analysis
         assert self.exported(study, "pmq_scores.csv")[0]["instrument_language"] == "de"
+
+    def test_a_simulated_participant_reads_which_pole_is_which_in_a_translated_pmq(self):
+        self.published_study("sim", {"offen": {}}, pmq_before=True, pmq_language="de",
+                             pmq_translation=WHOLE)  # fmt: skip
+        client = Client()
+        client.get("/s/sim/")
+        client.post("/s/sim/consent/", {"decision": "agree"})
+        page = read("http://testserver/s/sim/", client.get("/s/sim/", follow=True).content.decode())
+        # Pilots model answers by the English poles (which side is positive), whatever is shown.
+        administration = Administration.objects.get(participant__study__slug="sim")
+        for code, left in page.items.items():
+            item = next(i for i in ITEMS if i.code == code)
+            positive_left = administration.positive_left[code]
+            assert left == (item.positive if positive_left else item.negative)
 
     def test_without_a_translation_the_pmq_is_the_validated_english_one(self):
         self.client = self.browser_of(self.ana)
