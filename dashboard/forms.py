@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -39,8 +41,15 @@ class StudyForm(forms.ModelForm):
         except ValueError as error:
             self.add_error("pmq_translation", str(error))
             return data
-        if given and not data.get("pmq_language"):
-            self.add_error("pmq_language", "Give the language code of your translation.")
+        language = data.get("pmq_language", "")
+        if given and not LANGUAGE_CODE.fullmatch(language):
+            self.add_error("pmq_language", "Give your translation's language code (de, pt-BR).")
+        elif given and language == "en":
+            self.add_error(
+                "pmq_language",
+                "en names the validated English PMQ: give your version a code of its own "
+                "(e.g. en-x-plain), so the data never mistake it for the original.",
+            )
         if data.get("pmq_language") and not given:
             self.add_error("pmq_translation", "A PMQ language needs its translation.")
         return data
@@ -49,6 +58,9 @@ class StudyForm(forms.ModelForm):
         model = Study
         fields = list(STUDY_FIELDS)  # everything a researcher edits is part of the design
         formfield_callback = _https_urls
+
+
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 
 
 def _default(name: str):

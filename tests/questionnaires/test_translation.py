@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.test import Client
@@ -45,7 +46,8 @@ class TranslatedPmqTests(DyadTestCase):
         client.post("/s/uebersetzt/consent/", {"decision": "agree"})
         page = client.get("/s/uebersetzt/", follow=True).content.decode()
         assert "Denk an den Agenten, mit dem du gleich sprichst." in page
-        assert "COMPETENT-DE" in page and "Human-like" not in page
+        shown = re.sub(r'data-left="[^"]*"', "", page)  # for pilots, not shown: below
+        assert "COMPETENT-DE" in shown and "Human-like" not in shown
         administration = Administration.objects.get(participant__study=study)
         assert administration.instrument_language == "de"
         client.post("/s/uebersetzt/session/1/pmq/pre/",
@@ -87,6 +89,13 @@ class TranslatedPmqTests(DyadTestCase):
         assert "poles without a translation: Incompetent" in response.content.decode()
         response = rita.post("/dashboard/studies/new/", {**data, "pmq_translation": ""})
         assert "A PMQ language needs its translation." in response.content.decode()
+        for code, problem in [("en", "en names the validated English PMQ"),
+                              ("<b>", "Give your translation&#x27;s language code"),
+                              ("de de", "Give your translation&#x27;s language code")]:  # fmt: skip
+            response = rita.post(
+                "/dashboard/studies/new/", {**data, "pmq_translation": WHOLE, "pmq_language": code}
+            )
+            assert problem in response.content.decode(), code
         assert not self.rita.studies.filter(slug="halb").exists()
 
     def exported(self, study, name: str) -> list[dict]:
