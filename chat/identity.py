@@ -160,5 +160,5 @@ def describe(target: str, before, after) -> str:
             return _("established: %(value)s") % {"value": after}
         if after is None:
             return _("no longer established: %(value)s") % {"value": before}
-        return f"{_('established:')} {before} → {after}"
+        return _("established: %(value)s") % {"value": f"{before} → {after}"}
     return f"{phrase(target)}: {show(before)} → {show(after)}"

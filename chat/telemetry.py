@@ -3,9 +3,9 @@ no Django imports.
 
 With a message: milliseconds from the first keystroke or paste to sending, how many pastes,
 and how many characters they put in the box. Between messages: stretches away from the chat
-(the tab hidden, or visible with no key, pointer or scroll activity for ``IDLE_SECONDS``),
-each reported once the participant is back. A page is not a witness: these are what it
-measured, documented as such in docs/data.md.
+(the tab hidden, or visible with no key, pointer or scroll activity for 30 s or more: the
+page's threshold, static/js/telemetry.js), each reported once the participant is back. A
+page is not a witness: these are what it measured, documented as such in docs/data.md.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from .errors import ChatError
 DAY_MS = 24 * 60 * 60 * 1000
 MOST_PASTES = 10_000
 MOST_PASTED = 10_000_000
-IDLE_SECONDS = 30  # the page reports an idle stretch only from this long (static/js/typing.js)
 KINDS = ("hidden", "idle")
 
 

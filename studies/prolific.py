@@ -20,8 +20,9 @@ def with_code(address: str, code: str) -> str:
     return urlunsplit(parts._replace(query=urlencode([*query, ("cc", code)])))
 
 
-def return_address(address: str, codes: dict[str, str], outcome: str) -> str:
-    """The address that takes a participant back for ``outcome``, or "" for none.
+def return_address(address: str, code: str, outcome: str) -> str:
+    """The address that takes a participant back for ``outcome`` (whose code is ``code``),
+    or "" for none.
 
     Finishing returns to ``address`` as the researcher entered it. Any other outcome returns
     only if the study has a code for it: a participant who declined with no code to give
@@ -31,4 +32,4 @@ def return_address(address: str, codes: dict[str, str], outcome: str) -> str:
         return ""
     if outcome == COMPLETED:
         return address
-    return with_code(address, codes[outcome]) if codes.get(outcome) else ""
+    return with_code(address, code) if code else ""

@@ -4,7 +4,7 @@
 (function () {
   "use strict";
   window.Dyad = window.Dyad || {};
-  const IDLE_MS = 30 * 1000; // an idle stretch is reported only from this long (chat.telemetry)
+  const IDLE_MS = 30 * 1000; // an idle stretch is reported only from this long (docs/data.md)
 
   // One message as it is written: from the first keystroke or paste to sending.
   function Typing(input) {

@@ -178,9 +178,8 @@ class Study(models.Model):
 
     def prolific_return(self, outcome: str) -> str:
         """The address that takes a participant back to Prolific for ``outcome``, or ""."""
-        codes = {o: self.outcome_code(o) for o in (prolific.TIMED_OUT, prolific.DECLINED,
-                                                    prolific.WITHDRAWN)}  # fmt: skip
-        return prolific.return_address(self.prolific_completion_url, codes, outcome)
+        code = self.outcome_code(outcome)
+        return prolific.return_address(self.prolific_completion_url, code, outcome)
 
     def is_open(self) -> bool:
         """Taking new participants: active and published (so every one of them has a design

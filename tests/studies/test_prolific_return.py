@@ -29,11 +29,10 @@ def test_a_code_replaces_the_one_in_the_address_and_keeps_the_rest():
 
 
 def test_only_outcomes_with_a_code_go_back():
-    codes = {"declined": "NOCONSENT", "withdrawn": "", "timed_out": "LATE"}
-    assert return_address(PROLIFIC, codes, "completed") == PROLIFIC
-    assert code_in(return_address(PROLIFIC, codes, "declined")) == ["NOCONSENT"]
-    assert return_address(PROLIFIC, codes, "withdrawn") == ""
-    assert return_address("", codes, "declined") == ""
+    assert return_address(PROLIFIC, "DONE1", "completed") == PROLIFIC
+    assert code_in(return_address(PROLIFIC, "NOCONSENT", "declined")) == ["NOCONSENT"]
+    assert return_address(PROLIFIC, "", "withdrawn") == ""
+    assert return_address("", "NOCONSENT", "declined") == ""
 
 
 class ProlificReturnTests(DyadTestCase):
