@@ -37,24 +37,24 @@ PARTNER_FIELDS = (
         gettext_noop("the name you go by"),
         "text",
         60,
-    ),  # fmt: skip
+    ),
     Field(
         "partner.about",
         gettext_noop("About you"),
         gettext_noop("what the agent knows about you"),
         "long_text",
         500,
-    ),  # fmt: skip
+    ),
     Field(
         "partner.interests", gettext_noop("Interests"), gettext_noop("your interests"), "list", 200
-    ),  # fmt: skip
+    ),
     Field(
         "partner.style",
         gettext_noop("How you like to talk"),
         gettext_noop("how you like to talk"),
         "text",
         160,
-    ),  # fmt: skip
+    ),
 )
 STATEMENT = gettext_noop("Statement")  # one thing established, as the panel names it
 FIELDS = {f.target: f for f in PERSONA_FIELDS + PARTNER_FIELDS}

@@ -157,7 +157,7 @@ def session_review(session: ChatSession) -> dict:
                 "message",
                 m.created_at,
                 {"message": m, "provenance": provenance_fields(m), "typing": typing_flags(m)},
-            )  # fmt: skip
+            )
             for m in messages
         ]
         + [Event("revision", r.created_at, _revision_row(r)) for r in revisions]
@@ -168,7 +168,7 @@ def session_review(session: ChatSession) -> dict:
                 {"kind": e.get_kind_display(), "length": seconds_text(e.duration_ms / 1000)},
             )
             for e in away
-        ],  # fmt: skip
+        ],
         key=lambda e: e.at,
     )
     pmq = Administration.objects.filter(

@@ -59,17 +59,17 @@ PERSONA_FIELDS = (
         gettext_noop("the agent's backstory"),
         "long_text",
         1000,
-    ),  # fmt: skip
+    ),
     Field(
         "persona.register",
         gettext_noop("Way of talking"),
         gettext_noop("the agent's way of talking"),
         "text",
         80,
-    ),  # fmt: skip
+    ),
     Field(
         "persona.values", gettext_noop("Values"), gettext_noop("the agent's values"), "list", 200
-    ),  # fmt: skip
+    ),
     *(Field(f"persona.traits.{t}", *TRAIT_WORDS[t], "scale") for t in BIG_FIVE),
 )
 

@@ -160,7 +160,7 @@ class Study(models.Model):
                     {
                         "comprehension_answer": f"Give the number of the right line, 1 to "
                         f"{len(choices)}."
-                    }  # fmt: skip
+                    }
                 )
 
     def choices(self) -> list[str]:
