@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 
+from django.dispatch import Signal
+
 from studies.text import scrub
 
 from .layer import agroup_send, group_send
@@ -22,6 +24,9 @@ FRAME_BUDGET = 32 * 1024  # bytes; Daphne closes the socket on frames over 64 Ki
 REFUSED = 4403  # close code: this socket may not join that session
 CLOSED = 4410  # close code: the session is closed to its participant (they withdrew)
 CALM_FAILURE = "The agent could not reply just now. Your message is saved: please try again."
+
+# Sent on commit when a session is finished (``session_id``): the dashboard scores it.
+session_finished = Signal()
 
 # Client -> server frame types.
 SYNC = "sync"

@@ -260,3 +260,37 @@ class SessionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session} {self.kind} {self.duration_ms} ms"
+
+
+class Probe(models.Model):
+    """The agent's answer to one Q&A probe (``chat.agent.probes``), asked at the end of a
+    session out of band: never shown to the participant, never part of the transcript. A
+    failed ask is kept with its error; the probe is asked again on the next scoring."""
+
+    session = models.ForeignKey(ChatSession, on_delete=models.CASCADE, related_name="probes")
+    probe_set = models.CharField(max_length=40)
+    key = models.CharField(max_length=40)
+    question = models.TextField()
+    answer = models.TextField(blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    identity_version = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The identity the agent answered from."
+    )
+    backend = models.CharField(max_length=40, blank=True)
+    model = models.CharField(max_length=100, blank=True)
+    prompt_hash = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the prompt.")
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["session", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "probe_set", "key"],
+                condition=Q(error=""),
+                name="probe_answered_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session} probe {self.key}"

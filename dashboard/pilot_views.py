@@ -7,21 +7,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from chat import inprocess
 from studies.models import Pilot
 
-from . import pilots, tasks
+from . import pilots
+from .background import pilot_start
 from .forms import PilotForm
 from .views import researcher_study
-
-
-def pilot_start(pilot: Pilot) -> None:
-    """Run it in the background: a Celery worker on real services; a thread of this process
-    on the embedded default."""
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        inprocess.run_soon(pilots.pilot_run, pilot_id=pilot.pk)
-    else:
-        tasks.pilot.delay(pilot.pk)
 
 
 def base_url(request) -> str:

@@ -119,6 +119,11 @@ def _about_partner(state: dict) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def summary(state: dict) -> str:
+    """The identity in words, as the agent's prompt puts it (for a judge to read)."""
+    return "\n".join(part for part in (describe(state["persona"]), _about_partner(state)) if part)
+
+
 def build_prompt(
     state: dict,
     turns: Iterable[Turn],

@@ -51,7 +51,7 @@ def scripted_reply(context: dict, text: str) -> str:
     if proposals:
         lines.append(_mention(proposals, context.get("agent_writes")))
     else:
-        lines.append(_answer(p, text))
+        lines.append(_about_us(state, p, text) or _answer(p, text))
     out = [" ".join(lines)]
     out += ["DECIDE " + json.dumps(d) for d in decisions]
     out += ["PROPOSE " + json.dumps(pr) for pr in proposals]
@@ -109,6 +109,27 @@ def _acknowledge(change: dict, p: dict) -> str:
 
 def _show(value) -> str:
     return ", ".join(value) if isinstance(value, list) else str(value)
+
+
+def _about_us(state: dict, p: dict, text: str) -> str:
+    """Answers to questions about who the agent is and what it knows (the Q&A probes ask
+    them, in English), from the identity as it stands."""
+    lowered = text.lower()
+    partner = state.get("partner", {})
+    ground = list(state.get("common_ground", {}).values())
+    if re.search(r"\b(the way|how) you talk\b", lowered):
+        return f"I'd say my way of talking is {p['register']}."
+    if re.search(r"\bwhat do you value\b", lowered):
+        return f"I value {_show(p['values'])}." if p["values"] else "Nothing I'd single out."
+    if re.search(r"\bwhat name do i go by\b|\bwhat do you call me\b", lowered):
+        name = partner.get("name")
+        return f"You go by {name}." if name else "You haven't told me what to call you yet."
+    if re.search(r"\bwhat am i (interested in|into)\b", lowered):
+        interests = partner.get("interests") or []
+        return f"You're into {_show(interests)}." if interests else "You haven't said yet."
+    if re.search(r"\bwhat have (the two of us|we) agreed\b", lowered):
+        return f"We agreed: {'; '.join(ground)}." if ground else "Nothing yet, as far as I know."
+    return ""
 
 
 def _answer(p: dict, text: str) -> str:

@@ -220,7 +220,7 @@ def _provenance(backend, prompt: Prompt, outcome: Outcome, started: float) -> di
         "backend": backend.name,
         "model": outcome.finish.model or prompt.plan.settings.get("model", ""),
         "params": prompt.plan.params | {"proposals": prompt.plan.proposal_format},
-        "prompt_hash": _hash(prompt.messages, prompt.tools),
+        "prompt_hash": prompt_hash(prompt.messages, prompt.tools),
         "ttft_ms": outcome.ttft_ms,
         "latency_ms": int((time.monotonic() - started) * 1000),
         "prompt_tokens": outcome.finish.prompt_tokens,
@@ -273,7 +273,8 @@ def _reply_store(prompted: Message, turn: AgentTurn, outcome: Outcome, provenanc
     return stored
 
 
-def _hash(prompt: list[dict], tools) -> str:
+def prompt_hash(prompt: list[dict], tools) -> str:
+    """SHA-256 of exactly what was sent: the messages and the tools."""
     exact = json.dumps({"messages": prompt, "tools": tools}, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(exact.encode()).hexdigest()
 

@@ -190,4 +190,6 @@ def session_finish(*, session_id: int) -> ChatSession:
     session.ended_at = timezone.now()
     session.identity_version_end = selectors.identity_view(identity).version
     session.save(update_fields=["status", "ended_at", "identity_version_end"])
+    finished = partial(events.session_finished.send_robust, ChatSession, session_id=session.pk)
+    transaction.on_commit(finished)
     return session

@@ -122,18 +122,22 @@ def changed_fields(a: dict, b: dict) -> set[str]:
     return {k for k in fa if fa[k] != fb[k]}
 
 
-def carry_over(seed: dict, start: dict, end: dict, next_start: dict | None) -> dict:
-    """``carried_in``: fields that differ from the seed when the session starts (what earlier
-    sessions left); ``changed_in_session``: fields that differ between start and end;
-    ``carried_forward``: of those, how many hold the same value when the next session starts
-    (None until there is a next session)."""
-    changed = changed_fields(start, end)
-    forward = None
-    if next_start is not None:
-        fe, fn = flat(end), flat(next_start)
-        forward = sum(1 for k in changed if fe[k] == fn[k])
-    return {
+def carry_over(seed: dict, start: dict, end: dict, previous: tuple[dict, dict] | None) -> dict:
+    """What carried between sessions, seen from this one. ``carried_in``: fields that differ
+    from the seed when it starts (what earlier sessions left); ``changed_in_session``: fields
+    that differ between its start and end; ``previous_changes``: fields the previous session
+    changed (``previous``: its start and end states; None for a first session), and
+    ``carried_from_previous``: how many of those still hold that session's value here."""
+    out = {
         "carried_in": len(changed_fields(seed, start)),
-        "changed_in_session": len(changed),
-        "carried_forward": forward,
+        "changed_in_session": len(changed_fields(start, end)),
+        "previous_changes": None,
+        "carried_from_previous": None,
     }
+    if previous is not None:
+        before, after = previous
+        changed = changed_fields(before, after)
+        fa, fs = flat(after), flat(start)
+        out["previous_changes"] = len(changed)
+        out["carried_from_previous"] = sum(1 for k in changed if fa[k] == fs[k])
+    return out

@@ -42,6 +42,7 @@ class Line(NamedTuple):
     text: str
     identity_version: int | None
     state: dict  # the identity that version held
+    revisions_seen: int | None = None  # the last ledger row the agent had seen
 
 
 class LineScore(NamedTuple):

@@ -130,6 +130,18 @@ class Study(models.Model):
         "complete?cc=...). People who finish return to it; the other codes above return to "
         "it with cc= set to their code.",
     )
+    # Analysis, not design: researchers may change these at any time (dashboard analytics).
+    judge_endpoint = models.ForeignKey(
+        "studies.Endpoint",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="judged_studies",
+        verbose_name="LLM judge endpoint",
+        help_text="Optional: one of the operator's endpoints, to score replies with an LLM "
+        "judge as well as offline.",
+    )
+    judge_model = models.CharField("LLM judge model", max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
     design_hash = models.CharField(

@@ -125,9 +125,17 @@ def test_persona_movement_and_carry_over():
     moved = cc.persona_movement(seed["persona"], end["persona"])
     assert moved["persona_big_five_distance"] == 5.0  # sqrt(3² + 4²)
     assert moved["persona_edit_distance_name"] == 3  # Mira -> Nova: three letters
-    carried = cc.carry_over(seed, seed, end, next_start=end)
-    assert carried == {"carried_in": 0, "changed_in_session": 3, "carried_forward": 3}
-    assert cc.carry_over(seed, end, end, next_start=seed)["carried_in"] == 3
+    first = cc.carry_over(seed, seed, end, previous=None)
+    assert first["carried_in"] == 0 and first["changed_in_session"] == 3
+    assert first["carried_from_previous"] is None
+    kept = cc.carry_over(seed, end, end, previous=(seed, end))  # memory carried over
+    assert (kept["carried_in"], kept["previous_changes"], kept["carried_from_previous"]) == (
+        3,
+        3,
+        3,
+    )
+    reset = cc.carry_over(seed, seed, seed, previous=(seed, end))  # reset to the seed
+    assert (reset["carried_in"], reset["carried_from_previous"]) == (0, 0)
 
 
 def test_common_ground_size_follows_additions_and_removals():
@@ -137,3 +145,23 @@ def test_common_ground_size_follows_additions_and_removals():
          (4, "common_ground.a", None)],
     )  # fmt: skip
     assert sizes == [0, 1, 2, 1]
+
+
+def test_the_judge_s_answer_is_read_as_a_whole_score_from_1_to_7_or_none():
+    from dashboard.measures import judge
+
+    assert judge.parse('{"score": 6, "reason": "in character"}') == (6, "in character")
+    assert judge.parse('```json\n{"score": 2, "reason": "renamed itself"}\n```')[0] == 2
+    assert judge.parse("5 - mostly consistent")[0] == 5
+    assert judge.parse("I would say 2.")[0] == 2
+    bad_answers = (
+        '{"score": 9}',
+        '{"score": 4.5}',
+        '{"score": true}',
+        "no idea",
+        "",
+        "7 of 10",
+        "12",
+    )
+    for bad in bad_answers:
+        assert judge.parse(bad)[0] is None
