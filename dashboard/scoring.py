@@ -59,9 +59,18 @@ def session_score(*, session_id: int, judge: bool = True) -> SessionScore | None
     lines = drift.lines(data.lines)
     probe_scores = [drift.probe(BY_KEY[p.key], p.answer, data.end) for p in data.probes]
     took = uptake.uptake(data.changes, [_reply(line) for line in data.lines])
-    score.replies = [line._asdict() for line in lines]
+    score.replies = [
+        {**scored._asdict(), "text": line.text}
+        for scored, line in zip(lines, data.lines, strict=True)
+    ]
     score.probes = [
-        {**s._asdict(), "question": p.question, "answer": p.answer, "model": p.model}
+        {
+            **s._asdict(),
+            "question": p.question,
+            "answer": p.answer,
+            "model": p.model,
+            "identity_version": p.identity_version,
+        }
         for s, p in zip(probe_scores, data.probes, strict=True)
     ]
     score.uptake = [row._asdict() for row in took]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .columns import Table, condition, flagged
+from .measure_columns import agent_consistency_table, co_construction_table, uptake_table
 from .pmq_columns import (
     attention_checks_table,
     pmq_change_table,
@@ -33,6 +34,9 @@ TABLES = (
     pmq_scores_table,
     pmq_change_table,
     attention_checks_table,
+    co_construction_table,
+    uptake_table,
+    agent_consistency_table,
 )
 
 

@@ -23,11 +23,13 @@ from studies.models import Study
 from .catalogue import RECRUITMENT, analysis_tables
 from .cells import encode, header, iso_utc
 from .columns import Table
+from .measure_rows import MEASURE_ROWS
 from .package import CODEBOOK, codebook_rows, descriptor_bytes
 from .rows import ROWS, flag_simulated
 from .zipstream import zip_stream
 
 ROWS_PER_CHUNK = 500
+ALL_ROWS = {**ROWS, **MEASURE_ROWS}
 BEGIN = {
     "postgresql": "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
     # Deferred: a reader in WAL mode sees one snapshot and never blocks a writer.
@@ -62,7 +64,7 @@ def analysis_files(study: Study, created: datetime) -> Iterator[tuple[str, Itera
     """Every file of the analysis ZIP as ``(name, chunks)``; nothing is read until asked."""
     tables = analysis_tables(list(study.conditions.values_list("name", flat=True)))
     for table in tables:
-        rows = flag_simulated(study, table.names, ROWS[table.name](study))
+        rows = flag_simulated(study, table.names, ALL_ROWS[table.name](study))
         yield table.name, csv_chunks(table, rows)
     yield CODEBOOK.name, csv_chunks(CODEBOOK, codebook_rows((*tables, CODEBOOK)))
     yield "datapackage.json", iter([descriptor_bytes(tables, _about(study, created))])

@@ -19,6 +19,7 @@ from chat.services import (
     session_finish,
     session_open,
 )
+from dashboard.scoring import study_score
 from questionnaires.services import administration_open, administration_submit
 from studies.models import Participant, Study
 
@@ -100,3 +101,4 @@ def build(case) -> None:
     case.dora = Participant.objects.create(
         study=case.pilot, external_id="@SUM(A1:A9)", declined_at=timezone.now()
     )
+    study_score(study_id=case.pilot.pk)  # as each session's end would, in the background

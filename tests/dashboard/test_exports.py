@@ -89,6 +89,13 @@ class ReadBackTests(ExportTestCase):
             "pmq_scores.csv": submitted.count(),
             "pmq_change.csv": submitted.filter(timepoint="post").count(),
             "session_events.csv": SessionEvent.objects.filter(session__in=sessions).count(),
+            "co_construction.csv": sessions.filter(status="finished").count(),
+            "agent_consistency.csv": Message.objects.filter(
+                session__in=sessions.filter(status="finished"), sender="agent"
+            )
+            .exclude(reply_to=None)
+            .count()
+            + 7 * sessions.filter(status="finished").count(),  # the Q&A probes
         }
         assert expected["session_events.csv"] == 2  # ana's; not the withdrawn's or a preview's
         assert expected["participants.csv"] == 3  # ana, ben, dora who declined
@@ -207,6 +214,30 @@ class ContentTests(ExportTestCase):
         assert end.persona_traits_openness == 6
         assert (self.ana.code, 2, "end") not in snaps.index  # still active
         assert snaps.loc[(self.ana.code, 2, "start")].version == end.version
+
+    def test_the_measures_files_agree_with_the_ledger_and_the_transcript(self):
+        sessions = self.read("co_construction.csv").set_index(["participant", "session"])
+        ana = sessions.loc[(self.ana.code, 1)]
+        # The agent proposed a name (accepted) and a partner name (expired); she edited one.
+        assert (ana.proposals_agent, ana.proposals_agent_accepted) == (2, 1)
+        assert (ana.proposals_agent_expired, ana.revisions_participant) == (1, 1)
+        assert ana.persona_edit_distance_name == 3 and ana.replies == 4
+        assert (self.ana.code, 2) not in sessions.index  # still running: not scored yet
+        uptake = self.read("uptake.csv")
+        name = uptake[(uptake.participant == self.ana.code) & (uptake.target == "persona.name")]
+        assert (name.author.item(), name.decided_by.item()) == ("agent", "participant")
+        assert name.taken_up.item() and name.replies_to_uptake.item() == 1
+        assert name.revision.item() in self.read("revisions.csv").revision.tolist()
+        rows = self.read("agent_consistency.csv")
+        mine = rows[(rows.participant == self.ana.code) & (rows.session == 1)]
+        assert mine.item.tolist() == list(range(1, len(mine) + 1))
+        probes = mine[mine.kind == "probe"].set_index("probe")
+        assert probes.loc["name"].question == "What is your name?"
+        assert probes.loc["name"].qa == 1.0 and "Nova" in probes.loc["name"].text
+        replies = mine[mine.kind == "reply"]
+        assert (
+            replies.turn.tolist() == sorted(replies.turn) and replies.prompt_to_line.notna().all()
+        )
 
     def test_the_ledger_is_whole_with_every_proposals_outcome(self):
         revisions = self.read("revisions.csv")
