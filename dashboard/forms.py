@@ -196,3 +196,20 @@ class PilotForm(forms.Form):
         if not data.get("effect_condition") or data.get("effect_d") in (None, 0):
             return ""
         return f"{data['effect_condition']}:{data['effect_factor'] or 'hlc'}:{data['effect_d']:+g}"
+
+
+class JudgeForm(forms.ModelForm):
+    """Whether (and with which of the operator's endpoints and which model) an LLM judge
+    scores replies as well. Analysis, not design: it may change at any time."""
+
+    class Meta:
+        model = Study
+        fields = ["judge_endpoint", "judge_model"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("judge_endpoint") and not (data.get("judge_model") or "").strip():
+            self.add_error("judge_model", "Name the model the judge should use.")
+        if data.get("judge_model") and not data.get("judge_endpoint"):
+            self.add_error("judge_endpoint", "Choose the endpoint that serves this model.")
+        return data

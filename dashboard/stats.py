@@ -77,3 +77,29 @@ def summarise(values: Sequence[float]) -> Summary:
 def changes(pre: dict[int, float], post: dict[int, float]) -> list[float]:
     """Post - pre for every participant with both (keyed by participant id)."""
     return [post[p] - pre[p] for p in sorted(pre.keys() & post.keys())]
+
+
+class Correlation(NamedTuple):
+    n: int
+    r: float | None  # None with fewer than three pairs, or a variable that never varies
+    low: float | None  # 95% CI (Fisher's z); None with fewer than four pairs
+    high: float | None
+
+
+def correlation(pairs: Sequence[tuple[float, float]]) -> Correlation:
+    """Pearson's r between the two values of each pair, with its 95% interval."""
+    n = len(pairs)
+    if n < 3:
+        return Correlation(n, None, None, None)
+    mx = sum(a for a, _ in pairs) / n
+    my = sum(b for _, b in pairs) / n
+    sxy = sum((a - mx) * (b - my) for a, b in pairs)
+    sxx = sum((a - mx) ** 2 for a, _ in pairs)
+    syy = sum((b - my) ** 2 for _, b in pairs)
+    if sxx == 0 or syy == 0:
+        return Correlation(n, None, None, None)
+    r = max(-1.0, min(1.0, sxy / math.sqrt(sxx * syy)))
+    if n < 4 or abs(r) == 1:
+        return Correlation(n, r, None, None)
+    z, half = math.atanh(r), 1.96 / math.sqrt(n - 3)
+    return Correlation(n, r, math.tanh(z - half), math.tanh(z + half))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import export_views, pilot_views, views
+from . import analytics_views, export_views, pilot_views, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -14,6 +14,12 @@ urlpatterns = [
     path("studies/<slug:slug>/conditions/<slug:name>/", views.condition_edit, name="condition"),
     path("studies/<slug:slug>/", views.study_detail, name="study"),
     path("studies/<slug:slug>/pmq/", views.pmq_results, name="pmq"),
+    path("studies/<slug:slug>/analytics/", analytics_views.analytics_page, name="analytics"),
+    path(
+        "studies/<slug:slug>/analytics/score/",
+        analytics_views.analytics_rescore,
+        name="analytics-score",
+    ),
     path("studies/<slug:slug>/pilots/", pilot_views.pilot_list, name="pilots"),
     path("studies/<slug:slug>/pilots/new/", pilot_views.pilot_new, name="pilot-new"),
     path(

@@ -24,7 +24,7 @@ from studies import services, session_keys
 from studies.models import Condition, Study
 from studies.text import whole_number
 
-from . import selectors
+from . import analytics, selectors
 from .charts import pmq_chart
 from .forms import ConditionForm, PilotForm, StudyForm
 
@@ -87,6 +87,7 @@ def session_review(request, study, session_id: int):
         "identity": state,
         "shown_version": shown_version,
         **selectors.session_review(session),
+        "measures": analytics.session_timeline(session),
         "factors": FACTORS,
     }
     return render(request, "dashboard/session_review.html", context)

@@ -40,9 +40,15 @@ class DashboardTestCase(DyadTestCase):
             "/dashboard/studies/pilot/pmq/",
             f"/dashboard/studies/pilot/sessions/{self.session.pk}/",
             f"/dashboard/studies/pilot/sessions/{self.session.pk}/live/",
+            "/dashboard/studies/pilot/analytics/",
         ]
         base = f"/dashboard/studies/pilot/sessions/{self.session.pk}"
-        self.controls = [(f"{base}/note/", {"text": "hello"}), (f"{base}/pause/", {"paused": "1"})]
+        self.controls = [
+            (f"{base}/note/", {"text": "hello"}),
+            (f"{base}/pause/", {"paused": "1"}),
+            ("/dashboard/studies/pilot/analytics/", {"judge_model": "gpt-x"}),
+            ("/dashboard/studies/pilot/analytics/score/", {}),
+        ]
 
     def as_user(self, user) -> Client:
         client = Client()
@@ -72,6 +78,7 @@ class PermissionTests(DashboardTestCase):
         assert not self.session.agent_paused
         assert not self.session.messages.filter(sender="system").exists()
         assert b"Pilot" not in omar.get("/dashboard/").content
+        assert Study.objects.get(pk=self.pilot.pk).judge_model == ""
 
     def test_owners_and_collaborators_see_the_study(self):
         self.pilot.collaborators.add(self.omar)
