@@ -63,3 +63,18 @@ def wait_for_agent_turns(timeout: float = 30, *, in_this_process: bool = True) -
     busy = AgentTurn.objects.filter(status__in=["queued", "running"])
     while busy.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
+
+
+def wait_for_scores(sessions, timeout: float = 120) -> int:
+    """Wait until every ended session of ``sessions`` (a queryset) has been scored in the
+    background (by the live server's process, or a Celery worker); returns how many are."""
+    from dashboard.models import SessionScore
+
+    ended = sessions.exclude(status="active")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        scored = SessionScore.objects.filter(session__in=ended).values("session").distinct()
+        if scored.count() >= ended.count():
+            break
+        time.sleep(0.25)
+    return SessionScore.objects.filter(session__in=ended).values("session").distinct().count()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import tempfile
 import zipfile
 from pathlib import Path
@@ -15,11 +16,12 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 
+from chat.models import ChatSession
 from dashboard.exports import files
 from studies import demo
 from studies.models import Participant, Pilot
 from tests.base import LiveServerTestCase
-from tests.workers import wait_for_agent_turns
+from tests.workers import wait_for_agent_turns, wait_for_scores
 
 
 class PilotRunTests(LiveServerTestCase):
@@ -72,7 +74,23 @@ class PilotRunTests(LiveServerTestCase):
         results = researcher.get("/dashboard/studies/demo/pmq/").content.decode()
         assert "No questionnaires have been submitted yet." in results
 
+        # Every session was scored in the background when it ended; the agent takes the
+        # participant's changes on board where they can see and edit the panel, and says
+        # little of the changes it makes silently where they cannot.
+        finished = ChatSession.objects.filter(participant__pilot=pilot)
+        assert wait_for_scores(finished) == finished.exclude(status="active").count() > 0
+        shown = researcher.get(f"/dashboard/studies/demo/analytics/?pilot={pilot.pk}").text
+        uptake = shown.split('id="m-uptake_rate"')[1].split("</section>")[0]
+        means = dict(
+            re.findall(r'<th scope="row">([\w-]+) s1</th><td>\d+</td><td>([\d.]+)', uptake)
+        )
+        assert float(means["co-construct"]) > float(means["hidden"]) + 0.3, means
+
         archive = zipfile.ZipFile(io.BytesIO(b"".join(files.zip_download(study.pk))))
+        sessions = pd.read_csv(archive.open("co_construction.csv"))
+        assert len(sessions) == 50 and sessions.is_simulated.all()
+        rates = sessions.groupby("condition").uptake_rate.mean()
+        assert abs(rates["co-construct"] - float(means["co-construct"])) < 0.0006, rates
         participants = pd.read_csv(archive.open("participants.csv"))
         assert len(participants) == 50 and participants.is_simulated.all()
         assert (participants.progress == "completed").all()
