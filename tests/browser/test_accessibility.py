@@ -126,6 +126,7 @@ class DashboardPagesTests(BrowserTestCase):
             "/dashboard/",
             f"{base}/",
             f"{base}/pmq/",
+            f"{base}/analytics/",
             f"{base}/export/",
             f"{base}/sessions/{session.pk}/",
             f"{base}/sessions/{live.pk}/live/",
@@ -135,6 +136,13 @@ class DashboardPagesTests(BrowserTestCase):
             "/dashboard/studies/new/",
         ):
             self.visit(path)
+        self.page.goto(self.url(f"{base}/sessions/{session.pk}/"))
+        expect(self.page.get_by_text("Each agent reply's scores")).to_be_visible()  # scored
+        self.page.goto(self.url(f"{base}/analytics/"))
+        self.page.get_by_label("LLM judge model").fill("judge-1")  # without an endpoint
+        self.page.get_by_role("button", name="Save judge settings").click()
+        expect(self.page.get_by_role("alert").first).to_be_visible()
+        self.assert_accessible()
         self.page.goto(self.url("/dashboard/studies/new/"))
         for label, value in (("Title", "Again"), ("Slug", "pilot"), ("Consent text", "ok")):
             self.page.get_by_label(label, exact=True).fill(value)
