@@ -8,6 +8,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from studies.models import Endpoint
+
 from . import analytics, background, selectors
 from .forms import JudgeForm
 from .views import researcher_study
@@ -33,6 +35,7 @@ def analytics_page(request, study):
         "measures": analytics.by_condition(rows),
         "against_pmq": analytics.against_pmq(study, cohort, rows),
         "form": form,
+        "has_endpoints": Endpoint.objects.exists(),
     }
     return render(request, "dashboard/analytics.html", context, status=400 if form.errors else 200)
 
