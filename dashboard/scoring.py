@@ -168,9 +168,10 @@ def _measures(data: Loaded, lines, probe_scores, took, score: SessionScore) -> d
     out = cc.counts(data.rows)
     sizes = cc.common_ground_sizes(data.start, [(c.turn, c.target, c.after) for c in data.changes])
     out |= {
-        "common_ground_start": sizes[0],
-        "common_ground_end": sizes[-1],
-        "common_ground_max": max(sizes),
+        "common_ground_start": sizes[0][1],
+        "common_ground_end": sizes[-1][1],
+        "common_ground_max": max(size for _, size in sizes),
+        "common_ground_by_turn": [list(pair) for pair in sizes],
     }
     out |= cc.persona_movement(data.seed["persona"], data.end["persona"])
     out |= cc.carry_over(data.seed, data.start, data.end, data.previous)

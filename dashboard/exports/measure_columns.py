@@ -56,6 +56,12 @@ MEASURES = (
     _count("common_ground_end", "Statements established when it ended."),
     _count("common_ground_max", "Most statements established at once during the session."),
     Column(
+        "common_ground_by_turn",
+        "array",
+        "Common-ground size over the session (JSON): [turn, statements] at the start (turn "
+        "0) and after each change to it, e.g. [[0, 1], [4, 2], [9, 1]].",
+    ),
+    Column(
         "persona_big_five_distance",
         "number",
         "Euclidean distance between the seed persona's Big Five (1-7 each) and the persona's "

@@ -51,12 +51,14 @@ def counts(rows: Sequence[Row]) -> dict:
     return out
 
 
-def common_ground_sizes(start: dict, changes: Iterable[tuple[int, str, object]]) -> list[int]:
-    """The number of established statements after each change (turn, target, after),
-    starting from ``start``: [size at start, after the 1st change, ...]."""
+def common_ground_sizes(
+    start: dict, changes: Iterable[tuple[int | None, str, object]]
+) -> list[tuple[int, int]]:
+    """``(turn, statements established)`` at the start (turn 0) and after each change to the
+    common ground (``(turn, target, after)``, in ledger order), starting from ``start``."""
     ground = dict(start.get("common_ground", {}))
-    sizes = [len(ground)]
-    for _turn, target, after in changes:
+    sizes = [(0, len(ground))]
+    for turn, target, after in changes:
         if target == "*":
             ground = dict((after or {}).get("common_ground", {}))
         elif target.startswith("common_ground."):
@@ -67,7 +69,7 @@ def common_ground_sizes(start: dict, changes: Iterable[tuple[int, str, object]])
                 ground[entry] = after
         else:
             continue
-        sizes.append(len(ground))
+        sizes.append((turn or 0, len(ground)))
     return sizes
 
 

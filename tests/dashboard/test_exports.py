@@ -222,6 +222,7 @@ class ContentTests(ExportTestCase):
         assert (ana.proposals_agent, ana.proposals_agent_accepted) == (2, 1)
         assert (ana.proposals_agent_expired, ana.revisions_participant) == (1, 1)
         assert ana.persona_edit_distance_name == 3 and ana.replies == 4
+        assert json.loads(ana.common_ground_by_turn) == [[0, 0]]  # nothing established
         assert (self.ana.code, 2) not in sessions.index  # still running: not scored yet
         uptake = self.read("uptake.csv")
         name = uptake[(uptake.participant == self.ana.code) & (uptake.target == "persona.name")]

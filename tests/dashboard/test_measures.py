@@ -144,7 +144,7 @@ def test_common_ground_size_follows_additions_and_removals():
         [(1, "common_ground.a", "x"), (2, "persona.name", "Kai"), (3, "common_ground.b", "y"),
          (4, "common_ground.a", None)],
     )  # fmt: skip
-    assert sizes == [0, 1, 2, 1]
+    assert sizes == [(0, 0), (1, 1), (3, 2), (4, 1)]
 
 
 def test_the_judge_s_answer_is_read_as_a_whole_score_from_1_to_7_or_none():

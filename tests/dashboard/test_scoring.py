@@ -9,6 +9,7 @@ from django.test import TestCase, override_settings
 
 from chat.models import Message, Probe
 from chat.services import identity_edit, session_finish, session_open
+from dashboard.exports.measure_columns import MEASURE_NAMES
 from dashboard.measures import judge as rubric
 from dashboard.models import SessionScore
 from dashboard.scoring import session_score, study_score
@@ -42,6 +43,7 @@ class OfflineScoringTests(DyadTestCase):
         assert "Nova" in probes["name"]["answer"] and probes["partner_name"]["qa"] is None
         assert Probe.objects.filter(session=session).count() == 7
         assert score.scorer and score.judge_model == ""
+        assert list(score.measures) == list(MEASURE_NAMES)  # every column, in its order
 
     def test_a_rename_the_agent_ignores_is_scored_as_not_taken_up(self):
         session = session_open(participant=self.ben, number=1)  # hidden panel, silent agent
