@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from unittest import mock
 
-from django.test import Client
+from django.test import Client, override_settings
 
 from chat.services import identity_edit, session_finish, session_open
 from dashboard.models import SessionScore
@@ -50,11 +51,18 @@ class AnalyticsPageTests(AnalyticsTestCase):
         assert rows == {"editable s1": "1.000", "hidden s1": "0.000"}
         assert "Against PMQ change (exploratory)" in page
 
+    @override_settings(CELERY_TASK_ALWAYS_EAGER=True)
     def test_scoring_again_appends_a_new_score_for_every_ended_session(self):
         response = self.rita_client.post("/dashboard/studies/pilot/analytics/score/")
         assert response.status_code == 302
         assert SessionScore.objects.count() == 4  # two sessions, scored twice each
         assert "Scoring every ended session again" in self.page()
+
+    @override_settings(CELERY_TASK_ALWAYS_EAGER=False)
+    def test_on_real_services_scoring_again_is_a_task_for_a_worker(self):
+        with mock.patch("dashboard.tasks.score_study.delay") as delay:
+            self.rita_client.post("/dashboard/studies/pilot/analytics/score/")
+        delay.assert_called_once_with(study_id=self.pilot.pk)
 
     def test_a_judge_needs_an_endpoint_and_a_model_and_bad_settings_change_nothing(self):
         endpoint = Endpoint.objects.create(name="lab", base_url="http://127.0.0.1:9/v1")
