@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+from django.db import IntegrityError, transaction
 from django.utils import translation
 
 from .. import selectors
@@ -70,7 +71,11 @@ def probes_ask(*, session_id: int) -> list[Probe]:
                 break
             continue
         row.latency_ms = round((time.monotonic() - started) * 1000)
-        row.save()
+        try:
+            with transaction.atomic():
+                row.save()
+        except IntegrityError:  # another scoring of this session answered it meanwhile
+            continue
     return list(session.probes.filter(probe_set=PROBE_SET, error=""))
 
 

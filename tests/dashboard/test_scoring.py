@@ -162,3 +162,28 @@ class AutomaticScoringTests(DyadTestCase):
             session = self.finish()
         session.refresh_from_db()
         assert session.status == "finished" and not SessionScore.objects.exists()
+
+
+class ConcurrentScoringTests(DyadTestCase):
+    def test_a_probe_answered_meanwhile_by_another_scoring_is_kept_once(self):
+        from chat.models import Probe as ProbeRow
+        from chat.services import probes
+
+        session = session_open(participant=self.ana, number=1)
+        say(session, "hello")
+        say(session, "bye")
+        session_finish(session_id=session.pk)
+        real_ask = probes._ask
+
+        def racing(backend, messages, settings):
+            # The other scoring stores the name probe just before this one does.
+            if not ProbeRow.objects.filter(key="name").exists():
+                ProbeRow.objects.create(
+                    session=session, probe_set="dyad-qa-1", key="name", question="q", answer="a"
+                )
+            return real_ask(backend, messages, settings)
+
+        with mock.patch.object(probes, "_ask", racing):
+            score = session_score(session_id=session.pk)
+        assert ProbeRow.objects.filter(key="name").count() == 1
+        assert len(score.probes) == 7
