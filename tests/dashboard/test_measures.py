@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from chat.agent.probes import BY_KEY
 from chat.identity import seed_state
 from dashboard.measures import coconstruction as cc
@@ -165,3 +168,22 @@ def test_the_judge_s_answer_is_read_as_a_whole_score_from_1_to_7_or_none():
     )
     for bad in bad_answers:
         assert judge.parse(bad)[0] is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    texts=st.lists(st.text(max_size=200), min_size=1, max_size=5),
+    name=st.text(min_size=1, max_size=30),
+)
+def test_any_text_in_any_script_scores_within_the_scales_and_never_fails(texts, name):
+    state = seed_state({"name": name, "backstory": "aged 34"})
+    lines = [drift.Line(i, 2 * i + 2, t, 1, state, 10) for i, t in enumerate(texts)]
+    for score in drift.lines(lines):
+        for value in (score.prompt_to_line, score.line_to_line):
+            assert value is None or 0 <= value <= 1.0001
+    change = Change(10, "persona.name", "participant", "", "applied", 2, 1, "Mira", name)
+    [row] = uptake.uptake([change], [uptake.Reply(i, 3 + i, t, 10, 2) for i, t in enumerate(texts)])
+    assert row.replies_after == len(texts)
+    for probe in BY_KEY.values():
+        qa = drift.probe(probe, texts[0], state).qa
+        assert qa is None or 0 <= qa <= 1
