@@ -46,7 +46,8 @@ def analytics_rescore(request, study):
     background.study_scoring_start(study)
     messages.success(
         request,
-        "Scoring every ended session again, in the background: reload this page to see the "
-        "new scores (each session keeps its earlier ones).",
+        "Scoring again, in the background, every ended session whose scores are out of date "
+        "(new judge settings, a question or judge call that failed, a newer version of the "
+        "measures): reload this page to see them. Each session keeps its earlier scores.",
     )
     return redirect(reverse("dashboard:analytics", args=[study.slug]))

@@ -67,6 +67,7 @@ def judge(score, study, lines, end_state: dict) -> None:
             rubric.QA, identity=summary(end_state), question=row["question"], answer=row["answer"]
         )
     score.judge_endpoint = study.judge_endpoint.name
+    score.judge_asked = study.judge_model
     score.judge_model = ", ".join(sorted(ask.models)) or study.judge_model
     score.judge_prompt_hash = rubric.RUBRIC_HASH
     score.errors += sorted(set(ask.errors))

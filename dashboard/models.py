@@ -19,6 +19,9 @@ class SessionScore(models.Model):
     judge_model = models.CharField(
         max_length=100, blank=True, help_text="As the endpoint named it."
     )
+    judge_asked = models.CharField(
+        max_length=100, blank=True, help_text="The model the study asked its judge for."
+    )
     judge_prompt_hash = models.CharField(max_length=64, blank=True, help_text="Of the rubric.")
     measures = models.JSONField(default=dict, help_text="One value per session-level measure.")
     replies = models.JSONField(default=list, help_text="One object per agent reply.")

@@ -15,10 +15,11 @@ from typing import NamedTuple
 from django.db.models import F
 
 from chat import selectors as chat_selectors
-from chat.agent.probes import BY_KEY, PROBE_SET
+from chat.agent.probes import BY_KEY, PROBE_SET, PROBES
 from chat.identity import seed_state
-from chat.models import ChatSession, Message, Revision
+from chat.models import ChatSession, Message, Probe, Revision
 from chat.services.probes import probes_ask
+from studies.models import Study
 
 from . import judging
 from .measures import coconstruction as cc
@@ -83,17 +84,36 @@ def session_score(*, session_id: int, judge: bool = True) -> SessionScore | None
 
 
 def study_score(*, study_id: int, judge: bool = True) -> int:
-    """Score every ended session of the study again (each gets a new row); returns how many."""
+    """Score again every ended session of the study whose newest scoring is out of date (an
+    older version of the measures, other judge settings, a probe or judge call that failed);
+    each gets a new row. Returns how many were scored."""
+    study = Study.objects.select_related("judge_endpoint").get(pk=study_id)
     ids = ChatSession.objects.filter(
         participant__study_id=study_id, participant__withdrawn_at__isnull=True
     ).exclude(status=ChatSession.Status.ACTIVE)
     done = 0
     for session_id in ids.order_by("id").values_list("id", flat=True):
+        if is_up_to_date(session_id, study, judge):
+            continue
         try:
             done += session_score(session_id=session_id, judge=judge) is not None
         except Exception:  # one session's failure must not stop the others
             log.exception("Scoring session %s failed", session_id)
     return done
+
+
+def is_up_to_date(session_id: int, study: Study, judge: bool = True) -> bool:
+    """Whether scoring the session again would give what its newest scoring holds."""
+    newest = SessionScore.objects.filter(session_id=session_id).order_by("-id").first()
+    if newest is None or newest.errors or newest.scorer != SCORER:
+        return False
+    wanted = ("", "")
+    if judge and study.judge_endpoint_id and study.judge_model:
+        wanted = (study.judge_endpoint.name, study.judge_model)
+    if (newest.judge_endpoint, newest.judge_asked) != wanted:
+        return False
+    answered = Probe.objects.filter(session_id=session_id, probe_set=PROBE_SET, error="")
+    return answered.count() == len(PROBES)
 
 
 def _reply(line: drift.Line) -> uptake.Reply:

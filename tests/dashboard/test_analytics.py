@@ -7,6 +7,7 @@ from unittest import mock
 
 from django.test import Client, override_settings
 
+from chat.models import Probe
 from chat.services import identity_edit, session_finish, session_open
 from dashboard.models import SessionScore
 from dashboard.scoring import study_score
@@ -52,11 +53,13 @@ class AnalyticsPageTests(AnalyticsTestCase):
         assert "Against PMQ change (exploratory)" in page
 
     @override_settings(CELERY_TASK_ALWAYS_EAGER=True)
-    def test_scoring_again_appends_a_new_score_for_every_ended_session(self):
+    def test_scoring_again_appends_a_new_score_where_one_is_out_of_date(self):
+        Probe.objects.filter(session=self.ana_session, key="role").delete()  # as if it failed
         response = self.rita_client.post("/dashboard/studies/pilot/analytics/score/")
         assert response.status_code == 302
-        assert SessionScore.objects.count() == 4  # two sessions, scored twice each
-        assert "Scoring every ended session again" in self.page()
+        assert SessionScore.objects.count() == 3  # ana's again; ben's was up to date
+        assert SessionScore.objects.filter(session=self.ana_session).count() == 2
+        assert "out of date" in self.page()
 
     @override_settings(CELERY_TASK_ALWAYS_EAGER=False)
     def test_on_real_services_scoring_again_is_a_task_for_a_worker(self):

@@ -12,7 +12,7 @@ from chat.services import identity_edit, session_finish, session_open
 from dashboard.exports.measure_columns import MEASURE_NAMES
 from dashboard.measures import judge as rubric
 from dashboard.models import SessionScore
-from dashboard.scoring import session_score, study_score
+from dashboard.scoring import is_up_to_date, session_score, study_score
 from studies.models import Endpoint
 from tests.base import DyadTestCase
 from tests.dashboard.export_data import say
@@ -58,16 +58,22 @@ class OfflineScoringTests(DyadTestCase):
         assert change["replies_after"] == 1 and change["taken_up"] is False
         assert score.measures["uptake_rate"] == 0.0 and score.measures["revisions_agent"] == 1
 
-    def test_scoring_again_appends_and_asks_no_probe_twice(self):
+    def test_scoring_again_appends_only_where_something_changed_and_asks_no_probe_twice(self):
         session = session_open(participant=self.ana, number=1)
         say(session, "hello")
         say(session, "bye")
         session_finish(session_id=session.pk)
         first = session_score(session_id=session.pk)
+        assert study_score(study_id=self.pilot.pk) == 0  # up to date: nothing to redo
+        Probe.objects.filter(session=session, key="values").delete()  # as if it had failed
         assert study_score(study_id=self.pilot.pk) == 1
         assert SessionScore.objects.filter(session=session).count() == 2
         assert SessionScore.objects.get(pk=first.pk).measures == first.measures
         assert Probe.objects.filter(session=session).count() == 7
+        self.pilot.judge_endpoint = Endpoint.objects.create(name="lab", base_url="http://x/v1")
+        self.pilot.judge_model = "m"
+        self.pilot.save()
+        assert not is_up_to_date(session.pk, self.pilot)  # a judge now: score again
 
     def test_a_running_session_is_not_scored(self):
         session = session_open(participant=self.ana, number=1)
