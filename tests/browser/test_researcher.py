@@ -62,7 +62,19 @@ class ResearcherTests(BrowserTestCase):
 
         researcher.get_by_role("link", name="full review").click()
         expect(researcher.get_by_role("heading", name="Transcript and revisions")).to_be_visible()
-        expect(researcher.get_by_text("Who are you?")).to_be_visible()
+        expect(researcher.locator("ol.timeline").get_by_text("Who are you?")).to_be_visible()
+        # Scored in the background once finished: the reply's scores and the probes, which
+        # the participant never saw.
+        scores = researcher.get_by_role("table", name="Each agent reply's scores")
+        for _ in range(60):  # the page says "not scored yet" until then: reload, as one would
+            if scores.count():
+                break
+            researcher.wait_for_timeout(250)
+            researcher.reload()
+        expect(scores).to_be_visible()
+        researcher.get_by_text(re.compile(r"Q&A probes \(7\)")).click()
+        expect(researcher.get_by_role("row", name=re.compile("What is your name?"))).to_be_visible()
+        expect(participant.get_by_role("main")).not_to_contain_text("What is your name?")
         researcher.get_by_role("link", name="PMQ results").click()
         expect(researcher.get_by_role("img", name=re.compile("PMQ factor means"))).to_be_visible()
         table = researcher.get_by_role("table", name="PMQ factor scores by condition and session")
