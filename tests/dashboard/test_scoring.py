@@ -193,3 +193,19 @@ class ConcurrentScoringTests(DyadTestCase):
             score = session_score(session_id=session.pk)
         assert ProbeRow.objects.filter(key="name").count() == 1
         assert len(score.probes) == 7
+
+
+class WithdrawalTests(DyadTestCase):
+    def test_withdrawing_with_deletion_removes_the_probes_and_scores_too(self):
+        from chat.services import participant_withdraw
+        from studies.models import Study
+
+        self.pilot.withdrawal = Study.Withdrawal.DELETE
+        self.pilot.save()
+        session = session_open(participant=self.ana, number=1)
+        say(session, "hello")
+        say(session, "bye")
+        session_finish(session_id=session.pk)
+        session_score(session_id=session.pk)
+        participant_withdraw(participant_id=self.ana.pk)
+        assert not Probe.objects.exists() and not SessionScore.objects.exists()
