@@ -27,6 +27,7 @@ from studies.text import whole_number
 from . import analytics, selectors
 from .charts import pmq_chart
 from .forms import ConditionForm, PilotForm, StudyForm
+from .readable import differences, readable
 
 
 def researcher_study(view):
@@ -81,16 +82,34 @@ def session_review(request, study, session_id: int):
         participant__study=study,
     )
     state, shown_version = selectors.identity_at(session, whole_number(request.GET.get("version")))
+    earlier = selectors.identity_at(session, shown_version - 1)[0] if shown_version > 1 else None
     context = {
         "study": study,
         "session": session,
         "identity": state,
+        "readable": readable(state, earlier),
+        "against_version": shown_version - 1 if earlier is not None else None,
         "shown_version": shown_version,
+        **_comparison(session, request.GET),
         **selectors.session_review(session),
         "measures": analytics.session_timeline(session),
         "factors": FACTORS,
     }
     return render(request, "dashboard/session_review.html", context)
+
+
+def _comparison(session, query) -> dict:
+    """The diff between two versions the researcher chose (``?from=&to=``), if they did."""
+    newest = selectors.identity_at(session, None)[1]
+    versions = list(range(1, newest + 1))
+    chosen = whole_number(query.get("from")), whole_number(query.get("to"))
+    context = {"versions": versions, "compare_from": chosen[0], "compare_to": chosen[1]}
+    if all(v in versions for v in chosen):
+        a, b = (selectors.identity_at(session, v)[0] for v in chosen)
+        context["comparison"] = differences(a, b)
+    elif any(chosen):
+        context["comparison_error"] = f"Choose two versions from 1 to {newest}."
+    return context
 
 
 @require_GET
@@ -135,10 +154,13 @@ def session_live_identity(request, study, session_id: int):
 
 def _identity_context(study, session) -> dict:
     view = selectors.identity_view_of(session)
+    earlier = selectors.identity_at(session, view.version - 1)[0] if view.version > 1 else None
     return {
         "study": study,
         "session": session,
         "identity": view.state,
+        "readable": readable(view.state, earlier),
+        "against_version": view.version - 1 if earlier is not None else None,
         "shown_version": view.version,
         "revision": view.last_revision_id,
     }
