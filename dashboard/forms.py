@@ -13,6 +13,7 @@ from questionnaires import translation
 from studies.design import CONDITION_FIELDS, STUDY_FIELDS
 from studies.models import Condition, Endpoint, Study
 from studies.persona import BIG_FIVE, IdentityError, validate_persona
+from studies.starters import STARTERS
 
 
 def _https_urls(field, **kwargs):
@@ -213,3 +214,33 @@ class JudgeForm(forms.ModelForm):
         if data.get("judge_model") and not data.get("judge_endpoint"):
             self.add_error("judge_endpoint", "Choose the endpoint that serves this model.")
         return data
+
+
+class StudyCopyForm(forms.Form):
+    """A new draft study from one of the starting points or a copy of one of the researcher's
+    own studies (design only)."""
+
+    source = forms.ChoiceField(label="Start from")
+    title = forms.CharField(max_length=200)
+    slug = forms.SlugField(
+        max_length=60, help_text="Its address: participants open /s/<slug>/. Letters, digits, -."
+    )
+
+    def __init__(self, *args, studies=(), **kwargs):
+        # Its own ids: the "from scratch" form on the same page has a title and slug too.
+        super().__init__(*args, label_suffix="", auto_id="copy-%s", **kwargs)
+        self.studies = {s.slug: s for s in studies}
+        templates = [(f"starter:{key}", f"Template: {s['label']}") for key, s in STARTERS.items()]
+        copies = [(f"study:{s.slug}", f"A copy of {s.title} ({s.slug})") for s in studies]
+        self.fields["source"].choices = templates + copies
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        if Study.objects.filter(slug=slug).exists():
+            raise ValidationError("A study already uses this address: choose another.")
+        return slug
+
+    def origin(self) -> dict:
+        """``study_copy``'s ``source`` or ``starter`` for the chosen starting point."""
+        kind, _, key = self.cleaned_data["source"].partition(":")
+        return {"source": self.studies[key]} if kind == "study" else {"starter": key}

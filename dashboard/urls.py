@@ -6,6 +6,7 @@ app_name = "dashboard"
 urlpatterns = [
     path("", views.study_list, name="studies"),
     path("studies/new/", views.study_new, name="study-new"),
+    path("studies/new/copy/", views.study_new_copy, name="study-copy"),
     path("studies/<slug:slug>/edit/", views.study_edit, name="study-edit"),
     path("studies/<slug:slug>/publish/", views.study_publish, name="publish"),
     path("studies/<slug:slug>/preview/", views.preview, name="preview"),

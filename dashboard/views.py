@@ -11,6 +11,7 @@ import re
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,7 +27,7 @@ from studies.text import whole_number
 
 from . import analytics, selectors
 from .charts import pmq_chart
-from .forms import ConditionForm, PilotForm, StudyForm
+from .forms import ConditionForm, PilotForm, StudyCopyForm, StudyForm
 from .readable import differences, readable
 
 
@@ -203,12 +204,39 @@ def study_new(request):
     if request.method == "POST" and form.is_valid():
         study = services.study_create(owner=request.user, **form.cleaned_data)
         return redirect("dashboard:study", slug=study.slug)
-    return render(
-        request,
-        "dashboard/form.html",
-        {"form": form, "heading": "New study"},
-        status=400 if form.errors else 200,
+    copy_form = StudyCopyForm(
+        initial={"source": request.GET.get("from", "")}, studies=_own_studies(request.user)
     )
+    return _new_page(request, form, copy_form)
+
+
+def _own_studies(user):
+    return Study.objects.visible_to(user).order_by("title")
+
+
+def _new_page(request, form, copy_form):
+    status = 400 if form.errors or copy_form.errors else 200
+    context = {"form": form, "copy_form": copy_form, "heading": "New study"}
+    return render(request, "dashboard/study_new.html", context, status=status)
+
+
+@require_POST
+@login_required
+def study_new_copy(request):
+    """A new draft from a template or a copy of one of the researcher's studies."""
+    copy_form = StudyCopyForm(request.POST, studies=_own_studies(request.user))
+    if copy_form.is_valid():
+        data = copy_form.cleaned_data
+        try:
+            study = services.study_copy(
+                owner=request.user, title=data["title"], slug=data["slug"], **copy_form.origin()
+            )
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                copy_form.add_error(field if field in copy_form.fields else None, problems)
+        else:
+            return redirect("dashboard:study", slug=study.slug)
+    return _new_page(request, StudyForm(), copy_form)
 
 
 def _design_form(request, study, form, heading: str, done):

@@ -10,52 +10,12 @@ from django.db import transaction
 
 from . import services
 from .models import Condition, Endpoint, Study
+from .starters import CONSENT, DEBRIEF, PERSONAS
 
 DEMO_SLUG = "demo"
 DEMO_USERNAME = "researcher"
 DEMO_PASSWORD = "dyad-demo"
 DEMO_ENDPOINT = "demo-llm"
-
-CONSENT = """This is a **demonstration** of Dyad. You will answer a short questionnaire about
-an agent, chat with it for a few messages, and answer the questionnaire again.
-
-- Your answers and messages are stored under a random code, never your name.
-- You can stop at any time by closing the page.
-"""
-DEBRIEF = """Thank you. This demo studies how people and agents build a shared picture of
-who they are. Half of the participants could see and edit that picture (and accept or reject
-the agent's suggestions); for the other half it stayed hidden while the agent changed it."""
-
-PERSONAS = {
-    "co-construct": {
-        "name": "Mira",
-        "role": "a travel companion who loves small towns",
-        "backstory": "Mira grew up in a harbour town and has planned trips for friends for years.",
-        "traits": {
-            "openness": 6,
-            "conscientiousness": 5,
-            "extraversion": 6,
-            "agreeableness": 6,
-            "neuroticism": 2,
-        },
-        "register": "casual",
-        "values": ["curiosity", "kindness"],
-    },
-    "hidden": {
-        "name": "Quill",
-        "role": "a careful study assistant",
-        "backstory": "Quill helps students organise their reading.",
-        "traits": {
-            "openness": 4,
-            "conscientiousness": 7,
-            "extraversion": 3,
-            "agreeableness": 5,
-            "neuroticism": 3,
-        },
-        "register": "formal",
-        "values": ["accuracy", "patience"],
-    },
-}
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import secrets
 
 from django.core import signing
@@ -10,7 +11,9 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from .allocation import choose_condition
-from .models import Participant, Pilot, Study, real
+from .design import CONDITION_FIELDS, STUDY_FIELDS
+from .models import Condition, Participant, Pilot, Study, real
+from .starters import STARTERS
 
 
 def recruitment_id(value: str) -> str:
@@ -157,6 +160,35 @@ class DesignError(Exception):
 def study_create(*, owner, **fields) -> Study:
     study = Study.objects.create(status=Study.Status.DRAFT, **fields)
     study.owners.add(owner)
+    return study
+
+
+@transaction.atomic
+def study_copy(*, owner, title: str, slug: str, source: Study | None = None, starter: str = ""):
+    """A new draft study owned by ``owner``: a copy of ``source``'s design (its settings and
+    conditions, never its participants, data, pilots or versions), or one of the starting
+    points in ``starters``. ValidationError (nothing created) for a title or slug the study
+    cannot have, e.g. a slug in use."""
+    if source is not None:
+        fields = {f: copy.deepcopy(getattr(source, f)) for f in STUDY_FIELDS}
+        fields |= {"judge_endpoint": source.judge_endpoint, "judge_model": source.judge_model}
+        conditions = [
+            {f: copy.deepcopy(getattr(c, f)) for f in CONDITION_FIELDS}
+            for c in source.conditions.select_related("llm_endpoint").order_by("id")
+        ]
+    else:
+        fields, conditions = (
+            copy.deepcopy(STARTERS[starter]["study"]),
+            STARTERS[starter]["conditions"],
+        )
+    study = Study(**{**fields, "title": title, "slug": slug, "status": Study.Status.DRAFT})
+    study.full_clean()
+    study.save()
+    study.owners.add(owner)
+    for design in conditions:
+        condition = Condition(study=study, **copy.deepcopy(design))
+        condition.full_clean()
+        condition.save()
     return study
 
 

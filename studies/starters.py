@@ -1,0 +1,119 @@
+"""Starting points for a new study: the demo's two conditions and a three-session memory
+study, as plain design data. Pure: no Django imports. ``services.study_copy`` makes a draft
+study from one (or from a copy of another study's design)."""
+
+from __future__ import annotations
+
+CONSENT = """This is a **demonstration** of Dyad. You will answer a short questionnaire about
+an agent, chat with it for a few messages, and answer the questionnaire again.
+
+- Your answers and messages are stored under a random code, never your name.
+- You can stop at any time by closing the page.
+"""
+DEBRIEF = """Thank you. This demo studies how people and agents build a shared picture of
+who they are. Half of the participants could see and edit that picture (and accept or reject
+the agent's suggestions); for the other half it stayed hidden while the agent changed it."""
+
+PERSONAS = {
+    "co-construct": {
+        "name": "Mira",
+        "role": "a travel companion who loves small towns",
+        "backstory": "Mira grew up in a harbour town and has planned trips for friends for years.",
+        "traits": {
+            "openness": 6,
+            "conscientiousness": 5,
+            "extraversion": 6,
+            "agreeableness": 6,
+            "neuroticism": 2,
+        },
+        "register": "casual",
+        "values": ["curiosity", "kindness"],
+    },
+    "hidden": {
+        "name": "Quill",
+        "role": "a careful study assistant",
+        "backstory": "Quill helps students organise their reading.",
+        "traits": {
+            "openness": 4,
+            "conscientiousness": 7,
+            "extraversion": 3,
+            "agreeableness": 5,
+            "neuroticism": 3,
+        },
+        "register": "formal",
+        "values": ["accuracy", "patience"],
+    },
+}
+
+MEMORY_CONSENT = """In this study you will talk with an agent three times, on different
+days. Before and after each conversation you answer a short questionnaire about it.
+
+- Your answers and messages are stored under a random code, never your name.
+- You can stop at any time.
+"""
+MEMORY_DEBRIEF = """Thank you. This study asks whether an agent that remembers what the two
+of you established, across conversations, is seen differently from one that starts afresh
+each time. Half of the participants talked with an agent that remembered; for the other half
+it started from the same picture every time."""
+
+STARTERS = {
+    "demo": {
+        "label": "The demo: a visible, editable panel against a hidden one",
+        "study": {
+            "consent_text": CONSENT,
+            "debrief_text": DEBRIEF,
+            "min_participant_turns": 3,
+            "instructions_text": (
+                "Chat with the agent. If you can see the panel, you can change who the agent "
+                'is; try telling it "be more playful" or "call yourself Nova". After 3 '
+                "messages you can finish."
+            ),
+        },
+        "conditions": [
+            {
+                "name": "co-construct",
+                "panel_visibility": "editable",
+                "agent_writes": "propose",
+                "memory": "carry",
+                "seed_persona": PERSONAS["co-construct"],
+            },
+            {
+                "name": "hidden",
+                "panel_visibility": "hidden",
+                "agent_writes": "silent",
+                "memory": "carry",
+                "seed_persona": PERSONAS["hidden"],
+            },
+        ],
+    },
+    "memory": {
+        "label": "Memory across three sessions: carried over against reset to the seed",
+        "study": {
+            "consent_text": MEMORY_CONSENT,
+            "debrief_text": MEMORY_DEBRIEF,
+            "sessions_per_participant": 3,
+            "min_gap_hours": 20,
+            "min_participant_turns": 5,
+            "instructions_text": (
+                "Talk with the agent about anything you like. The panel shows who the agent "
+                "is and what you have established together; you can change it."
+            ),
+        },
+        "conditions": [
+            {
+                "name": "remembers",
+                "panel_visibility": "editable",
+                "agent_writes": "propose",
+                "memory": "carry",
+                "seed_persona": PERSONAS["co-construct"],
+            },
+            {
+                "name": "forgets",
+                "panel_visibility": "editable",
+                "agent_writes": "propose",
+                "memory": "reset",
+                "seed_persona": PERSONAS["co-construct"],
+            },
+        ],
+    },
+}
