@@ -42,6 +42,10 @@ DELTA_EVENT = "agent.delta"
 CLOSED_EVENT = "session.closed"
 
 
+# Every group event names its ``session``: the study's live overview (``dashboard.consumers``)
+# joins many sessions' groups on one socket.
+
+
 def group_name(session_id: int) -> str:
     return f"chat.session.{session_id}"
 
@@ -134,7 +138,7 @@ def closed_frame(reason: str, message: str) -> dict:
 def broadcast_message(message: Message, status: dict | None = None) -> None:
     """Tell every open view of the session about a committed message (and the session's
     status, when the message changed it)."""
-    event = {"type": MESSAGE_EVENT, "message": message_data(message)}
+    event = {"type": MESSAGE_EVENT, "session": message.session_id, "message": message_data(message)}
     if status is not None:
         event["status"] = status
     group_send(group_name(message.session_id), event)
@@ -142,7 +146,8 @@ def broadcast_message(message: Message, status: dict | None = None) -> None:
 
 async def abroadcast_agent(session_id: int, state: dict) -> None:
     """The agent's state for one reply: thinking, failed, or idle (see ``agent_data``)."""
-    await agroup_send(group_name(session_id), {"type": AGENT_EVENT, "agent": state})
+    event = {"type": AGENT_EVENT, "session": session_id, "agent": state}
+    await agroup_send(group_name(session_id), event)
 
 
 async def abroadcast_delta(session_id: int, reply_to: int, offset: int, text: str) -> None:
@@ -171,7 +176,8 @@ def delta_frame(event: dict) -> dict:
 def broadcast_identity(session_id: int, revision: int) -> None:
     """Tell every open view of the session that the identity (or a proposal) changed, up to
     ledger row ``revision``. Views fetch what they show over HTTP."""
-    group_send(group_name(session_id), {"type": IDENTITY_EVENT, "revision": revision})
+    event = {"type": IDENTITY_EVENT, "session": session_id, "revision": revision}
+    group_send(group_name(session_id), event)
 
 
 def identity_frame(revision: int) -> dict:
@@ -180,5 +186,5 @@ def identity_frame(revision: int) -> dict:
 
 def broadcast_closed(session_id: int, reason: str, message: str) -> None:
     """The session is closed to its participant (they withdrew): sockets are closed."""
-    event = {"type": CLOSED_EVENT, "reason": reason, "message": message}
+    event = {"type": CLOSED_EVENT, "session": session_id, "reason": reason, "message": message}
     group_send(group_name(session_id), event)

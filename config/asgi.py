@@ -14,6 +14,7 @@ from django.conf import settings  # noqa: E402
 
 from chat.routing import websocket_urlpatterns  # noqa: E402
 from chat.turns import process_runner  # noqa: E402
+from dashboard.routing import websocket_urlpatterns as dashboard_websockets  # noqa: E402
 
 if settings.CELERY_TASK_ALWAYS_EAGER:  # embedded default: turns run in this process
     process_runner()  # reaping turns a restart interrupted, from the start
@@ -22,7 +23,7 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns + dashboard_websockets))
         ),
     }
 )

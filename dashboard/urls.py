@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import analytics_views, export_views, pilot_views, views
+from . import analytics_views, export_views, overview_views, pilot_views, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -16,6 +16,12 @@ urlpatterns = [
     path("studies/<slug:slug>/", views.study_detail, name="study"),
     path("studies/<slug:slug>/pmq/", views.pmq_results, name="pmq"),
     path("studies/<slug:slug>/analytics/", analytics_views.analytics_page, name="analytics"),
+    path("studies/<slug:slug>/live/", overview_views.live_overview, name="live-overview"),
+    path(
+        "studies/<slug:slug>/live/rows/",
+        overview_views.live_overview_rows,
+        name="live-overview-rows",
+    ),
     path(
         "studies/<slug:slug>/analytics/score/",
         analytics_views.analytics_rescore,

@@ -186,7 +186,7 @@ def session_note(request, study, session_id: int):
     except chat_services.ChatError as error:
         context = _live_context(study, session, error.message)
         return render(request, "dashboard/session_live.html", context, status=400)
-    return redirect("dashboard:live", slug=study.slug, session_id=session.pk)
+    return _back(request, study, session)
 
 
 @require_POST
@@ -194,6 +194,13 @@ def session_note(request, study, session_id: int):
 def session_pause(request, study, session_id: int):
     session = _session_of(study, session_id)
     chat_services.agent_pause(session_id=session.pk, paused=request.POST.get("paused") == "1")
+    return _back(request, study, session)
+
+
+def _back(request, study, session):
+    """Back where the control was used: the study's live overview, or the session's view."""
+    if request.POST.get("back") == "overview":
+        return redirect("dashboard:live-overview", slug=study.slug)
     return redirect("dashboard:live", slug=study.slug, session_id=session.pk)
 
 

@@ -1,0 +1,42 @@
+"""The study's live overview: every session in progress on one page, kept current over one
+socket (``consumers.StudyWatchConsumer``) that says which rows to fetch again."""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from chat import events
+
+from . import overview, selectors
+from .views import researcher_study
+
+MAX_ROWS_ASKED = 500
+
+
+@require_GET
+@researcher_study
+def live_overview(request, study):
+    cohort = selectors.cohort(study, request.GET.get("pilot"))
+    context = {
+        "study": study,
+        "cohort": cohort,
+        "pilots": study.pilots.all(),
+        "rows": overview.live_rows(study, cohort),
+        "overview_config": {"closeCodes": {"refused": events.REFUSED}},
+    }
+    return render(request, "dashboard/live_overview.html", context)
+
+
+@require_GET
+@researcher_study
+def live_overview_rows(request, study):
+    """The rows of the sessions asked for (``?ids=1,2,3``, or all with ``?ids=all``) that are
+    still in progress; the page drops the others."""
+    cohort = selectors.cohort(study, request.GET.get("pilot"))
+    asked = request.GET.get("ids", "")
+    ids = None
+    if asked != "all":
+        ids = [int(i) for i in asked.split(",")[:MAX_ROWS_ASKED] if i.strip().isdigit()]
+    rows = overview.live_rows(study, cohort, ids)
+    return render(request, "dashboard/live_overview.html#rows", {"study": study, "rows": rows})
