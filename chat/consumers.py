@@ -63,6 +63,9 @@ class SessionEvents(AsyncWebsocketConsumer):
         await self.send_frame(events.closed_frame(event["reason"], event["message"]))
         await self.close(code=CLOSED)
 
+    async def wizard_request(self, event: dict) -> None:
+        pass  # for researchers' views only (``watch``): a participant never learns of a wizard
+
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
         frame: dict = {}
         try:

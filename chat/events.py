@@ -40,6 +40,7 @@ IDENTITY_EVENT = "identity.changed"
 AGENT_EVENT = "agent.state"
 DELTA_EVENT = "agent.delta"
 CLOSED_EVENT = "session.closed"
+WIZARD_EVENT = "wizard.request"  # researchers' views only: a message waits for a wizard
 
 
 # Every group event names its ``session``: the study's live overview (``dashboard.consumers``)
@@ -188,3 +189,13 @@ def broadcast_closed(session_id: int, reason: str, message: str) -> None:
     """The session is closed to its participant (they withdrew): sockets are closed."""
     event = {"type": CLOSED_EVENT, "session": session_id, "reason": reason, "message": message}
     group_send(group_name(session_id), event)
+
+
+def broadcast_wizard(session_id: int, request_id: int) -> None:
+    """A wizard request opened or settled: researchers' views fetch the wizard's panel."""
+    event = {"type": WIZARD_EVENT, "session": session_id, "request": request_id}
+    group_send(group_name(session_id), event)
+
+
+def wizard_frame(event: dict) -> dict:
+    return {"type": "wizard", "request": event["request"]}

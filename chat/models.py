@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -25,6 +26,14 @@ class ChatSession(models.Model):
     participant_turns = models.PositiveIntegerField(default=0)
     last_turn = models.PositiveIntegerField(default=0)
     agent_paused = models.BooleanField(default=False, help_text="Set by a researcher watching.")
+    wizard = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Wizard of Oz: the researcher who answers in this session.",
+    )
     design_hash = models.CharField(max_length=64, blank=True)
     identity_version_start = models.PositiveIntegerField(null=True, blank=True)
     identity_version_end = models.PositiveIntegerField(null=True, blank=True)
@@ -60,6 +69,13 @@ class Message(models.Model):
         "ttft_ms", "latency_ms", "finish_reason", "retries",
     )  # fmt: skip
 
+    class Authored(models.TextChoices):
+        AGENT = "", "by the agent's backend"
+        WIZARD = "wizard", "written by a wizard"
+        EDITED = "edited", "the backend's draft, edited by a wizard"
+        APPROVED = "approved", "the backend's draft, sent unchanged by a wizard"
+        FALLBACK = "fallback", "by the backend, because no wizard answered in time"
+
     class Sender(models.TextChoices):
         PARTICIPANT = "participant"
         AGENT = "agent"
@@ -84,6 +100,17 @@ class Message(models.Model):
     completion_tokens = models.PositiveIntegerField(null=True, blank=True)
     finish_reason = models.CharField(max_length=40, blank=True)
     retries = models.PositiveSmallIntegerField(default=0)
+    authored = models.CharField(
+        max_length=10, choices=Authored.choices, blank=True, help_text="Who wrote an agent reply."
+    )
+    wizard = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Wizard of Oz: the researcher who wrote, edited or sent this reply.",
+    )
     identity_version = models.PositiveIntegerField(
         null=True, blank=True, help_text="Identity version the agent saw (agent messages)."
     )
@@ -294,3 +321,31 @@ class Probe(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session} probe {self.key}"
+
+
+class WizardRequest(models.Model):
+    """A participant message a wizard is asked to answer (Wizard of Oz conditions): the
+    draft they were shown, and what became of it. Kept, never changed but to settle it."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting"
+        ANSWERED = "answered"
+        TIMED_OUT = "timed_out", "no wizard answered in time: the agent stood in"
+
+    prompted = models.OneToOneField(
+        Message, on_delete=models.CASCADE, related_name="wizard_request"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    draft = models.TextField(blank=True, help_text="The agent's draft shown to the wizard.")
+    draft_model = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    deadline = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    text = models.TextField(blank=True, help_text="What the wizard sent.")
+    proposal = models.JSONField(null=True, blank=True, help_text="A change the wizard proposed.")
+    wizard = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"wizard request for {self.prompted} ({self.status})"

@@ -20,3 +20,6 @@ class WatchConsumer(SessionEvents):
             await self.refuse(events.REFUSED)
             return
         await self.join(self.chat.pk)
+
+    async def wizard_request(self, event: dict) -> None:
+        await self.send_frame(events.wizard_frame(event))

@@ -96,5 +96,8 @@ class StudyWatchConsumer(AsyncWebsocketConsumer):
     async def session_closed(self, event: dict) -> None:
         self._mark(event)
 
+    async def wizard_request(self, event: dict) -> None:
+        self._mark(event)
+
     async def agent_delta(self, event: dict) -> None:
         pass  # streamed text: the row shows the reply once it is whole

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import analytics_views, export_views, overview_views, pilot_views, views
+from . import analytics_views, export_views, overview_views, pilot_views, views, wizard_views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -50,6 +50,21 @@ urlpatterns = [
         name="live-identity",
     ),
     path("studies/<slug:slug>/sessions/<int:session_id>/note/", views.session_note, name="note"),
+    path(
+        "studies/<slug:slug>/sessions/<int:session_id>/live/wizard/",
+        wizard_views.wizard_panel,
+        name="wizard",
+    ),
+    path(
+        "studies/<slug:slug>/sessions/<int:session_id>/live/wizard/send/",
+        wizard_views.wizard_send,
+        name="wizard-send",
+    ),
+    path(
+        "studies/<slug:slug>/sessions/<int:session_id>/live/wizard/take/",
+        wizard_views.wizard_take_over,
+        name="wizard-take",
+    ),
     path(
         "studies/<slug:slug>/sessions/<int:session_id>/pause/",
         views.session_pause,

@@ -29,6 +29,7 @@ from . import analytics, selectors
 from .charts import pmq_chart
 from .forms import ConditionForm, PilotForm, StudyCopyForm, StudyForm
 from .readable import differences, readable
+from .wizard_panel import wizard_context
 
 
 def researcher_study(view):
@@ -141,7 +142,10 @@ def _session_of(study, session_id: int) -> ChatSession:
 @researcher_study
 def session_live(request, study, session_id: int):
     session = _session_of(study, session_id)
-    return render(request, "dashboard/session_live.html", _live_context(study, session))
+    context = _live_context(study, session)
+    if session.participant.condition.agent_backend == Condition.Backend.WIZARD:
+        context |= wizard_context(request, study, session)
+    return render(request, "dashboard/session_live.html", context)
 
 
 @require_GET
@@ -173,6 +177,7 @@ def _live_context(study, session, error: str = "") -> dict:
         "chat_messages": session.messages.order_by("turn"),
         "labels": {sender: sender for sender in ("participant", "agent", "system")},
         "live_config": {"closeCodes": {"refused": events.REFUSED, "closed": events.CLOSED}},
+        "wizard_condition": session.participant.condition.agent_backend == "wizard",
         "error": error,
     }
 

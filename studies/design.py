@@ -51,6 +51,8 @@ CONDITION_FIELDS = (
     "llm_use_tools",
     "llm_timeout_seconds",
     "seed_persona",
+    "wizard_drafts",
+    "wizard_timeout_seconds",
 )
 
 

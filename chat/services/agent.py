@@ -37,6 +37,7 @@ from ..agent.backends import BackendError, Finish, ToolCall, TurnPlan, get_backe
 from ..errors import ChatError
 from ..models import AgentTurn, Message
 from ..streaming import Flusher, HiddenLines
+from . import wizard
 from .identity import agent_changes_apply
 from .messages import answer_pending
 from .transcript import lock_session
@@ -51,6 +52,8 @@ class Outcome:
     finish: Finish = field(default_factory=Finish)
     ttft_ms: int | None = None
     retries: int = 0
+    authored: str = Message.Authored.AGENT
+    wizard_id: int | None = None
 
 
 class Prompt(NamedTuple):
@@ -65,9 +68,10 @@ class Prompt(NamedTuple):
 class Begun(NamedTuple):
     prompted: Message
     turn: AgentTurn
-    backend: object
+    backend: object  # for a wizard condition: the helper that drafts and stands in
     prompt: Prompt | None  # None: the reply exists already
     reply: Message | None
+    wizard_seconds: int | None = None  # a Wizard-of-Oz condition: how long to wait
 
 
 async def agent_turn_arun(message_id: int, *, db=database_sync_to_async):
@@ -84,7 +88,13 @@ async def agent_turn_arun(message_id: int, *, db=database_sync_to_async):
     thinking = events.agent_data("thinking", prompted.turn)
     await events.abroadcast_agent(prompted.session_id, thinking)
     started = time.monotonic()
-    outcome = await _attempts(begun.backend, begun.prompt, prompted, turn, db)
+    outcome = None
+    if begun.wizard_seconds is not None:
+        outcome = await _from_wizard(begun, db)
+    if outcome is None:
+        outcome = await _attempts(begun.backend, begun.prompt, prompted, turn, db)
+        if outcome is not None and begun.wizard_seconds is not None:
+            outcome.authored = Message.Authored.FALLBACK
     if outcome is None:
         return await _fail(turn, prompted, db)
     provenance = _provenance(begun.backend, begun.prompt, outcome, started)
@@ -123,10 +133,33 @@ def _begin(message_id: int) -> Begun | None:
         existing = prompted.replies.filter(sender=Message.Sender.AGENT).first()
         if existing:
             return Begun(prompted, turn, None, None, existing)
-    backend = get_backend(prompted.session.participant.condition.agent_backend)
+    condition = prompted.session.participant.condition
+    backend = get_backend(condition.helper_backend())
     prompt = _prompt(prompted, backend)
     _turn_start(turn)
-    return Begun(prompted, turn, backend, prompt, None)
+    wizard = condition.agent_backend == condition.Backend.WIZARD
+    seconds = condition.wizard_timeout_seconds if wizard else None
+    return Begun(prompted, turn, backend, prompt, None, seconds)
+
+
+async def _from_wizard(begun: Begun, db) -> Outcome | None:
+    """The wizard's reply as the outcome of the turn, or None if none came in time (the
+    helper backend then stands in). A draft, where the condition asks for one, first."""
+    condition = begun.prompted.session.participant.condition
+    draft = ("", "")
+    if condition.wizard_drafts:
+        draft = await wizard.draft_of(begun.backend, begun.prompt)
+    answered = await wizard.answer(begun.prompted, draft, begun.wizard_seconds, db)
+    if answered is None:
+        return None
+    calls = [ToolCall("propose_change", answered.proposal)] if answered.proposal else []
+    return Outcome(
+        text=answered.text,
+        calls=calls,
+        finish=Finish(model=answered.draft_model, finish_reason="wizard"),
+        authored=answered.authored,
+        wizard_id=answered.wizard_id,
+    )
 
 
 def _prompt(prompted: Message, backend) -> Prompt:
@@ -216,8 +249,9 @@ async def _stream(backend, prompt: Prompt, prompted: Message) -> Outcome:
 
 def _provenance(backend, prompt: Prompt, outcome: Outcome, started: float) -> dict:
     """How the reply was made (Message.PROVENANCE and what the agent saw)."""
+    by_wizard = outcome.authored not in (Message.Authored.AGENT, Message.Authored.FALLBACK)
     return {
-        "backend": backend.name,
+        "backend": "wizard" if by_wizard else backend.name,
         "model": outcome.finish.model or prompt.plan.settings.get("model", ""),
         "params": prompt.plan.params | {"proposals": prompt.plan.proposal_format},
         "prompt_hash": prompt_hash(prompt.messages, prompt.tools),
@@ -227,6 +261,8 @@ def _provenance(backend, prompt: Prompt, outcome: Outcome, started: float) -> di
         "completion_tokens": outcome.finish.completion_tokens,
         "finish_reason": outcome.finish.finish_reason,
         "retries": outcome.retries,
+        "authored": outcome.authored,
+        "wizard_id": outcome.wizard_id,
         "identity_version": prompt.view.version,
         "revisions_seen": prompt.view.last_revision_id,
     }

@@ -29,7 +29,7 @@ def probes_ask(*, session_id: int) -> list[Probe]:
     if not session.is_over() or session.participant.withdrawn_at:
         return []
     condition = session.participant.condition
-    backend = get_backend(condition.agent_backend)
+    backend = get_backend(condition.helper_backend())
     plan = backend.plan(condition.llm_settings())
     view = selectors.identity_view(session.participant.identity, session.identity_version_end)
     turns = [

@@ -134,18 +134,23 @@ def message_rows(study: Study) -> Iterator[tuple]:
         "session_id", "turn", "session__participant_id", "session__participant__code",
         "session__participant__condition__name", "session__number", "sender", "text",
         "created_at", "reply_to__turn", "answers", "identity_version", *AGENT_FIELDS,
+        "authored", "wizard__username", "reply_to__wizard_request__draft",
         "typing_ms", "paste_count", "pasted_chars",
     )  # fmt: skip
     agent = Message.Sender.AGENT
     for page in grouped(study, rows, "session__participant_id", ["session_id", "turn"]):
         version_at = _versions_by_time({r[2] for r in page})
         for _, turn, pid, code, condition, number, sender, text, at, *rest in page:
-            reply_to, answers, version, *provenance, typed, pastes, pasted = rest
+            reply_to, answers, version, *provenance, authored, wizard, draft = rest[:-3]
+            typed, pastes, pasted = rest[-3:]
             if sender != agent:
                 version, provenance = version_at(pid, at), NO_PROVENANCE
+            elif reply_to is None:
+                authored = "greeting"  # Dyad's template, before anyone wrote anything
             yield (
                 code, condition, number, turn, sender, text, at, reply_to, answers, version,
-                *provenance, typed, pastes, pasted, telemetry.pasted_share(text, pasted),
+                *provenance, (authored or "agent") if sender == agent else None, wizard,
+                draft, typed, pastes, pasted, telemetry.pasted_share(text, pasted),
             )  # fmt: skip
 
 

@@ -151,6 +151,16 @@ def sessions_table(c: Column) -> Table:
     )
 
 
+AUTHORED = (
+    ("agent", "the condition's agent backend (offline agent or LLM)"),
+    ("greeting", "Dyad's greeting template (turn 1)"),
+    ("wizard", "written by a wizard (Wizard of Oz)"),
+    ("edited", "the agent's draft, edited by a wizard"),
+    ("approved", "the agent's draft, sent unchanged by a wizard"),
+    ("fallback", "the agent's, because no wizard answered in time"),
+)
+
+
 def messages_table(c: Column) -> Table:
     return Table(
         "messages.csv",
@@ -200,6 +210,18 @@ def messages_table(c: Column) -> Table:
             Column("latency_ms", "integer", "Agent messages: total time incl. retries, ms."),
             Column("finish_reason", "string", "Agent messages: stop, length, tool_calls, ..."),
             Column("retries", "integer", "Agent messages: failed attempts before this one."),
+            Column("authored", "string", "Agent messages: who wrote it.", AUTHORED),
+            Column(
+                "wizard",
+                "string",
+                "Wizard of Oz: the researcher (user name) who wrote, edited or sent the reply.",
+            ),
+            Column(
+                "wizard_draft",
+                "string",
+                "Wizard of Oz with drafts: the agent's draft the wizard was shown for this "
+                "reply's participant message (compare with text).",
+            ),
             *TYPING_COLUMNS,
         ),
         ("participant", "session", "turn"),

@@ -41,7 +41,37 @@
     agent: function (frame) { status.textContent = AGENT[frame.agent.state] || ""; },
     identity: function (frame) { identity.notice(frame.revision); },
     closed: function () { status.textContent = "The participant withdrew: this session is closed."; },
+    wizard: function () { refreshWizard(); },
   };
+
+  // Wizard of Oz: fetch the wizard's panel again when a request opens or is settled (never
+  // while the wizard is typing into the same request's reply).
+  function refreshWizard() {
+    const section = document.getElementById("wizard-section");
+    if (!section) return;
+    fetch(section.dataset.panelUrl, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : Promise.reject(); })
+      .then(function (html) {
+        const holder = document.createElement("div");
+        holder.innerHTML = html;
+        const fresh = holder.querySelector("#wizard-section");
+        const current = document.getElementById("wizard-section");
+        if (!fresh || !current) return;
+        if (fresh.dataset.request === current.dataset.request && current.dataset.request) return;
+        current.replaceWith(fresh);
+        const text = document.getElementById("wizard-text");
+        if (text) text.focus();
+      })
+      .catch(function () {});
+  }
+  function tickWizard() {
+    const timer = document.getElementById("wizard-time");
+    if (!timer) return;
+    const left = Math.max(0, Math.round((Date.parse(timer.dataset.deadline) - Date.now()) / 1000));
+    timer.textContent = "Time left before the agent answers instead: " + left + " s";
+    if (left === 0) refreshWizard();
+  }
+  setInterval(tickWizard, 1000);
 
   const codes = config.closeCodes;
   const socket = new Dyad.Socket(live.dataset.wsPath, handlers, {
@@ -49,6 +79,7 @@
     onOpen: function () {
       connection.textContent = "Live.";
       socket.send({ type: "sync", after: transcript.lastTurn() });
+      refreshWizard();
     },
     onLost: function () { connection.textContent = "Connection lost; reconnecting…"; },
     onFinal: function (code) {

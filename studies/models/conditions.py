@@ -96,6 +96,7 @@ class Condition(models.Model):
     class Backend(models.TextChoices):
         SCRIPTED = "scripted", "offline scripted agent"
         OPENAI = "openai", "OpenAI-compatible endpoint"
+        WIZARD = "wizard", "Wizard of Oz: a researcher writes the agent's replies"
 
     agent_backend = models.CharField(
         max_length=20, choices=Backend.choices, default=Backend.SCRIPTED
@@ -124,6 +125,19 @@ class Condition(models.Model):
     )
     llm_timeout_seconds = models.PositiveSmallIntegerField(default=60)
     seed_persona = models.JSONField(default=dict, blank=True)
+    wizard_drafts = models.BooleanField(
+        "wizard edits a draft",
+        default=False,
+        help_text="Wizard of Oz: the agent (an LLM if an endpoint and model are set, else the "
+        "offline agent) drafts each reply for the wizard to edit and send.",
+    )
+    wizard_timeout_seconds = models.PositiveSmallIntegerField(
+        "wizard time-out (seconds)",
+        default=90,
+        validators=[MinValueValidator(5), MaxValueValidator(900)],
+        help_text="Wizard of Oz: if no wizard sends a reply within this time, the agent (an LLM "
+        "if set, else the offline agent) replies instead, recorded as a fallback.",
+    )
 
     class Meta:
         constraints = [
@@ -147,6 +161,15 @@ class Condition(models.Model):
             validate_persona(self.seed_persona)
         except IdentityError as error:
             raise ValidationError({"seed_persona": error.message}) from None
+        if self.agent_backend == self.Backend.WIZARD and bool(self.llm_endpoint_id) != bool(
+            self.llm_model
+        ):
+            raise ValidationError(
+                {
+                    "llm_model": "A wizard's LLM helper needs both an endpoint and a model (or "
+                    "neither: the offline agent drafts and stands in)."
+                }
+            )
         if self.agent_backend == self.Backend.OPENAI and not self.llm_endpoint_id:
             raise ValidationError(
                 {"llm_endpoint": "An OpenAI-compatible agent needs one of the endpoints."}
@@ -180,6 +203,14 @@ class Condition(models.Model):
         if "llm_endpoint" in fields:
             values["llm_endpoint"] = self.llm_endpoint.name if self.llm_endpoint_id else ""
         return values
+
+    def helper_backend(self) -> str:
+        """The backend that drafts for a wizard and stands in when none answers in time, and
+        that answers Q&A probes: the LLM if one is set, else the offline agent."""
+        if self.agent_backend != self.Backend.WIZARD:
+            return self.agent_backend
+        has_llm = self.llm_endpoint_id and self.llm_model
+        return self.Backend.OPENAI if has_llm else self.Backend.SCRIPTED
 
     @property
     def manipulation(self) -> Manipulation:

@@ -35,6 +35,7 @@ CONDITION = {
     "llm_temperature": 0.7,
     "llm_max_tokens": 300,
     "llm_timeout_seconds": 60,
+    "wizard_timeout_seconds": 90,
     "persona_name": "Ada",
     "persona_role": "a travel planner",
     "persona_register": "casual",

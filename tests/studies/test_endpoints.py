@@ -57,6 +57,7 @@ class EndpointTests(FakeLLMMixin, DyadTestCase):
             "llm_temperature": 0.5,
             "llm_max_tokens": 50,
             "llm_timeout_seconds": 5,
+            "wizard_timeout_seconds": 90,
             "llm_system_prompt": "{identity} {TOP_SECRET} $TOP_SECRET ${HOME} %(TOP_SECRET)s",
             "llm_base_url": evil_url,
             "llm_api_key_env": "TOP_SECRET",

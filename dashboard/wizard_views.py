@@ -1,0 +1,51 @@
+"""The wizard's panel in a session's live view (Wizard-of-Oz conditions): the participant's
+message waiting for a reply, the agent's draft where the condition drafts, a reply box and
+the agent's own way to propose a change. Plain forms; the live view refreshes the panel
+when its socket says a request opened or was settled."""
+
+from __future__ import annotations
+
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from chat.errors import ChatError
+from chat.services import wizard
+
+from .views import _live_context, _session_of, researcher_study
+from .wizard_panel import wizard_context
+
+
+@require_GET
+@researcher_study
+def wizard_panel(request, study, session_id: int):
+    session = _session_of(study, session_id)
+    context = wizard_context(request, study, session)
+    return render(request, "dashboard/session_live.html#wizard", context)
+
+
+@require_POST
+@researcher_study
+def wizard_send(request, study, session_id: int):
+    session = _session_of(study, session_id)
+    try:
+        wizard.wizard_reply(
+            session_id=session.pk,
+            user=request.user,
+            text=request.POST.get("text", ""),
+            target=request.POST.get("target", ""),
+            value=request.POST.get("value", ""),
+        )
+    except ChatError as error:
+        context = _live_context(study, session) | wizard_context(
+            request, study, session, error.message, request.POST.get("text", "")
+        )
+        return render(request, "dashboard/session_live.html", context, status=400)
+    return redirect("dashboard:live", slug=study.slug, session_id=session.pk)
+
+
+@require_POST
+@researcher_study
+def wizard_take_over(request, study, session_id: int):
+    session = _session_of(study, session_id)
+    wizard.wizard_take(session_id=session.pk, user=request.user)
+    return redirect("dashboard:live", slug=study.slug, session_id=session.pk)
