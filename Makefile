@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test test-fast faults lint install install-test browser nginx worker bench messages clean
+.PHONY: run serve test test-fast faults lint install install-test browser nginx worker scorer bench messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,9 @@ serve: install nginx
 
 worker: install
 	$(BIN)/celery -A config worker --loglevel=INFO --pool=threads --concurrency=8 -Q dyad
+
+scorer: install
+	$(BIN)/celery -A config worker --loglevel=INFO --pool=threads --concurrency=2 -Q dyad-scoring -n scorer1@%h
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -193,6 +193,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": 1,
 }
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "dyad")
+# Scoring finished sessions (probes and an LLM judge: minutes of model calls) never takes a
+# thread an agent turn needs: it has a queue, and a worker, of its own (Procfile: scorer).
+CELERY_SCORING_QUEUE = f"{CELERY_TASK_DEFAULT_QUEUE}-scoring"
+CELERY_TASK_ROUTES = {
+    "dashboard.tasks.score_session": {"queue": CELERY_SCORING_QUEUE},
+    "dashboard.tasks.score_study": {"queue": CELERY_SCORING_QUEUE},
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

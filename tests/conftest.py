@@ -30,7 +30,9 @@ def celery_worker(request):
 
     with app.connection_for_write() as connection:
         app.control.purge(connection=connection)
-    worker = start_worker(settings.CELERY_TASK_DEFAULT_QUEUE, "test")
+    # One worker for the suite takes agent turns and scoring alike (deployments run two).
+    queues = f"{settings.CELERY_TASK_DEFAULT_QUEUE},{settings.CELERY_SCORING_QUEUE}"
+    worker = start_worker(queues, "test")
     _wait_for_worker(app, worker)
     yield worker
     worker.terminate()
