@@ -17,7 +17,7 @@ from studies.models import Study
 from .overview import session_ids
 
 FLUSH_SECONDS = 1.0
-FOLLOW_SECONDS = 5.0
+FOLLOW_SECONDS = 3.0
 MAX_IDS = 2000  # per frame: well under the frame budget
 
 
@@ -33,6 +33,7 @@ class StudyWatchConsumer(AsyncWebsocketConsumer):
         self.study_id = await database_sync_to_async(_study_for)(self.scope["user"], slug)
         self.groups_joined: set[int] = set()
         self.dirty: set[int] = set()
+        self.followed = False
         self.tasks: list[asyncio.Task] = []
         await self.accept()
         if self.study_id is None:
@@ -60,10 +61,10 @@ class StudyWatchConsumer(AsyncWebsocketConsumer):
         for session_id in self.groups_joined - current:  # ended: the page drops its row
             await self.channel_layer.group_discard(events.group_name(session_id), self.channel_name)
             self.dirty.add(session_id)
-        first = not self.groups_joined
         self.groups_joined = current
-        if first:
-            self.dirty.clear()  # the page was rendered with these
+        if not self.followed:
+            self.followed = True
+            self.dirty.clear()  # the page was rendered with these (it fetches all on open)
 
     async def _following(self) -> None:
         while True:

@@ -3,6 +3,7 @@ socket; who may see it; and its cost with many sessions."""
 
 from __future__ import annotations
 
+import asyncio
 from unittest import mock
 
 from asgiref.sync import sync_to_async
@@ -105,6 +106,16 @@ class OverviewSocketTests(ConsumerTestCase):
         ws = WebsocketCommunicator(application, "/ws/watch-study/pilot/", headers=headers)
         await ws.connect()
         return ws
+
+    async def test_sessions_that_start_after_an_empty_overview_opened_are_noticed(self):
+        await sync_to_async(ChatSession.objects.all().delete)()
+        with mock.patch("dashboard.consumers.FOLLOW_SECONDS", 0.2):
+            watcher = await self.overview(self.rita)
+            await asyncio.sleep(0.5)  # followed once with nothing in progress
+            ben = await sync_to_async(session_open)(participant=self.ben, number=1)
+            new = await self.receive_until(watcher, lambda f: f["type"] == "changed")
+            assert new["sessions"] == [ben.pk]
+            await watcher.disconnect()
 
     async def test_one_socket_says_which_sessions_changed_and_notices_new_ones(self):
         with mock.patch("dashboard.consumers.FOLLOW_SECONDS", 0.2):
