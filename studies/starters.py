@@ -116,4 +116,28 @@ STARTERS = {
             },
         ],
     },
+    "wizard": {
+        "label": "A Wizard-of-Oz pilot: a researcher writes the agent's replies",
+        "study": {
+            "consent_text": CONSENT,
+            "debrief_text": (
+                "Thank you. In this study the agent's replies were written, or approved, by a "
+                "member of the research team, to learn what an ideal agent would do."
+            ),
+            "min_participant_turns": 3,
+            "instructions_text": "Chat with the agent. After 3 messages you can finish.",
+        },
+        "conditions": [
+            {
+                "name": "wizard",
+                "panel_visibility": "editable",
+                "agent_writes": "propose",
+                "memory": "carry",
+                "agent_backend": "wizard",
+                "wizard_drafts": True,
+                "wizard_timeout_seconds": 90,
+                "seed_persona": PERSONAS["co-construct"],
+            },
+        ],
+    },
 }

@@ -37,7 +37,7 @@ class StudyCopyTests(DyadTestCase):
         assert not copy.participants.exists() and not copy.versions.exists()
         assert self.pilot.conditions.count() == 2  # the original is untouched
 
-    def test_templates_make_the_demo_and_a_three_session_memory_study(self):
+    def test_templates_make_the_demo_a_memory_study_and_a_wizard_of_oz_pilot(self):
         assert self.copy("starter:demo", "d").status_code == 302
         demo = Study.objects.get(slug="d")
         assert {c.name: c.panel_visibility for c in demo.conditions.all()} == {
@@ -49,6 +49,9 @@ class StudyCopyTests(DyadTestCase):
         assert {c.name: c.memory for c in memory.conditions.all()} == {
             "remembers": "carry", "forgets": "reset"
         }  # fmt: skip
+        assert self.copy("starter:wizard", "oz").status_code == 302
+        wizard = Study.objects.get(slug="oz").conditions.get()
+        assert (wizard.agent_backend, wizard.wizard_drafts) == ("wizard", True)
 
     def test_a_taken_slug_or_another_researchers_study_is_refused_and_nothing_is_made(self):
         taken = self.copy("study:pilot", slug="pilot")
