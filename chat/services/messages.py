@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import ngettext
@@ -20,7 +19,7 @@ from ..errors import ChatError
 from ..models import AgentTurn, ChatSession, Message
 from ..protocol import is_client_id
 from . import identity as identity_services
-from .transcript import lock_session, locked_session, note_post
+from .transcript import lock_session, locked_session, message_text, note_post
 
 
 @dataclass(frozen=True)
@@ -57,19 +56,6 @@ def session_open(*, participant, number: int) -> ChatSession:
         revisions_seen=view.last_revision_id,
     )
     return session
-
-
-def message_text(text) -> str:
-    """The participant's text as it will be stored, or ChatError saying why it cannot be."""
-    if not isinstance(text, str) or not text.strip():
-        raise ChatError("empty", "A message needs some text.")
-    if len(text) > settings.DYAD_MAX_MESSAGE_CHARS:
-        limit = settings.DYAD_MAX_MESSAGE_CHARS
-        raise ChatError("too_long", f"Messages can be at most {limit} characters.")
-    problem = texts.problem(text)
-    if problem:
-        raise ChatError("bad_text", f"This message cannot be sent. {problem}")
-    return text.strip()
 
 
 def message_post(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext, gettext_noop
 
@@ -15,6 +16,20 @@ from ..errors import ChatError
 from ..models import ChatSession, Message
 
 CLOSED = gettext_noop("You have withdrawn from this study, so this chat is closed.")
+
+
+def message_text(text) -> str:
+    """A message's text (a participant's, or a wizard's reply) as it will be stored, or
+    ChatError saying why it cannot be."""
+    if not isinstance(text, str) or not text.strip():
+        raise ChatError("empty", "A message needs some text.")
+    if len(text) > settings.DYAD_MAX_MESSAGE_CHARS:
+        limit = settings.DYAD_MAX_MESSAGE_CHARS
+        raise ChatError("too_long", f"Messages can be at most {limit} characters.")
+    problem = texts.problem(text)
+    if problem:
+        raise ChatError("bad_text", f"This message cannot be sent. {problem}")
+    return text.strip()
 
 
 def locked_session(session_id: int) -> ChatSession:

@@ -18,9 +18,6 @@ from typing import NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
-
-from studies import text as texts
 
 from .. import events
 from .. import identity as idm
@@ -28,7 +25,7 @@ from ..agent.backends import BackendError, Finish
 from ..agent.persona import parse_reply
 from ..errors import ChatError
 from ..models import ChatSession, Message, WizardRequest
-from .transcript import lock_session
+from .transcript import lock_session, message_text
 
 POLL_SECONDS = 0.5
 
@@ -130,11 +127,9 @@ def wizard_reply(*, session_id: int, user, text, target: str = "", value=None) -
         raise ChatError(
             "not_wizard", f"{session.wizard} is this session's wizard: take over to answer."
         )
-    reply = texts.clip(texts.scrub(str(text or "").replace("\r\n", "\n").strip()))
-    if not reply:
-        raise ChatError("empty", _("Please write a reply."))
-    if texts.problem(reply):
-        raise ChatError("bad_text", texts.problem(reply))
+    if not isinstance(text, str) or not text.strip():
+        raise ChatError("empty", "Please write a reply.")
+    reply = message_text(text.replace("\r\n", "\n"))
     proposal = None
     if target:
         try:

@@ -144,11 +144,21 @@ class DashboardPagesTests(BrowserTestCase):
         expect(self.page.get_by_role("alert").first).to_be_visible()
         self.assert_accessible()
         self.page.goto(self.url("/dashboard/studies/new/"))
+        blank = self.page.get_by_role("region", name="From scratch")
         for label, value in (("Title", "Again"), ("Slug", "pilot"), ("Consent text", "ok")):
-            self.page.get_by_label(label, exact=True).fill(value)
-        self.page.get_by_label("Debrief text").fill("bye")
-        self.page.get_by_role("button", name=re.compile("Save|Create")).click()  # slug taken
+            blank.get_by_label(label, exact=True).fill(value)
+        blank.get_by_label("Debrief text").fill("bye")
+        blank.get_by_role("button", name="Save").click()  # slug taken
         expect(self.page.get_by_role("alert")).to_be_visible()  # a form with errors
+        self.assert_accessible()
+        copy = self.page.get_by_role("region", name=re.compile("From a template"))
+        copy.get_by_label("Title").fill("Again")
+        copy.get_by_label("Slug").fill("pilot")  # taken too
+        copy.get_by_role("button", name="Create the draft").click()
+        expect(self.page.get_by_role("alert")).to_contain_text("Please correct the 1 problem")
+        self.assert_accessible()
+        self.page.goto(self.url(f"{base}/live/"))  # the live overview, with a session in it
+        expect(self.page.locator("#overview-rows tr")).to_have_count(1)
         self.assert_accessible()
         self.page.goto(self.url(f"{base}/"))
         self.page.get_by_label(re.compile("Withdraw a participant")).fill(extra.code)

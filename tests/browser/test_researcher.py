@@ -104,12 +104,13 @@ class StudyDesignBrowserTests(BrowserTestCase):
         page = self.page
         self.sign_in()
         page.get_by_role("link", name="Create a new study").click()
-        page.get_by_label("Title").fill("Holiday agent")
-        page.get_by_label("Slug").fill("holiday")
-        page.get_by_label("Consent text").fill("Do you agree?")
-        page.get_by_label("Debrief text").fill("Thanks!")
-        page.get_by_label("Min participant turns").fill("1")
-        page.get_by_role("button", name="Save").click()
+        blank = page.get_by_role("region", name="From scratch")  # not from a template
+        blank.get_by_label("Title").fill("Holiday agent")
+        blank.get_by_label("Slug").fill("holiday")
+        blank.get_by_label("Consent text").fill("Do you agree?")
+        blank.get_by_label("Debrief text").fill("Thanks!")
+        blank.get_by_label("Min participant turns").fill("1")
+        blank.get_by_role("button", name="Save").click()
         expect(page.get_by_role("heading", level=1)).to_contain_text("Holiday agent")
 
         # A mistake is explained and nothing is saved; then two good conditions.
