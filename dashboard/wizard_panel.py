@@ -24,6 +24,16 @@ def wizard_context(request, study, session, error: str = "", typed: str = "") ->
         "seconds_left": seconds_left,
         "is_wizard": session.wizard_id in (None, request.user.pk),
         "targets": TARGETS,
+        "researchers": study_researchers(study),
         "wizard_error": error,
         "typed": typed,
     }
+
+
+def study_researchers(study):
+    """Who may be a session's wizard: the study's owners and collaborators."""
+    from django.contrib.auth import get_user_model
+
+    ids = set(study.owners.values_list("pk", flat=True))
+    ids |= set(study.collaborators.values_list("pk", flat=True))
+    return get_user_model().objects.filter(pk__in=ids).order_by("username")

@@ -10,9 +10,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from chat.errors import ChatError
 from chat.services import wizard
+from studies.text import whole_number
 
 from .views import _live_context, _session_of, researcher_study
-from .wizard_panel import wizard_context
+from .wizard_panel import study_researchers, wizard_context
 
 
 @require_GET
@@ -46,6 +47,17 @@ def wizard_send(request, study, session_id: int):
 @require_POST
 @researcher_study
 def wizard_take_over(request, study, session_id: int):
+    """Take over as the session's wizard, or assign it to another of the study's
+    researchers (``wizard``: their id)."""
     session = _session_of(study, session_id)
-    wizard.wizard_take(session_id=session.pk, user=request.user)
+    chosen = request.POST.get("wizard")
+    user = request.user
+    if chosen:
+        user = study_researchers(study).filter(pk=whole_number(chosen) or 0).first()
+        if user is None:
+            context = _live_context(study, session) | wizard_context(
+                request, study, session, "Choose one of this study's researchers."
+            )
+            return render(request, "dashboard/session_live.html", context, status=400)
+    wizard.wizard_take(session_id=session.pk, user=user)
     return redirect("dashboard:live", slug=study.slug, session_id=session.pk)

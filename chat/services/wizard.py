@@ -109,7 +109,9 @@ def waiting_request(session: ChatSession) -> WizardRequest | None:
 
 @transaction.atomic
 def wizard_take(*, session_id: int, user) -> ChatSession:
-    """Make ``user`` the session's wizard (taking over from another)."""
+    """Make ``user`` the session's wizard (taking over from another, or assigned by a
+    colleague before the participant writes). The caller checks that they are one of the
+    study's researchers."""
     session = lock_session(session_id)
     session.wizard = user
     session.save(update_fields=["wizard"])
