@@ -141,11 +141,17 @@ def _session_of(study, session_id: int) -> ChatSession:
 @require_GET
 @researcher_study
 def session_live(request, study, session_id: int):
-    session = _session_of(study, session_id)
-    context = _live_context(study, session)
-    if session.participant.condition.agent_backend == Condition.Backend.WIZARD:
-        context |= wizard_context(request, study, session)
-    return render(request, "dashboard/session_live.html", context)
+    return live_page(request, study, _session_of(study, session_id))
+
+
+def live_page(request, study, session, error: str = "", wizard: dict | None = None):
+    """The session's live view; with ``error`` (a control refused), status 400. A wizard
+    condition's panel comes with it (``wizard``: what its form should show again)."""
+    context = _live_context(study, session, error)
+    if context["wizard_condition"]:
+        context |= wizard_context(request, study, session, **(wizard or {}))
+    status = 400 if error or (wizard or {}).get("error") else 200
+    return render(request, "dashboard/session_live.html", context, status=status)
 
 
 @require_GET
@@ -189,8 +195,7 @@ def session_note(request, study, session_id: int):
     try:
         chat_services.researcher_note(session_id=session.pk, text=request.POST.get("text", ""))
     except chat_services.ChatError as error:
-        context = _live_context(study, session, error.message)
-        return render(request, "dashboard/session_live.html", context, status=400)
+        return live_page(request, study, session, error.message)
     return _back(request, study, session)
 
 

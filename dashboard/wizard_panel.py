@@ -13,6 +13,7 @@ TARGETS = [
 
 
 def wizard_context(request, study, session, error: str = "", typed: str = "") -> dict:
+    """The panel's content; ``error`` and ``typed``: a refused reply, shown again."""
     waiting = wizard.waiting_request(session)
     seconds_left = None
     if waiting is not None:

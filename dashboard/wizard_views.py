@@ -12,7 +12,7 @@ from chat.errors import ChatError
 from chat.services import wizard
 from studies.text import whole_number
 
-from .views import _live_context, _session_of, researcher_study
+from .views import _session_of, live_page, researcher_study
 from .wizard_panel import study_researchers, wizard_context
 
 
@@ -37,10 +37,8 @@ def wizard_send(request, study, session_id: int):
             value=request.POST.get("value", ""),
         )
     except ChatError as error:
-        context = _live_context(study, session) | wizard_context(
-            request, study, session, error.message, request.POST.get("text", "")
-        )
-        return render(request, "dashboard/session_live.html", context, status=400)
+        kept = {"error": error.message, "typed": request.POST.get("text", "")}
+        return live_page(request, study, session, wizard=kept)
     return redirect("dashboard:live", slug=study.slug, session_id=session.pk)
 
 
@@ -55,9 +53,7 @@ def wizard_take_over(request, study, session_id: int):
     if chosen:
         user = study_researchers(study).filter(pk=whole_number(chosen) or 0).first()
         if user is None:
-            context = _live_context(study, session) | wizard_context(
-                request, study, session, "Choose one of this study's researchers."
-            )
-            return render(request, "dashboard/session_live.html", context, status=400)
+            refused = {"error": "Choose one of this study's researchers."}
+            return live_page(request, study, session, wizard=refused)
     wizard.wizard_take(session_id=session.pk, user=user)
     return redirect("dashboard:live", slug=study.slug, session_id=session.pk)

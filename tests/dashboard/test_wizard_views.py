@@ -44,3 +44,11 @@ class WizardPanelTests(DyadTestCase):
         refused = self.rita_client.post(self.base + "wizard/send/", {"text": "Hello"})
         assert refused.status_code == 400
         assert "No message is waiting for a reply" in refused.text
+
+    def test_a_refused_note_keeps_the_wizards_panel_on_the_page(self):
+        response = self.rita_client.post(
+            f"/dashboard/studies/pilot/sessions/{self.session.pk}/note/", {"text": "  "}
+        )
+        assert response.status_code == 400
+        assert "Wizard of Oz: you write the agent" in response.text
+        assert '<option value="' + str(self.omar.pk) + '"' in response.text  # who to assign
