@@ -11,28 +11,10 @@ them.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-
-def setup(scratch: Path) -> None:
-    for name in ("DATABASE_URL", "REDIS_URL"):
-        os.environ.pop(name, None)
-    os.environ["SQLITE_PATH"] = str(scratch / "overview.sqlite3")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+from bench.scratch import sqlite_django
 
 
 def grow(study, condition, total: int) -> None:
@@ -77,7 +59,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", type=int, nargs="+", default=[20, 200, 500])
     args = parser.parse_args()
-    setup(Path(tempfile.mkdtemp(prefix="dyad-overview-")))
+    sqlite_django("overview")
     from django.test import Client
 
     from chat.models import ChatSession

@@ -13,29 +13,11 @@ Prints one Markdown table row per length; docs/benchmarks.md records them.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 from unittest import mock
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-
-def setup(scratch: Path) -> None:
-    for name in ("DATABASE_URL", "REDIS_URL"):
-        os.environ.pop(name, None)
-    os.environ["SQLITE_PATH"] = str(scratch / "score.sqlite3")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+from bench.scratch import sqlite_django
 
 
 def session_of(study, condition, messages: int, n: int):
@@ -67,7 +49,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, nargs="+", default=[10, 50, 200])
     parser.add_argument("--sessions", type=int, default=10)
     args = parser.parse_args()
-    setup(Path(tempfile.mkdtemp(prefix="dyad-score-")))
+    sqlite_django("score")
     from chat.services.probes import probes_ask
     from dashboard.scoring import session_score
     from studies import demo
