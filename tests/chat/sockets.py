@@ -57,8 +57,9 @@ class ConsumerTestCase(DyadTransactionTestCase):
     async def count(self, **filters) -> int:
         return await Message.objects.filter(session=self.session, **filters).acount()
 
-    async def watch(self, user):
-        """The researcher's live view of the session, as ``user`` (None: not signed in)."""
+    async def watch(self, user, path: str = ""):
+        """A researcher's socket as ``user`` (None: not signed in): the live view of the
+        session, or the one at ``path``."""
         headers = [ORIGIN]
         if user is not None:
             client = Client()
@@ -66,6 +67,7 @@ class ConsumerTestCase(DyadTransactionTestCase):
             name = settings.SESSION_COOKIE_NAME
             cookie = f"{name}={client.cookies[name].value}"
             headers.append((b"cookie", cookie.encode()))
-        ws = WebsocketCommunicator(application, f"/ws/watch/{self.session.pk}/", headers=headers)
+        path = path or f"/ws/watch/{self.session.pk}/"
+        ws = WebsocketCommunicator(application, path, headers=headers)
         connected, code = await ws.connect()
         return ws, connected, code

@@ -7,8 +7,6 @@ import asyncio
 from unittest import mock
 
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
-from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -16,10 +14,9 @@ from django.utils import timezone
 
 from chat.models import AgentTurn, ChatSession, Message
 from chat.services import message_post, session_open
-from config.asgi import application
 from studies.models import Participant
 from tests.base import DyadTestCase
-from tests.chat.sockets import ORIGIN, ConsumerTestCase
+from tests.chat.sockets import ConsumerTestCase
 from tests.dashboard.export_data import away, say
 
 
@@ -97,14 +94,7 @@ class OverviewPageTests(DyadTestCase):
 
 class OverviewSocketTests(ConsumerTestCase):
     async def overview(self, user):
-        headers = [ORIGIN]
-        if user is not None:
-            client = Client()
-            await sync_to_async(client.force_login)(user)
-            name = settings.SESSION_COOKIE_NAME
-            headers.append((b"cookie", f"{name}={client.cookies[name].value}".encode()))
-        ws = WebsocketCommunicator(application, "/ws/watch-study/pilot/", headers=headers)
-        await ws.connect()
+        ws, _, _ = await self.watch(user, "/ws/watch-study/pilot/")
         return ws
 
     async def test_sessions_that_start_after_an_empty_overview_opened_are_noticed(self):
