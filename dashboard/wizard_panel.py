@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from chat import identity as idm
@@ -33,8 +34,6 @@ def wizard_context(request, study, session, error: str = "", typed: str = "") ->
 
 def study_researchers(study):
     """Who may be a session's wizard: the study's owners and collaborators."""
-    from django.contrib.auth import get_user_model
-
     ids = set(study.owners.values_list("pk", flat=True))
     ids |= set(study.collaborators.values_list("pk", flat=True))
     return get_user_model().objects.filter(pk__in=ids).order_by("username")

@@ -83,7 +83,7 @@ async def answer(prompted: Message, draft: tuple[str, str], seconds: int, db) ->
         await asyncio.sleep(POLL_SECONDS)
         request = await db(request_settle)(request.pk)
     if request.status == WizardRequest.Status.TIMED_OUT:
-        await db(_broadcast_wizard)(prompted.session_id, request.pk)
+        await db(events.broadcast_wizard)(prompted.session_id, request.pk)
         return None
     if not request.draft:
         authored = Message.Authored.WIZARD
@@ -92,10 +92,6 @@ async def answer(prompted: Message, draft: tuple[str, str], seconds: int, db) ->
     else:
         authored = Message.Authored.EDITED
     return Answer(request.text, authored, request.wizard_id, request.proposal, request.draft_model)
-
-
-def _broadcast_wizard(session_id: int, request_id: int) -> None:
-    events.broadcast_wizard(session_id, request_id)
 
 
 def waiting_request(session: ChatSession) -> WizardRequest | None:
