@@ -8,8 +8,6 @@ import math
 from collections import defaultdict
 from typing import NamedTuple
 
-from django.db.models import OuterRef, Subquery
-
 from chat.models import ChatSession, Revision
 from questionnaires.models import Administration
 from questionnaires.pmq import FACTORS
@@ -47,17 +45,9 @@ MEASURES = (
 AGAINST_PMQ = ("uptake_rate", "prompt_to_line_mean", "qa_mean")
 
 
-def newest(queryset):
-    """Only each session's newest scoring."""
-    latest = SessionScore.objects.filter(session=OuterRef("session")).order_by("-id")
-    return queryset.filter(id=Subquery(latest.values("id")[:1]))
-
-
 def scored(study: Study, cohort: Cohort = PEOPLE) -> list[dict]:
-    rows = newest(
-        SessionScore.objects.filter(cohort.present("session__participant__")).filter(
-            session__participant__study=study
-        )
+    rows = SessionScore.objects.newest().filter(
+        cohort.present("session__participant__"), session__participant__study=study
     )
     return list(
         rows.values(

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
+
+
+class SessionScoreQuerySet(models.QuerySet):
+    def newest(self):
+        """Only each session's newest scoring (pages and exports read these)."""
+        latest = SessionScore.objects.filter(session=OuterRef("session")).order_by("-id")
+        return self.filter(id=Subquery(latest.values("id")[:1]))
 
 
 class SessionScore(models.Model):
@@ -28,6 +36,8 @@ class SessionScore(models.Model):
     probes = models.JSONField(default=list, help_text="One object per Q&A probe.")
     uptake = models.JSONField(default=list, help_text="One object per change in effect.")
     errors = models.JSONField(default=list, blank=True, help_text="What could not be scored.")
+
+    objects = SessionScoreQuerySet.as_manager()
 
     class Meta:
         ordering = ["session", "id"]

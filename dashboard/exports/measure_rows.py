@@ -16,16 +16,12 @@ def newest_scores(study: Study) -> Iterator[SessionScore]:
     """Each exported session's newest scoring, in participant and session order."""
     for group in pages(people(study).values("id"), ["id"], size=GROUP):
         ids = [r["id"] for r in group]
-        scores = (
-            SessionScore.objects.filter(session__participant_id__in=ids)
+        yield from (
+            SessionScore.objects.newest()
+            .filter(session__participant_id__in=ids)
             .select_related("session__participant__condition")
-            .order_by("session__participant_id", "session__number", "-id")
+            .order_by("session__participant_id", "session__number")
         )
-        seen = None
-        for score in scores:
-            if score.session_id != seen:
-                seen = score.session_id
-                yield score
 
 
 def _who(score: SessionScore) -> tuple:
