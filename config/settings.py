@@ -148,7 +148,8 @@ else:
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
             # Live-server tests run Daphne in another process: it needs a file, not memory.
-            "TEST": {"NAME": str(BASE_DIR / ".test-db.sqlite3")},
+            # SQLITE_TEST_PATH lets two test runs on one machine keep apart.
+            "TEST": {"NAME": env_str("SQLITE_TEST_PATH", str(BASE_DIR / ".test-db.sqlite3"))},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
