@@ -9,9 +9,9 @@ import asyncio
 import contextlib
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 
 from chat import events
+from chat.consumers import DirectEvents
 from studies.models import Study
 
 from .overview import session_ids
@@ -27,7 +27,7 @@ def _study_for(user, slug: str) -> int | None:
     return Study.objects.visible_to(user).filter(slug=slug).values_list("pk", flat=True).first()
 
 
-class StudyWatchConsumer(AsyncWebsocketConsumer):
+class StudyWatchConsumer(DirectEvents):
     async def connect(self) -> None:
         slug = self.scope["url_route"]["kwargs"]["slug"]
         self.study_id = await database_sync_to_async(_study_for)(self.scope["user"], slug)
