@@ -98,7 +98,7 @@ def stream_replies(replies: int, tokens: int, rate: float, per_token: bool) -> t
             )
             sent[i] += 1
 
-        flusher = Flusher(send, 0.1)
+        flusher = Flusher(0.1)
         time.sleep(i % 10 * 0.01)  # replies do not start in lockstep
         for n in range(tokens):
             time.sleep(1 / rate)
@@ -106,7 +106,10 @@ def stream_replies(replies: int, tokens: int, rate: float, per_token: bool) -> t
                 send(n, "tok ")
             else:
                 flusher.add("tok ")
-        flusher.flush()
+                if flusher.wait() == 0:
+                    send(*flusher.take())
+        if flusher.pending:
+            send(*flusher.take())
         group_send(group, {"type": "agent.delta", "done": True})
 
     started = time.monotonic()

@@ -270,7 +270,7 @@ if not 1 <= DYAD_MAX_MESSAGE_CHARS <= 4000:  # studies.text.MESSAGE_MAX: every f
 # Agent turns: attempts for transient LLM errors, and how often streamed text is flushed.
 DYAD_AGENT_ATTEMPTS = env_int("DYAD_AGENT_ATTEMPTS", 3)
 DYAD_AGENT_BACKOFF_SECONDS = env_float("DYAD_AGENT_BACKOFF_SECONDS", 1.0)
-DYAD_STREAM_FLUSH_SECONDS = env_float("DYAD_STREAM_FLUSH_SECONDS", 0.1)
+DYAD_STREAM_FLUSH_SECONDS = env_float("DYAD_STREAM_FLUSH_SECONDS", 0.2)
 # Agent turns one process runs at once (each is a task on an event loop, not a thread).
 DYAD_TURNS_PER_PROCESS = env_int("DYAD_TURNS_PER_PROCESS", 500)
 # Threads (so database connections) each process's turns use for their short database steps.

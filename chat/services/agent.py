@@ -36,7 +36,7 @@ from ..agent import persona as persona_mod
 from ..agent.backends import BackendError, Finish, ToolCall, TurnPlan, get_backend
 from ..errors import ChatError
 from ..models import AgentTurn, Message
-from ..streaming import Flusher, HiddenLines
+from ..streaming import Flusher, HiddenLines, Pacer
 from . import wizard
 from .identity import agent_changes_apply
 from .messages import answer_pending
@@ -200,27 +200,22 @@ async def _attempts(backend, prompt: Prompt, prompted: Message, turn: AgentTurn,
 
 async def _stream(backend, prompt: Prompt, prompted: Message) -> Outcome:
     session_id, reply_to = prompted.session_id, prompted.turn
-    flushes: list[tuple[int, str]] = []
-    flusher = Flusher(
-        lambda offset, text: flushes.append((offset, text)),
-        settings.DYAD_STREAM_FLUSH_SECONDS,
-        limit=texts.MESSAGE_MAX,
-    )
     hidden, outcome, started = HiddenLines(), Outcome(), time.monotonic()
-    saved = {"at": 0.0}  # when the draft was last kept (for pages that reconnect mid-reply)
+    flusher = Flusher(settings.DYAD_STREAM_FLUSH_SECONDS, limit=texts.MESSAGE_MAX)
+    saved = 0.0  # when the draft was last kept (for pages that reconnect mid-reply)
 
-    async def send() -> None:
-        while flushes:
-            offset, text = flushes.pop(0)
-            await events.abroadcast_delta(session_id, reply_to, offset, text)
+    async def send(offset: int, text: str) -> None:
+        nonlocal saved
+        await events.abroadcast_delta(session_id, reply_to, offset, text)
         # The draft is kept at most once every DRAFT_SECONDS: a write through a thread costs
         # more than the delta itself (measured: 38% of a streaming worker's CPU at every flush).
-        if flusher.sent and time.monotonic() - saved["at"] >= drafts.DRAFT_SECONDS:
-            saved["at"] = time.monotonic()
+        if flusher.sent and time.monotonic() - saved >= drafts.DRAFT_SECONDS:
+            saved = time.monotonic()
             await sync_to_async(drafts.save, thread_sensitive=False)(
                 session_id, reply_to, flusher.text
             )
 
+    pacer = Pacer(flusher, send) if backend.streams else None
     pieces = backend.astream(prompt.messages, settings=prompt.plan.settings, tools=prompt.tools)
     try:
         async for piece in pieces:
@@ -228,22 +223,26 @@ async def _stream(backend, prompt: Prompt, prompted: Message) -> Outcome:
                 outcome.text += piece
                 if outcome.ttft_ms is None:
                     outcome.ttft_ms = int((time.monotonic() - started) * 1000)
-                if backend.streams:
+                if pacer:
                     flusher.add(hidden.feed(piece))
+                    pacer.poke()
             elif isinstance(piece, ToolCall):
                 outcome.calls.append(piece)
             elif isinstance(piece, Finish):
                 outcome.finish = piece
-            await send()
     except BackendError:
-        if flusher.sent:
-            flusher.reset()
-            await send()
+        if pacer:
+            await pacer.finish()
+            if flusher.sent:
+                await send(*flusher.reset())
         raise
-    if backend.streams:
+    except BaseException:
+        if pacer:
+            pacer.task.cancel()
+        raise
+    if pacer:
         flusher.add(hidden.end())
-        flusher.flush()
-        await send()
+        await pacer.finish()
     return outcome
 
 
