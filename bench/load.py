@@ -4,6 +4,7 @@ in production (bench.stack), and the numbers go to bench/results/<name>.json.
     python -m bench.load turns --mode real --participants 50 --messages 20
     python -m bench.load open --mode real --participants 500 --rate 3 --duration 60 --llm
     python -m bench.load streams --mode real --replies 300
+    python -m bench.load replies --mode real --participants 20 --messages 8
     python -m bench.load crowd --mode real --participants 1000
     python -m bench.load pages --mode real
     python -m bench.load sockets --mode real --participants 1000
@@ -281,10 +282,38 @@ def streams(args) -> dict:
 
 def warm(args, stack: Stack) -> None:
     """A few participants first, so imports and pools are warm before memory is measured."""
-    saved = args.participants
-    args.participants = 5
+    saved = args.participants, args.profile
+    args.participants, args.profile = 5, False  # profiles are of the measured run only
     simulate(args, stack, {"messages": 1, "edit_rate": 0.0, "verbosity": 1.0})
-    args.participants = saved
+    args.participants, args.profile = saved
+
+
+def replies(args) -> dict:
+    """Closed loop on the fake streaming model (``--tokens`` at ``--token-rate``): each of
+    ``--participants`` writes their next message once the reply to the last is complete, so
+    about that many replies stream at all times. Server CPU per reply (each server process,
+    the Redis server, PostgreSQL) over the chat window only, and the delta frames each reply
+    took to reach the page (bench.reply_cost)."""
+    from bench import reply_cost
+
+    args.llm = True
+    fake = fake_llm(args)
+    try:
+        with stack_of(args) as stack:
+            warm(args, stack)
+            profile = {"messages": args.messages, "edit_rate": 0.0, "verbosity": 1.0}
+            with reply_cost.CpuTimeline(stack) as timeline:
+                report, outcomes, _ = simulate(args, stack, profile, record=True)
+    finally:
+        fake.terminate()
+    commit = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%h %s"],
+                            capture_output=True, text=True, check=False).stdout.strip()  # fmt: skip
+    return {
+        "code": f"{ROOT} at {commit}",
+        **reply_cost.cost(outcomes, timeline),
+        **reply_cost.frames_per_reply(outcomes),
+        **report,
+    }
 
 
 def crowd(args) -> dict:
@@ -424,6 +453,7 @@ SCENARIOS = {
     "turns": turns,
     "open": open_loop,
     "streams": streams,
+    "replies": replies,
     "crowd": crowd,
     "pages": pages,
     "echo": echo,

@@ -44,7 +44,6 @@ def environment(mode: str, extra: dict | None = None) -> dict:
         "SECURE_COOKIES": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOG_LEVEL": "WARNING",
-        "DYAD_STREAM_FLUSH_SECONDS": "0.1",
         **(REAL if mode == "real" else {"SQLITE_PATH": SQLITE}),
         **(extra or {}),
     }
@@ -219,6 +218,52 @@ def process_usage(pid: int) -> dict:
         except psutil.NoSuchProcess:
             continue
     return {"cpu_s": round(cpu, 2), "rss_kib": rss // 1024}
+
+
+def redis_cpu_s(url: str = REAL["REDIS_URL"]) -> float:
+    """CPU seconds so far of the Redis server behind ``url`` (its pid from INFO server)."""
+    import psutil
+
+    info = subprocess.run(["redis-cli", "-u", url, "info", "server"], capture_output=True,
+                          text=True, check=True).stdout  # fmt: skip
+    pid = int(re.search(r"process_id:(\d+)", info).group(1))
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system
+
+
+class PostgresCpu:
+    """CPU seconds so far of PostgreSQL's processes, in three parts: the backends serving
+    ``database``, the server's own processes (postmaster, checkpointer, writers, launchers)
+    and backends of other databases (someone else's load). A process that exits keeps the
+    CPU it had when last read, so call ``read`` often (backends come and go)."""
+
+    def __init__(self, database: str = "dyad_bench"):
+        self.database = database
+        self.seen: dict[tuple[int, float], tuple[str, float]] = {}  # (pid, started) -> part, s
+
+    def read(self) -> dict[str, float]:
+        import psutil
+
+        for p in psutil.process_iter(["name", "cmdline", "create_time", "cpu_times"]):
+            if p.info["name"] != "postgres" or p.info["cpu_times"] is None:
+                continue
+            key = (p.pid, p.info["create_time"])
+            part = self.part_of(" ".join(p.info["cmdline"] or []))
+            if self.seen.get(key, ("",))[0] == "postgres":  # once a backend of ours, always
+                part = "postgres"
+            self.seen[key] = (part, p.info["cpu_times"].user + p.info["cpu_times"].system)
+        totals = dict.fromkeys(("postgres", "postgres_server", "postgres_other_db"), 0.0)
+        for part, cpu in self.seen.values():
+            totals[part] += cpu
+        return totals
+
+    def part_of(self, title: str) -> str:
+        # A backend's title: "postgres: 15/main: <user> <database> <host>(<port>) <state>".
+        words = title.rpartition(": ")[2].split()
+        backend = len(words) >= 3 and (words[2].endswith(")") or words[2] == "[local]")
+        if not backend:
+            return "postgres_server"
+        return "postgres" if words[1] == self.database else "postgres_other_db"
 
 
 def port_taken(port: int) -> bool:

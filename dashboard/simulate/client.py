@@ -54,6 +54,10 @@ class Outcome:
     sent: list[Sent] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     deltas: list[tuple[float, str]] = field(default_factory=list)  # (time.time(), text)
+    # Recorded too: every delta frame as (time.monotonic(), reply_to, offset, text, bytes on
+    # the wire), and each finished reply as reply_to -> (time.monotonic(), its final text).
+    frames: list[tuple[float, int, int, str, int]] = field(default_factory=list)
+    replies: dict[int, tuple[float, str]] = field(default_factory=dict)
     reconnects: int = 0
     retried: list[str] = field(default_factory=list)  # page loads that failed, then worked
     upstreams: list[str] = field(default_factory=list)  # behind nginx: the server per socket
@@ -232,6 +236,7 @@ class Conversation:
         self.resends = 0  # messages sent again after a server_error, since the last ack
         self.answered = 0  # the latest participant turn an agent reply has answered
         self.heard = time.monotonic()  # when the last frame came
+        self.frame_bytes = 0  # the size of the frame being handled, for recorded runs
 
     async def run(self) -> None:
         connection = asyncio.create_task(self.stay_connected())
@@ -347,6 +352,7 @@ class Conversation:
     async def read(self) -> None:
         async for raw in self.socket:
             self.heard = time.monotonic()
+            self.frame_bytes = len(raw.encode() if isinstance(raw, str) else raw)
             frame = json.loads(raw)
             handler = getattr(self, "on_" + frame["type"], None)
             if handler:
@@ -377,6 +383,10 @@ class Conversation:
     def on_delta(self, frame: dict) -> None:
         if self.who.record:  # for load runs: when each piece of text reached the page
             self.who.out.deltas.append((time.time(), frame["text"]))
+            self.who.out.frames.append(
+                (time.monotonic(), frame["reply_to"], frame["offset"], frame["text"],
+                 self.frame_bytes)
+            )  # fmt: skip
         self._first_text(frame["reply_to"])
 
     def on_agent(self, frame: dict) -> None:
@@ -392,6 +402,8 @@ class Conversation:
         self.who.talker.history.append(("agent", m["text"]))
         if m.get("reply_to") is None:
             return
+        if self.who.record:
+            self.who.out.replies[m["reply_to"]] = (time.monotonic(), m["text"])
         self.answered = max(self.answered, m["reply_to"])
         now = time.monotonic()
         for sent in list(self.pending.values()):

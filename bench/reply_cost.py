@@ -1,0 +1,171 @@
+"""What one streamed reply costs the server, measured around the chat phase only: a timeline
+of every server process's CPU, the chat window read from the simulated participants'
+outcomes, and the delta frames each reply took to reach the page.
+
+Used by ``python -m bench.load replies``; docs/benchmarks.md has the results.
+"""
+
+from __future__ import annotations
+
+import bisect
+import statistics
+import threading
+import time
+from collections import defaultdict
+
+from bench.stack import PostgresCpu, Stack, redis_cpu_s
+
+
+class CpuTimeline:
+    """Every ``interval`` seconds while a run lasts: CPU seconds so far of each of the stack's
+    processes (children included), of the Redis server and of PostgreSQL's processes (see
+    ``PostgresCpu``), stamped with ``time.monotonic()`` (the clock the simulated client uses),
+    so the CPU between any two moments of the run can be read off by interpolation."""
+
+    def __init__(self, stack: Stack, interval: float = 0.25):
+        self.stack, self.interval = stack, interval
+        self.postgres = PostgresCpu()
+        self.times: list[float] = []
+        self.samples: list[dict[str, float]] = []
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def __enter__(self) -> CpuTimeline:
+        self.sample()
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.done.set()
+        self.thread.join()
+        self.sample()
+
+    def run(self) -> None:
+        while not self.done.wait(self.interval):
+            self.sample()
+
+    def sample(self) -> None:
+        cpu = {name: usage["cpu_s"] for name, usage in self.stack.usage().items()}
+        cpu["redis"] = redis_cpu_s(self.stack.env["REDIS_URL"])
+        cpu |= self.postgres.read()
+        self.times.append(time.monotonic())
+        self.samples.append(cpu)
+
+    def at(self, moment: float) -> dict[str, float]:
+        """Each process's CPU seconds so far at ``moment``, interpolated between samples."""
+        i = min(max(bisect.bisect_left(self.times, moment), 1), len(self.times) - 1)
+        t0, t1 = self.times[i - 1], self.times[i]
+        share = 0.0 if t1 == t0 else min(max((moment - t0) / (t1 - t0), 0.0), 1.0)
+        before, after = self.samples[i - 1], self.samples[i]
+        return {k: before.get(k, 0.0) + share * (v - before.get(k, 0.0)) for k, v in after.items()}
+
+    def between(self, start: float, end: float) -> dict[str, float]:
+        """CPU seconds each process used from ``start`` to ``end``."""
+        first, last = self.at(start), self.at(end)
+        return {k: v - first.get(k, 0.0) for k, v in last.items()}
+
+    def largest_gap(self, start: float, end: float) -> float:
+        """The longest time between two samples around [start, end] (how well it is read)."""
+        inside = [t for t in self.times if start - 1 <= t <= end + 1]
+        return max((b - a for a, b in zip(inside, inside[1:], strict=False)), default=0.0)
+
+
+def chat_window(outcomes) -> tuple[float, float]:
+    """From the moment the last participant sent their first message to the moment the first
+    participant got their last reply: everyone is in the chat throughout. Each participant
+    loads the chat page before their first message and leaves it (Finish, the PMQ again,
+    debrief) only after their last reply, so no journey page falls inside."""
+    chatting = [o for o in outcomes if o.sent]
+    start = max(o.sent[0].at for o in chatting)
+    end = min(
+        max((s.at + s.reply for s in o.sent if s.reply is not None), default=start)
+        for o in chatting
+    )
+    return start, end
+
+
+def replies_inside(outcomes, start: float, end: float, *, to_last_delta: bool = False) -> float:
+    """Replies' worth of streaming inside [start, end]: each reply's span, from its message
+    being sent to its final text on the page (``to_last_delta``: to its last delta frame),
+    counts by the fraction of it inside."""
+    total = 0.0
+    for outcome in outcomes:
+        last_delta = {}
+        for at, reply_to, *_ in outcome.frames:
+            last_delta[reply_to] = at
+        for sent in outcome.sent:
+            if sent.reply is None:
+                continue
+            finish = sent.at + sent.reply
+            if to_last_delta:
+                finish = last_delta.get(sent.turn, finish)
+            if finish <= sent.at:
+                continue
+            inside = min(end, finish) - max(start, sent.at)
+            total += max(0.0, inside) / (finish - sent.at)
+    return total
+
+
+def frames_per_reply(outcomes) -> dict:
+    """The delta frames of every finished reply: how many, their size on the wire, frames
+    per second of streaming (first to last delta), and whether the text the page builds
+    from them (``text`` replaces everything from ``offset`` on) is the reply's final text."""
+    counts, sizes, rates, lost, gaps = [], [], [], 0, 0
+    for outcome in outcomes:
+        frames = defaultdict(list)
+        for at, reply_to, offset, text, size in outcome.frames:
+            frames[reply_to].append((at, offset, text, size))
+        for reply_to, (_, final) in outcome.replies.items():
+            mine = frames.get(reply_to, [])
+            counts.append(len(mine))
+            sizes.extend(size for *_, size in mine)
+            if len(mine) > 1 and mine[-1][0] > mine[0][0]:
+                rates.append((len(mine) - 1) / (mine[-1][0] - mine[0][0]))
+            draft, gap = applied(mine)
+            gaps += gap
+            lost += draft.strip() != final.strip()
+    return {
+        "replies": len(counts),
+        "frames_per_reply_mean": round(statistics.fmean(counts), 1) if counts else None,
+        "frames_per_reply_p50": statistics.median(counts) if counts else None,
+        "frame_bytes_mean": round(statistics.fmean(sizes), 1) if sizes else None,
+        "frames_per_s_of_reply_p50": round(statistics.median(rates), 1) if rates else None,
+        "frames_per_s_of_reply_max": round(max(rates), 1) if rates else None,
+        "replies_text_lost": lost,
+        "replies_with_gaps": gaps,
+    }
+
+
+def applied(frames: list[tuple[float, int, str, int]]) -> tuple[str, bool]:
+    """The draft as the page builds it from delta frames, and whether it had to mark a gap
+    (a frame starting past the end of what the page had)."""
+    draft, gap = "", False
+    for _, offset, text, _ in frames:
+        gap = gap or offset > len(draft)
+        draft = draft[:offset] + text
+    return draft, gap
+
+
+def cost(outcomes, timeline: CpuTimeline) -> dict:
+    """CPU per reply over the chat window, per process and in total, with the window."""
+    start, end = chat_window(outcomes)
+    if end <= start:
+        return {"window_s": round(end - start, 2), "error": "no moment when all were chatting"}
+    replies = replies_inside(outcomes, start, end)
+    cpu = timeline.between(start, end)
+    elsewhere = ("postgres_other_db",)  # someone else's databases: shown, never counted
+    per_reply = {k: round(1000 * v / replies, 1) for k, v in cpu.items()}
+    total = sum(v for k, v in cpu.items() if k not in elsewhere)
+    per_reply["total"] = round(1000 * total / replies, 1)
+    return {
+        "window_s": round(end - start, 2),
+        "window_from_first_send_s": round(start - min(s.at for o in outcomes for s in o.sent), 2),
+        "replies_in_window": round(replies, 1),
+        "replies_in_window_to_last_delta": round(
+            replies_inside(outcomes, start, end, to_last_delta=True), 1
+        ),
+        "replies_per_s": round(replies / (end - start), 2),
+        "cpu_s_in_window": {k: round(v, 2) for k, v in cpu.items()},
+        "cpu_ms_per_reply": per_reply,
+        "largest_sample_gap_s": round(timeline.largest_gap(start, end), 2),
+    }
