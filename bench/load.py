@@ -303,7 +303,9 @@ def replies(args) -> dict:
             warm(args, stack)
             profile = {"messages": args.messages, "edit_rate": 0.0, "verbosity": 1.0}
             with reply_cost.CpuTimeline(stack) as timeline:
+                idle = timeline.idle()
                 report, outcomes, _ = simulate(args, stack, profile, record=True)
+            llm = fetch_json(f"http://127.0.0.1:{FAKE_PORT}/stats")
     finally:
         fake.terminate()
     commit = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%h %s"],
@@ -312,6 +314,8 @@ def replies(args) -> dict:
         "code": f"{ROOT} at {commit}",
         **reply_cost.cost(outcomes, timeline),
         **reply_cost.frames_per_reply(outcomes),
+        "idle_cpu_ms_per_s": idle,
+        "llm": llm,
         **report,
     }
 

@@ -15,6 +15,10 @@ from collections import defaultdict
 
 from bench.stack import PostgresCpu, Stack, redis_cpu_s
 
+# Not the server's: busy seconds of each core, the load process itself, someone else's
+# databases. Shown beside the server's CPU (how busy the box was), never counted in it.
+NOT_SERVER = ("core0", "core1", "client", "postgres_other_db")
+
 
 class CpuTimeline:
     """Every ``interval`` seconds while a run lasts: CPU seconds so far of each of the stack's
@@ -45,9 +49,15 @@ class CpuTimeline:
             self.sample()
 
     def sample(self) -> None:
+        import psutil
+
         cpu = {name: usage["cpu_s"] for name, usage in self.stack.usage().items()}
         cpu["redis"] = redis_cpu_s(self.stack.env["REDIS_URL"])
         cpu |= self.postgres.read()
+        for i, core in enumerate(psutil.cpu_times(percpu=True)[:2]):
+            cpu[f"core{i}"] = core.user + core.nice + core.system + core.irq + core.softirq
+        own = psutil.Process().cpu_times()
+        cpu["client"] = own.user + own.system
         self.times.append(time.monotonic())
         self.samples.append(cpu)
 
@@ -58,6 +68,15 @@ class CpuTimeline:
         share = 0.0 if t1 == t0 else min(max((moment - t0) / (t1 - t0), 0.0), 1.0)
         before, after = self.samples[i - 1], self.samples[i]
         return {k: before.get(k, 0.0) + share * (v - before.get(k, 0.0)) for k, v in after.items()}
+
+    def idle(self, seconds: float = 3.0) -> dict[str, float]:
+        """CPU each process uses a second while nothing happens (ms), over ``seconds``."""
+        start = time.monotonic()
+        time.sleep(seconds)
+        end = time.monotonic()
+        time.sleep(2 * self.interval)  # a sample past the end
+        spent = self.between(start, end)
+        return {k: round(1000 * v / (end - start), 1) for k, v in spent.items()}
 
     def between(self, start: float, end: float) -> dict[str, float]:
         """CPU seconds each process used from ``start`` to ``end``."""
@@ -153,10 +172,11 @@ def cost(outcomes, timeline: CpuTimeline) -> dict:
         return {"window_s": round(end - start, 2), "error": "no moment when all were chatting"}
     replies = replies_inside(outcomes, start, end)
     cpu = timeline.between(start, end)
-    elsewhere = ("postgres_other_db",)  # someone else's databases: shown, never counted
-    per_reply = {k: round(1000 * v / replies, 1) for k, v in cpu.items()}
-    total = sum(v for k, v in cpu.items() if k not in elsewhere)
-    per_reply["total"] = round(1000 * total / replies, 1)
+    server = {k: v for k, v in cpu.items() if k not in NOT_SERVER}
+    per_reply = {k: round(1000 * v / replies, 1) for k, v in server.items()}
+    per_reply["total"] = round(1000 * sum(server.values()) / replies, 1)
+    busy = cpu["core0"] + cpu["core1"]
+    others = busy - sum(server.values()) - cpu["client"]
     return {
         "window_s": round(end - start, 2),
         "window_from_first_send_s": round(start - min(s.at for o in outcomes for s in o.sent), 2),
@@ -165,7 +185,16 @@ def cost(outcomes, timeline: CpuTimeline) -> dict:
             replies_inside(outcomes, start, end, to_last_delta=True), 1
         ),
         "replies_per_s": round(replies / (end - start), 2),
-        "cpu_s_in_window": {k: round(v, 2) for k, v in cpu.items()},
+        "cpu_s_in_window": {k: round(v, 2) for k, v in server.items()},
         "cpu_ms_per_reply": per_reply,
+        # How busy the box was meanwhile (seconds in the window): both cores, this client,
+        # and the rest (the fake model, other people's work, the kernel).
+        "machine_s_in_window": {
+            "core0_busy": round(cpu["core0"], 2),
+            "core1_busy": round(cpu["core1"], 2),
+            "client": round(cpu["client"], 2),
+            "others": round(others, 2),
+            "postgres_other_db": round(cpu.get("postgres_other_db", 0.0), 2),
+        },
         "largest_sample_gap_s": round(timeline.largest_gap(start, end), 2),
     }
