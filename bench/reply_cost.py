@@ -13,11 +13,12 @@ import threading
 import time
 from collections import defaultdict
 
-from bench.stack import PostgresCpu, Stack, redis_cpu_s
+from bench.stack import PostgresCpu, Stack, redis_pid
 
 # Not the server's: busy seconds of each core, the load process itself, someone else's
 # databases. Shown beside the server's CPU (how busy the box was), never counted in it.
 NOT_SERVER = ("core0", "core1", "client", "postgres_other_db")
+SYSTEM = ":system"  # "<process>:system": the part of its CPU spent in the kernel
 
 
 class CpuTimeline:
@@ -29,6 +30,7 @@ class CpuTimeline:
     def __init__(self, stack: Stack, interval: float = 0.25):
         self.stack, self.interval = stack, interval
         self.postgres = PostgresCpu()
+        self.redis = redis_pid(stack.env["REDIS_URL"])
         self.times: list[float] = []
         self.samples: list[dict[str, float]] = []
         self.done = threading.Event()
@@ -51,8 +53,11 @@ class CpuTimeline:
     def sample(self) -> None:
         import psutil
 
-        cpu = {name: usage["cpu_s"] for name, usage in self.stack.usage().items()}
-        cpu["redis"] = redis_cpu_s(self.stack.env["REDIS_URL"])
+        cpu = {}
+        for name, usage in self.stack.usage().items():
+            cpu[name], cpu[name + SYSTEM] = usage["cpu_s"], usage["system_s"]
+        redis = psutil.Process(self.redis).cpu_times()
+        cpu["redis"], cpu["redis" + SYSTEM] = redis.user + redis.system, redis.system
         cpu |= self.postgres.read()
         for i, core in enumerate(psutil.cpu_times(percpu=True)[:2]):
             cpu[f"core{i}"] = core.user + core.nice + core.system + core.irq + core.softirq
@@ -172,9 +177,9 @@ def cost(outcomes, timeline: CpuTimeline) -> dict:
         return {"window_s": round(end - start, 2), "error": "no moment when all were chatting"}
     replies = replies_inside(outcomes, start, end)
     cpu = timeline.between(start, end)
-    server = {k: v for k, v in cpu.items() if k not in NOT_SERVER}
-    per_reply = {k: round(1000 * v / replies, 1) for k, v in server.items()}
-    per_reply["total"] = round(1000 * sum(server.values()) / replies, 1)
+    server = {k: v for k, v in cpu.items() if k not in NOT_SERVER and SYSTEM not in k}
+    system = {k.removesuffix(SYSTEM): v for k, v in cpu.items() if SYSTEM in k}
+    per_reply = ms_each(server | {"total": sum(server.values())}, replies)
     busy = cpu["core0"] + cpu["core1"]
     others = busy - sum(server.values()) - cpu["client"]
     return {
@@ -187,6 +192,7 @@ def cost(outcomes, timeline: CpuTimeline) -> dict:
         "replies_per_s": round(replies / (end - start), 2),
         "cpu_s_in_window": {k: round(v, 2) for k, v in server.items()},
         "cpu_ms_per_reply": per_reply,
+        "of_which_kernel_ms_per_reply": ms_each(system, replies),
         # How busy the box was meanwhile (seconds in the window): both cores, this client,
         # and the rest (the fake model, other people's work, the kernel).
         "machine_s_in_window": {
@@ -198,3 +204,7 @@ def cost(outcomes, timeline: CpuTimeline) -> dict:
         },
         "largest_sample_gap_s": round(timeline.largest_gap(start, end), 2),
     }
+
+
+def ms_each(seconds: dict[str, float], count: float) -> dict[str, float]:
+    return {k: round(1000 * v / count, 1) for k, v in seconds.items()}

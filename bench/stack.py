@@ -209,25 +209,30 @@ def process_usage(pid: int) -> dict:
     import psutil
 
     root = psutil.Process(pid)
-    cpu, rss = 0.0, 0
+    cpu, system, rss = 0.0, 0.0, 0
     for p in [root, *root.children(recursive=True)]:
         try:
             times = p.cpu_times()
             cpu += times.user + times.system
+            system += times.system  # of cpu_s: in the kernel (syscalls, thread switches)
             rss += p.memory_info().rss
         except psutil.NoSuchProcess:
             continue
-    return {"cpu_s": round(cpu, 2), "rss_kib": rss // 1024}
+    return {"cpu_s": round(cpu, 2), "system_s": round(system, 2), "rss_kib": rss // 1024}
+
+
+def redis_pid(url: str = REAL["REDIS_URL"]) -> int:
+    """The process id of the Redis server behind ``url`` (from INFO server)."""
+    info = subprocess.run(["redis-cli", "-u", url, "info", "server"], capture_output=True,
+                          text=True, check=True).stdout  # fmt: skip
+    return int(re.search(r"process_id:(\d+)", info).group(1))
 
 
 def redis_cpu_s(url: str = REAL["REDIS_URL"]) -> float:
-    """CPU seconds so far of the Redis server behind ``url`` (its pid from INFO server)."""
+    """CPU seconds so far of the Redis server behind ``url``."""
     import psutil
 
-    info = subprocess.run(["redis-cli", "-u", url, "info", "server"], capture_output=True,
-                          text=True, check=True).stdout  # fmt: skip
-    pid = int(re.search(r"process_id:(\d+)", info).group(1))
-    times = psutil.Process(pid).cpu_times()
+    times = psutil.Process(redis_pid(url)).cpu_times()
     return times.user + times.system
 
 
