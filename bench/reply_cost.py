@@ -108,6 +108,11 @@ def chat_window(outcomes) -> tuple[float, float]:
     return start, end
 
 
+def pages_inside(outcomes, start: float, end: float) -> int:
+    """HTTP requests (pages, forms, the panel) that were loading at some moment inside."""
+    return sum(asked < end and answered > start for o in outcomes for asked, answered in o.pages)
+
+
 def replies_inside(outcomes, start: float, end: float, *, to_last_delta: bool = False) -> float:
     """Replies' worth of streaming inside [start, end]: each reply's span, from its message
     being sent to its final text on the page (``to_last_delta``: to its last delta frame),
@@ -190,6 +195,7 @@ def cost(outcomes, timeline: CpuTimeline) -> dict:
             replies_inside(outcomes, start, end, to_last_delta=True), 1
         ),
         "replies_per_s": round(replies / (end - start), 2),
+        "page_requests_in_window": pages_inside(outcomes, start, end),
         "cpu_s_in_window": {k: round(v, 2) for k, v in server.items()},
         "cpu_ms_per_reply": per_reply,
         "of_which_kernel_ms_per_reply": ms_each(system, replies),

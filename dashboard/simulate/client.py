@@ -58,6 +58,7 @@ class Outcome:
     # the wire), and each finished reply as reply_to -> (time.monotonic(), its final text).
     frames: list[tuple[float, int, int, str, int]] = field(default_factory=list)
     replies: dict[int, tuple[float, str]] = field(default_factory=dict)
+    pages: list[tuple[float, float]] = field(default_factory=list)  # recorded: asked, answered
     reconnects: int = 0
     retried: list[str] = field(default_factory=list)  # page loads that failed, then worked
     upstreams: list[str] = field(default_factory=list)  # behind nginx: the server per socket
@@ -199,6 +200,8 @@ class SimulatedParticipant:
                 self.out.retried.append(f"{method} {url}: {type(error).__name__}")
             else:
                 if response.status_code not in RETRIED_STATUSES or out_of_patience:
+                    if self.record:  # for load runs: when each page (or form) was loading
+                        self.out.pages.append((started, time.monotonic()))
                     return response
                 self.out.retried.append(f"{method} {url}: HTTP {response.status_code}")
             await asyncio.sleep(min(2**attempt, 8) * self.rng.uniform(0.5, 1.5))
