@@ -4,7 +4,7 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db.models import Q, Subquery
+from django.db.models import Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -45,13 +45,13 @@ def turn_busy(session: ChatSession) -> bool:
     return last.values_list("status", flat=True).first() in AgentTurn.IN_FLIGHT
 
 
-def latest_participant_after(message: Message) -> Message | None:
-    """The participant's latest message after ``message``: none of them has a turn while
-    ``message``'s was in flight (one turn at a time per session)."""
-    later = message.session.messages.filter(
-        sender=Message.Sender.PARTICIPANT, turn__gt=message.turn
+def latest_participant_after(message: Message) -> int | None:
+    """The id of the participant's latest message after ``message``: none of them has a turn
+    while ``message``'s was in flight (one turn at a time per session)."""
+    later = Message.objects.filter(
+        session_id=message.session_id, sender=Message.Sender.PARTICIPANT, turn__gt=message.turn
     )
-    return later.order_by("-turn").first()
+    return later.order_by("-turn").values_list("pk", flat=True).first()
 
 
 def latest_unanswered(session: ChatSession) -> Message | None:
@@ -60,16 +60,6 @@ def latest_unanswered(session: ChatSession) -> Message | None:
     if latest is None or AgentTurn.objects.filter(prompted=latest).exists():
         return None
     return latest
-
-
-def turns_answered(prompted: Message) -> list[int]:
-    """The participant turns a reply to ``prompted`` answers: every one since the last
-    message the agent replied to, up to ``prompted`` itself."""
-    participant = prompted.session.messages.filter(sender=Message.Sender.PARTICIPANT)
-    answered = participant.filter(turn__lt=prompted.turn, replies__sender=Message.Sender.AGENT)
-    previous = Subquery(answered.order_by("-turn").values("turn")[:1])
-    rows = participant.filter(turn__gt=Coalesce(previous, 0), turn__lte=prompted.turn)
-    return list(rows.order_by("turn").values_list("turn", flat=True))
 
 
 def turn_is_stale(turn: AgentTurn) -> bool:
@@ -92,14 +82,53 @@ def agent_state(session: ChatSession) -> dict:
     return events.agent_data(state, turn.prompted.turn, text=text)
 
 
-def turns_until(message: Message) -> list[Turn]:
+def prompted_for_turn(message_id: int) -> Message | None:
+    """The message an agent turn answers, with all the turn reads before the transcript, in
+    one query: its session, participant, condition (and endpoint), identity and AgentTurn.
+    None if it is gone (its participant withdrew and their data was deleted)."""
+    rows = Message.objects.select_related(
+        "session__participant__condition__llm_endpoint",
+        "session__participant__identity",
+        "agent_turn",
+    )
+    try:
+        return rows.get(pk=message_id)
+    except Message.DoesNotExist:
+        return None
+
+
+class Conversation(NamedTuple):
+    """The transcript as an agent turn reads it, once, as it starts."""
+
+    turns: list[Turn]  # what the agent sees
+    answers: list[int]  # the participant turns its reply answers
+    waiting: int | None  # the participant's latest message after the prompted one (its id)
+    last_turn: int  # the newest turn read
+    seen: int | None  # the last ledger row in the agent's view when it last spoke here
+
+
+def conversation(message: Message) -> Conversation:
     """The conversation as the agent sees it when replying to ``message``: everything up to
     it, and its own replies and notes since (a reply to an earlier message may have been
-    stored after it). Later participant messages wait for the next turn."""
-    later_own = ~Q(sender=Message.Sender.PARTICIPANT)
-    rows = message.session.messages.filter(Q(turn__lte=message.turn) | later_own)
-    rows = rows.order_by("turn").values_list("sender", "text")
-    return [Turn(sender, text) for sender, text in rows]
+    stored after it); later participant messages wait for the next turn. The reply answers
+    every participant turn since the last message the agent replied to, up to ``message``."""
+    rows = Message.objects.filter(session_id=message.session_id).order_by("turn")
+    rows = rows.values_list("pk", "turn", "sender", "text", "reply_to_id", "revisions_seen")
+    turns, theirs, replied, waiting, newest, seen = [], [], set(), None, 0, None
+    for pk, turn, sender, text, reply_to, revisions_seen in rows:
+        newest = turn
+        if sender == Message.Sender.PARTICIPANT:
+            if turn > message.turn:
+                waiting = pk
+                continue
+            theirs.append((pk, turn))
+        elif sender == Message.Sender.AGENT:
+            replied.add(reply_to)
+            seen = seen if revisions_seen is None else revisions_seen
+        turns.append(Turn(sender, text))
+    previous = max((t for pk, t in theirs if t < message.turn and pk in replied), default=0)
+    answers = [t for _, t in theirs if t > previous]
+    return Conversation(turns, answers, waiting, newest, seen)
 
 
 class IdentityView(NamedTuple):
@@ -132,19 +161,26 @@ class AgentView(NamedTuple):
     changes: list[Change]
 
 
-def agent_view(session: ChatSession) -> AgentView:
+def agent_view(session: ChatSession, seen: int | None = None) -> AgentView:
     """What the agent works from: the identity now, and what others changed since it last
-    spoke (in this session or before)."""
+    spoke (in this session or before). ``seen``: the last ledger row it saw, where the
+    caller knows it (its last word in this session: ``conversation``) and read the identity
+    with the session (``prompted_for_turn``): then the identity is not read again, and the
+    ledger only if it grew since."""
     identity = session.participant.identity
-    view = identity_view(identity)
-    seen = (
-        Message.objects.filter(session__participant_id=session.participant_id, sender="agent")
-        .exclude(revisions_seen=None)
-        .order_by("-id")
-        .values("revisions_seen")[:1]
-    )
-    rows = identity.revisions.filter(pk__gt=Coalesce(Subquery(seen), 0))
-    rows = rows.exclude(author=Revision.Author.AGENT)
+    if seen is None:
+        last_words = Message.objects.filter(
+            session__participant_id=session.participant_id, sender=Message.Sender.AGENT
+        )
+        seen_then = last_words.exclude(revisions_seen=None).order_by("-id")[:1]
+        view = identity_view(identity)
+        since = Coalesce(Subquery(seen_then.values("revisions_seen")), 0)
+    else:
+        view = IdentityView(identity.state, identity.version, identity.last_revision_id)
+        since = seen
+        if view.last_revision_id <= seen:  # revision ids only grow
+            return AgentView(*view, [])
+    rows = identity.revisions.filter(pk__gt=since).exclude(author=Revision.Author.AGENT)
     changes = [
         Change(
             r.author,
@@ -157,7 +193,7 @@ def agent_view(session: ChatSession) -> AgentView:
         )
         for r in rows.order_by("id")
     ]
-    return AgentView(view.state, view.version, view.last_revision_id, changes)
+    return AgentView(*view, changes)
 
 
 HISTORY_ROWS = 100  # messages read for one page of history (then packed to the budget)

@@ -63,6 +63,7 @@ class Prompt(NamedTuple):
     tools: list | None
     plan: TurnPlan
     view: selectors.AgentView
+    conversation: selectors.Conversation
 
 
 class Begun(NamedTuple):
@@ -98,7 +99,7 @@ async def agent_turn_arun(message_id: int, *, db=database_sync_to_async):
     if outcome is None:
         return await _fail(turn, prompted, db)
     provenance = _provenance(begun.backend, begun.prompt, outcome, started)
-    reply = await db(_store)(prompted, turn, outcome, provenance)
+    reply = await db(_store)(prompted, turn, outcome, provenance, begun.prompt.conversation)
     if begun.backend.streams:
         await sync_to_async(drafts.drop, thread_sensitive=False)(prompted.session_id)
     return reply
@@ -122,13 +123,12 @@ def agent_turn_run(*, message_id: int) -> Message | None:
 def _begin(message_id: int) -> Begun | None:
     """Load the message and its turn; build the prompt and mark the turn running, unless
     the reply is there already."""
-    rows = Message.objects.select_related(
-        "session__participant__condition__llm_endpoint", "session__participant__identity"
-    )
-    prompted = rows.filter(pk=message_id).first()
+    prompted = selectors.prompted_for_turn(message_id)
     if prompted is None:  # its participant withdrew and their data was deleted
         return None
-    turn, _ = AgentTurn.objects.get_or_create(prompted=prompted)
+    turn = getattr(prompted, "agent_turn", None)  # queued with the message (``turn_begin``)
+    if turn is None:  # a turn started by hand
+        turn, _ = AgentTurn.objects.get_or_create(prompted=prompted)
     if turn.status == AgentTurn.Status.DONE:  # the reply and the turn's end are stored together
         existing = prompted.replies.filter(sender=Message.Sender.AGENT).first()
         if existing:
@@ -167,17 +167,18 @@ def _prompt(prompted: Message, backend) -> Prompt:
     changes, as the backend's plan for this condition asks."""
     condition = prompted.session.participant.condition
     plan = backend.plan(condition.llm_settings())
-    view = selectors.agent_view(prompted.session)
+    conversation = selectors.conversation(prompted)
+    view = selectors.agent_view(prompted.session, seen=conversation.seen)
     messages = persona_mod.build_prompt(
         view.state,
-        selectors.turns_until(prompted),
+        conversation.turns,
         changes=view.changes,
         agent_writes=condition.agent_writes,
         proposal_format=plan.proposal_format,
         template=plan.template,
     )
     tools = persona_mod.TOOLS if plan.proposal_format == "tools" else None
-    return Prompt(messages, tools, plan, view)
+    return Prompt(messages, tools, plan, view, conversation)
 
 
 async def _attempts(backend, prompt: Prompt, prompted: Message, turn: AgentTurn, db):
@@ -267,9 +268,15 @@ def _provenance(backend, prompt: Prompt, outcome: Outcome, started: float) -> di
     }
 
 
-def _store(prompted: Message, turn: AgentTurn, outcome: Outcome, provenance: dict):
+def _store(
+    prompted: Message,
+    turn: AgentTurn,
+    outcome: Outcome,
+    provenance: dict,
+    read: selectors.Conversation,
+):
     try:
-        return _reply_store(prompted, turn, outcome, provenance)
+        return _reply_store(prompted, turn, outcome, provenance, read)
     except IntegrityError:  # a concurrent run stored the reply first
         _turn_close(turn, AgentTurn.Status.DONE)
         return prompted.replies.get(sender=Message.Sender.AGENT)
@@ -280,19 +287,32 @@ def _store(prompted: Message, turn: AgentTurn, outcome: Outcome, provenance: dic
 
 
 @transaction.atomic
-def _reply_store(prompted: Message, turn: AgentTurn, outcome: Outcome, provenance: dict) -> Message:
+def _reply_store(
+    prompted: Message,
+    turn: AgentTurn,
+    outcome: Outcome,
+    provenance: dict,
+    read: selectors.Conversation,
+) -> Message:
     """Store the reply and close its turn in one transaction: once a page sees the reply,
-    the participant may send their next message."""
+    the participant may send their next message. ``read``: the transcript as the turn read
+    it when it began (the reply answers what the agent saw)."""
     parsed = persona_mod.parse_reply(outcome.text)
     proposals, decisions = persona_mod.from_tool_calls(outcome.calls)
     session = lock_session(prompted.session_id)
+    # What the participant wrote while the agent was replying: as read, if nothing was
+    # written since (the reply takes the turn after the newest one read).
+    if session.last_turn == read.last_turn + 1:
+        waiting = read.waiting
+    else:
+        waiting = selectors.latest_participant_after(prompted)
     stored = Message.objects.create(
         session=session,
         turn=session.last_turn,
         sender=Message.Sender.AGENT,
         text=texts.clip(texts.scrub(parsed.text)) or "…",
         reply_to=prompted,
-        answers=selectors.turns_answered(prompted),
+        answers=read.answers,
         **provenance,
     )
     session.save(update_fields=["last_turn"])
@@ -304,7 +324,8 @@ def _reply_store(prompted: Message, turn: AgentTurn, outcome: Outcome, provenanc
             proposals=parsed.proposals + proposals,
             decisions=parsed.decisions + decisions,
         )
-    answer_pending(session, after=prompted)  # what they wrote while the agent was replying
+    if waiting is not None:
+        answer_pending(session, waiting=waiting)
     return stored
 
 

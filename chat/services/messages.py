@@ -71,9 +71,9 @@ def message_post(
     text = message_text(text)
     with transaction.atomic():
         session = lock_session(session_id)
-        existing = session.messages.filter(client_id=client_id).first()
-        if existing:
-            return PostResult(existing, session, created=False)
+        sent = Message.objects.filter(session_id=session.pk, client_id=client_id)
+        if sent.exists():  # a resend
+            return PostResult(sent.get(), session, created=False)
         if session.is_over() or session.is_time_up():
             raise ChatError("session_over", "This chat has ended; no more messages can be sent.")
         message = Message.objects.create(
@@ -89,30 +89,30 @@ def message_post(
         status = events.status_data(session)  # this tab's ack says it; other tabs hear it here
         transaction.on_commit(partial(events.broadcast_message, message, status))
         if not session.agent_paused and not selectors.turn_busy(session):
-            turn_begin(message)  # the newest message has no turn yet: it is the one to answer
+            turn_begin(message.pk)  # the newest message has no turn yet: it is the one to answer
     return PostResult(message, session, created=True)
 
 
-def answer_pending(session: ChatSession, *, after: Message | None = None) -> AgentTurn | None:
+def answer_pending(session: ChatSession, *, waiting: int | None = None) -> AgentTurn | None:
     """Start the agent's turn on the participant's latest message, if it is unanswered and
     the agent is neither busy nor paused (call with the session locked). One turn in flight
-    per session; messages that arrive meanwhile are answered by the next one. ``after``: the
-    message whose turn just closed (so none is in flight; only later messages can wait)."""
+    per session; messages that arrive meanwhile are answered by the next one. ``waiting``:
+    that message's id, where the caller knows it waits (a turn that just closed, so none is
+    in flight, found it written meanwhile)."""
     if session.agent_paused:
         return None
-    if after is not None:
-        latest = selectors.latest_participant_after(after)
-    elif selectors.turn_busy(session):
-        return None
-    else:
+    if waiting is None:
+        if selectors.turn_busy(session):
+            return None
         latest = selectors.latest_unanswered(session)
-    return turn_begin(latest) if latest is not None else None
+        waiting = latest.pk if latest is not None else None
+    return turn_begin(waiting) if waiting is not None else None
 
 
-def turn_begin(latest: Message) -> AgentTurn:
-    """Queue the agent's turn on ``latest`` and start it once the transaction commits."""
-    turn = AgentTurn.objects.create(prompted=latest)
-    transaction.on_commit(partial(agent_turn_start, latest.pk))
+def turn_begin(message_id: int) -> AgentTurn:
+    """Queue the agent's turn on the message and start it once the transaction commits."""
+    turn = AgentTurn.objects.create(prompted_id=message_id)
+    transaction.on_commit(partial(agent_turn_start, message_id))
     return turn
 
 

@@ -35,9 +35,13 @@ def message_text(text) -> str:
 def locked_session(session_id: int) -> ChatSession:
     """The session row, locked until the transaction ends (call inside one). ChatError
     ``closed`` if it is gone (its participant withdrew and their data was deleted) or its
-    participant has withdrawn."""
-    rows = ChatSession.objects.select_for_update().select_related("participant__study")
-    session = rows.filter(pk=session_id).first()
+    participant has withdrawn. The participant's row is locked too (withdrawing locks it
+    first), never the study's: every session of a study would queue on it."""
+    rows = ChatSession.objects.select_for_update(of=("self", "participant"))
+    try:
+        session = rows.select_related("participant__study").get(pk=session_id)
+    except ChatSession.DoesNotExist:
+        session = None
     if session is None or session.participant.withdrawn_at:
         raise ChatError("closed", gettext(CLOSED))
     return session
