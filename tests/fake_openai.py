@@ -8,6 +8,7 @@ default reply) and is recorded in ``server.requests``. Serves 127.0.0.1 only.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections import deque
@@ -46,7 +47,9 @@ class FakeOpenAI:
     def script(self, *scenarios: dict) -> None:
         """Each scenario: {"text": ..., "delay": s between chunks, "tool_calls": [(name,
         args)], "status": HTTP error code (with "message"), "drop_after": n chunks, "stall": s
-        before the first chunk, "finish": reason}."""
+        before the first chunk, "finish": reason}, or a recorded response sent as it is:
+        {"raw": [bytes, ...] (the body, one write each, "delay" s apart), "status": 200,
+        "content_type": "text/event-stream", "hold": s to keep the connection open after}."""
         with self.lock:
             self.scenarios.extend(scenarios)
 
@@ -71,6 +74,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         scenario = self.fake.next(body, self.headers)
+        if "raw" in scenario:
+            return self._raw(scenario)
         if "status" in scenario:
             return self._error(scenario["status"], scenario.get("message"))
         time.sleep(scenario.get("stall", 0))
@@ -117,6 +122,20 @@ class _Handler(BaseHTTPRequestHandler):
     def _event(self, data: dict) -> None:
         self.wfile.write(f"data: {json.dumps(data)}\n\n".encode())
         self.wfile.flush()
+
+    def _raw(self, scenario: dict) -> None:
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # one write, one read
+        self.send_response(scenario.get("status", 200))
+        self.send_header("Content-Type", scenario.get("content_type", "text/event-stream"))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.flush()
+        for part in scenario["raw"]:
+            time.sleep(scenario.get("delay", 0.002))
+            self.wfile.write(part)
+            self.wfile.flush()
+        time.sleep(scenario.get("hold", 0))
+        self.close_connection = True
 
     def _error(self, status: int, message: str | None = None) -> None:
         message = message or f"fake error {status}"

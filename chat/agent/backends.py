@@ -14,14 +14,17 @@ streams). A backend never retries by itself: the agent turn decides.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
-import weakref
+import urllib.parse
+import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import NamedTuple
 
+from . import sse
 from .persona import CONTEXT_MARKER, context_from_prompt
 from .scripted import scripted_reply
 
@@ -89,7 +92,10 @@ def unanswered(messages: list[dict]) -> str:
 
 class OpenAICompatibleBackend:
     """Any endpoint speaking the OpenAI chat-completions protocol (OpenAI, Azure, vLLM,
-    Ollama, llama.cpp's server, LM Studio, ...), through the ``openai`` SDK."""
+    Ollama, llama.cpp's server, LM Studio, ...), over plain HTTP: aiohttp for agent turns,
+    httpx for the synchronous callers, the events read by ``sse.Events`` and ``_Reading``.
+    Not the ``openai`` SDK: its object per chunk cost more CPU than the rest of a worker's
+    share of a reply (bench/sse_bench.py; tests hold this reading to the SDK's results)."""
 
     name = "openai"
     streams = True
@@ -100,29 +106,89 @@ class OpenAICompatibleBackend:
         return TurnPlan(condition_settings, fmt, condition_settings["system_prompt"], params)
 
     def stream(self, messages, *, settings: dict, tools=None) -> Iterator:
-        import openai
+        """For scoring probes, judges and the like: a client per call, no pooling."""
+        import httpx
 
         key = _key(settings)
-        client = openai.OpenAI(**_client_options(settings, key))
         reading = _Reading()
-        with _errors(key):
-            for chunk in client.chat.completions.create(**_request(messages, settings, tools)):
-                yield from reading.feed(chunk)
+        timeout = httpx.Timeout(settings.get("timeout", 60), connect=10)
+        with _errors(key), httpx.Client(timeout=timeout) as client:
+            request = _request(messages, settings, tools)
+            with client.stream(
+                "POST", _url(settings), json=request, headers=_headers(key)
+            ) as response:
+                if not 200 <= response.status_code < 300:
+                    error = response.read()
+                    raise _status_error(response.status_code, error, response.reason_phrase, key)
+                for data in response.iter_bytes():
+                    yield from reading.feed(data)
+                    if reading.done:
+                        break
             yield from reading.end()
 
     async def astream(self, messages, *, settings: dict, tools=None) -> AsyncIterator:
-        """As ``stream``, without a thread: one pooled async client per event loop and
-        endpoint, so hundreds of replies stream at once from one process."""
+        """As ``stream``, without a thread: one pooled session per event loop and endpoint,
+        so hundreds of replies stream at once from one process."""
         key = _key(settings)
-        client = _async_client(settings, key)
+        seconds = settings.get("timeout", 60)
         reading = _Reading()
         with _errors(key):
-            chunks = await client.chat.completions.create(**_request(messages, settings, tools))
-            async for chunk in chunks:
-                for piece in reading.feed(chunk):
-                    yield piece
+            response = await _open(settings, key, _request(messages, settings, tools))
+            async with response:
+                silence = _Silence(response.content, seconds)
+                try:
+                    async for data in response.content.iter_any():
+                        for piece in reading.feed(data):
+                            yield piece
+                        if reading.done:
+                            break
+                finally:
+                    silence.stop()
+                if reading.done:
+                    await _drain(response)
             for piece in reading.end():
                 yield piece
+
+
+async def _open(settings: dict, key: str, request: dict):
+    """The response, once its head has come (within the timeout), or the HTTP error."""
+    session, proxy = _session(settings, key)
+    async with asyncio.timeout(settings.get("timeout", 60)):
+        response = await session.post(
+            _url(settings), json=request, headers=_headers(key), proxy=proxy, allow_redirects=False
+        )
+        if 200 <= response.status < 300:
+            return response
+        async with response:
+            body = await response.content.read(_ERROR_BYTES)
+    raise _status_error(response.status, body, response.reason or "", key)
+
+
+class _Silence:
+    """Fails a body that sends nothing for ``seconds`` (up to a quarter more) with
+    TimeoutError, looking every quarter of that: aiohttp's own read timeout sets a timer
+    per read instead, 9% of a streaming worker's reading CPU (measured)."""
+
+    def __init__(self, content, seconds: float) -> None:
+        self.content, self.step, self.seen, self.quiet = content, seconds / 4, -1, 0
+        self.loop = asyncio.get_running_loop()
+        self.timer = self.loop.call_later(self.step, self.look)
+
+    def look(self) -> None:
+        if self.content.total_bytes != self.seen:
+            self.seen, self.quiet = self.content.total_bytes, 0
+        else:
+            self.quiet += 1
+        if self.quiet == 4:
+            self.content.set_exception(TimeoutError("The endpoint went silent."))
+        else:
+            self.timer = self.loop.call_later(self.step, self.look)
+
+    def stop(self) -> None:
+        self.timer.cancel()
+
+
+_ERROR_BYTES = 65536  # of an error's body: its message is in the first few hundred
 
 
 def _key(settings: dict) -> str:
@@ -135,28 +201,67 @@ def _key(settings: dict) -> str:
     return key
 
 
-def _client_options(settings: dict, key: str) -> dict:
-    import openai
-
-    return {
-        "base_url": settings["base_url"],
-        "api_key": key,
-        "max_retries": 0,
-        "timeout": openai.Timeout(settings.get("timeout", 60), connect=10),
-    }
+def _url(settings: dict) -> str:
+    return settings["base_url"].rstrip("/") + "/chat/completions"
 
 
-_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+def _headers(key: str) -> dict:
+    return {"Authorization": f"Bearer {key}", "Accept": "text/event-stream"}
 
 
-def _async_client(settings: dict, key: str):
-    import openai
+# Event loop -> {(base URL, key, timeout): (aiohttp session, proxy)}. An entry goes when its
+# loop's tasks are cancelled at shutdown (asyncio.run, asgiref's async_to_sync): see _closer.
+_sessions: dict = {}
 
-    per_loop = _clients.setdefault(asyncio.get_running_loop(), {})
+
+def _session(settings: dict, key: str):
+    import aiohttp
+
+    loop = asyncio.get_running_loop()
+    if loop not in _sessions:
+        per_loop: dict = {}
+        _sessions[loop] = (per_loop, loop.create_task(_closer(loop, per_loop)))
+    per_loop = _sessions[loop][0]
     name = (settings["base_url"], key, settings.get("timeout", 60))
     if name not in per_loop:
-        per_loop[name] = openai.AsyncOpenAI(**_client_options(settings, key))
+        # No read timeout here: _open and _Silence keep the endpoint to ``timeout``.
+        timeout = aiohttp.ClientTimeout(connect=settings.get("timeout", 60), sock_connect=10)
+        # No trust_env: it reads ~/.netrc on a thread for every request; proxies, the one
+        # thing of the environment the SDK honoured, are read here instead.
+        session = aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=1000))
+        per_loop[name] = (session, _proxy(settings["base_url"]))
     return per_loop[name]
+
+
+async def _closer(loop, per_loop: dict) -> None:
+    """Waits for its loop's shutdown, then closes the loop's sessions (their connections)."""
+    try:
+        await loop.create_future()
+    finally:
+        _sessions.pop(loop, None)
+        for session, _ in per_loop.values():
+            await session.close()
+
+
+def _proxy(url: str) -> str | None:
+    """HTTP(S)_PROXY, ALL_PROXY and NO_PROXY, as httpx (and so the SDK) read them."""
+    proxies = urllib.request.getproxies_environment()
+    parts = urllib.parse.urlsplit(url)
+    if urllib.request.proxy_bypass_environment(parts.hostname or "", proxies):
+        return None
+    return proxies.get(parts.scheme) or proxies.get("all")
+
+
+async def _drain(response) -> None:
+    """Read what follows [DONE] (the body's last bytes, usually), so the connection goes
+    back to the pool instead of closing; a server that keeps sending gets 0.1 s, and one
+    that breaks off now spoils nothing: the reply is whole."""
+    import aiohttp
+
+    with contextlib.suppress(TimeoutError, OSError, aiohttp.ClientError):
+        async with asyncio.timeout(0.1):
+            while await response.content.readany():
+                pass
 
 
 def _request(messages, settings: dict, tools) -> dict:
@@ -175,44 +280,82 @@ def _request(messages, settings: dict, tools) -> dict:
 
 @contextmanager
 def _errors(key: str):
-    """The SDK's errors as BackendError: permanent or not, with the key hidden."""
-    import openai
+    """The HTTP clients' errors as BackendError, with the key hidden: a bad URL is
+    permanent; timeouts and connection errors (refused, reset, cut mid-body) are not."""
+    import aiohttp
+    import httpx
 
     try:
         yield
-    except openai.APIStatusError as error:
-        permanent = error.status_code in (400, 401, 403, 404, 422)
-        raise BackendError(_hide(_describe(error), key), permanent=permanent) from None
-    except (openai.APIConnectionError, openai.APITimeoutError, openai.APIError) as error:
-        raise BackendError(
-            _hide(f"{type(error).__name__}: {error}", key), permanent=False
-        ) from None
+    except (aiohttp.InvalidURL, httpx.InvalidURL, httpx.UnsupportedProtocol) as error:
+        raise BackendError(_hide(f"Bad endpoint URL: {error}", key), permanent=True) from None
+    except (TimeoutError, httpx.TimeoutException):
+        raise BackendError("Timed out waiting for the endpoint.", permanent=False) from None
+    except (aiohttp.ClientError, httpx.HTTPError, OSError) as error:
+        message = f"Connection error: {type(error).__name__}: {error}"
+        raise BackendError(_hide(message, key), permanent=False) from None
+
+
+def _status_error(status: int, body: bytes, reason: str, key: str) -> BackendError:
+    """An HTTP error as BackendError: 400, 401, 403, 404 and 422 are permanent (a bad key,
+    model or request), the rest (rate limits, 5xx) are not. The endpoint's own message, from
+    its JSON body, is what a researcher reads."""
+    message = f"HTTP {status}: {_detail(body) or reason or f'Error code: {status}'}"[:500]
+    return BackendError(_hide(message, key), permanent=status in (400, 401, 403, 404, 422))
+
+
+def _detail(body: bytes) -> str:
+    """``{"error": {"message": ...}}`` (OpenAI and most), ``{"error": "..."}`` (Ollama)."""
+    try:
+        error = json.loads(body).get("error")
+    except (ValueError, AttributeError):
+        return ""
+    message = error.get("message") if isinstance(error, dict) else error
+    return message if isinstance(message, str) else ""
 
 
 class _Reading:
-    """Streamed chunks in, pieces out: text as it comes; tool calls, whole, and the finish
-    at the end (BackendError if the stream stopped before the model said it had finished)."""
+    """The endpoint's bytes in, pieces out: text as it comes; tool calls, whole, and the
+    finish at the end (BackendError if the stream stopped before the model said it had
+    finished, or the endpoint sent an error, or something that is not JSON, within it).
+    Nothing after ``data: [DONE]`` counts; ``done`` says it came."""
 
     def __init__(self) -> None:
+        self.events = sse.Events()
         self.calls: dict[int, dict] = {}
-        self.finish, self.usage, self.model = "", None, ""
+        self.finish, self.usage, self.model, self.done = "", None, "", False
 
-    def feed(self, chunk) -> list:
-        pieces = []
-        self.model = chunk.model or self.model
-        self.usage = chunk.usage or self.usage
-        for choice in chunk.choices:
-            delta = choice.delta
-            if delta and delta.content:
-                pieces.append(delta.content)
-            for call in (delta.tool_calls or []) if delta else []:
-                slot = self.calls.setdefault(call.index, {"name": "", "arguments": ""})
-                if call.function and call.function.name:
-                    slot["name"] += call.function.name
-                if call.function and call.function.arguments:
-                    slot["arguments"] += call.function.arguments
-            self.finish = choice.finish_reason or self.finish
+    def feed(self, data: bytes) -> list:
+        pieces: list = []
+        for event in self.events.feed(data):
+            if self.done or event.startswith(b"[DONE]"):
+                self.done = True
+                break
+            self._chunk(event, pieces)
         return pieces
+
+    def _chunk(self, event: bytes, pieces: list) -> None:
+        try:
+            chunk = json.loads(event.decode())  # a str skips json's guessing of the encoding
+        except ValueError:  # also bytes that are not UTF-8
+            message = "The endpoint sent an event that is not JSON."
+            raise BackendError(message, permanent=False) from None
+        if not isinstance(chunk, dict):
+            return
+        if chunk.get("error"):
+            raise _stream_error(chunk["error"])
+        self.model = chunk.get("model") or self.model
+        self.usage = chunk.get("usage") or self.usage
+        for choice in chunk.get("choices") or ():
+            delta = choice.get("delta") or {}
+            if content := delta.get("content"):
+                pieces.append(content)
+            for call in delta.get("tool_calls") or ():
+                slot = self.calls.setdefault(call.get("index"), {"name": "", "arguments": ""})
+                function = call.get("function") or {}
+                slot["name"] += function.get("name") or ""
+                slot["arguments"] += function.get("arguments") or ""
+            self.finish = choice.get("finish_reason") or self.finish
 
     def end(self) -> list:
         if not self.finish:
@@ -223,16 +366,25 @@ class _Reading:
                 pieces.append(ToolCall(slot["name"], json.loads(slot["arguments"] or "{}")))
             except ValueError:
                 continue  # a malformed call is dropped, like a malformed PROPOSE line
-        usage = self.usage
+        usage = self.usage if isinstance(self.usage, dict) else {}
         pieces.append(
             Finish(
                 self.model,
                 self.finish,
-                getattr(usage, "prompt_tokens", None),
-                getattr(usage, "completion_tokens", None),
+                usage.get("prompt_tokens"),
+                usage.get("completion_tokens"),
             )
         )
         return pieces
+
+
+def _stream_error(error) -> BackendError:
+    """An error the endpoint sent inside a stream it had begun: transient, as the SDK
+    took it (mostly an overloaded or failing server)."""
+    message = error.get("message") if isinstance(error, dict) else None
+    if not message or not isinstance(message, str):
+        message = "An error occurred during streaming"
+    return BackendError(f"Error in the stream: {message}"[:500], permanent=False)
 
 
 def _hide(message: str, key: str) -> str:
@@ -250,14 +402,6 @@ def _without_context(message: dict) -> dict:
         return message
     lines = message["content"].splitlines()
     return {**message, "content": "\n".join(x for x in lines if not x.startswith(CONTEXT_MARKER))}
-
-
-def _describe(error) -> str:
-    try:
-        detail = error.response.json().get("error", {}).get("message", "")
-    except (ValueError, AttributeError):
-        detail = ""
-    return f"HTTP {error.status_code}: {detail or error.message}"[:500]
 
 
 BACKENDS = {"scripted": ScriptedBackend, "openai": OpenAICompatibleBackend}

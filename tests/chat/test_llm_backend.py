@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from unittest import mock
 
@@ -35,6 +36,16 @@ def settings_for(fake, **overrides):
 
 def run(fake, **overrides):
     return list(OpenAICompatibleBackend().stream(PROMPT, settings=settings_for(fake, **overrides)))
+
+
+def arun(fake, **overrides):
+    """As an agent turn reads it: ``astream`` on an event loop."""
+
+    async def collect():
+        backend = OpenAICompatibleBackend()
+        return [p async for p in backend.astream(PROMPT, settings=settings_for(fake, **overrides))]
+
+    return asyncio.run(collect())
 
 
 def test_it_streams_text_then_reports_model_finish_and_tokens(fake):
@@ -126,4 +137,42 @@ def test_an_unreachable_endpoint_is_transient():
                 PROMPT, settings={"base_url": "http://127.0.0.1:9/v1", "model": "m", "timeout": 2}
             )
         )
+    assert not caught.value.permanent
+
+
+@pytest.mark.parametrize("read", [run, arun])
+def test_a_turn_reads_the_same_reply_as_a_synchronous_caller(fake, read):
+    fake.script({"text": "Hi there, traveller.", "delay": 0.01})
+    assert read(fake) == ["Hi ", "there, ", "traveller.", Finish("fake-1", "stop", 42, 3)]
+
+
+def test_a_turn_times_out_as_transient_when_the_endpoint_stalls_before_answering(fake):
+    fake.script({"text": "late", "stall": 3})
+    with pytest.raises(BackendError, match="Timed out") as caught:
+        arun(fake, timeout=1)
+    assert not caught.value.permanent
+
+
+def test_a_turn_times_out_as_transient_when_the_endpoint_goes_silent_mid_reply(fake):
+    fake.script({"text": "one two three", "delay": 3})
+    with pytest.raises(BackendError, match="Timed out") as caught:
+        arun(fake, timeout=1)
+    assert not caught.value.permanent
+
+
+def test_a_slow_but_steady_reply_is_not_cut_by_the_timeout(fake):
+    """The timeout is for silence, not for the whole reply."""
+    fake.script({"text": "a b c d e f", "delay": 0.4})
+    pieces = arun(fake, timeout=1)
+    assert "".join(p for p in pieces if isinstance(p, str)) == "a b c d e f"
+
+
+def test_a_turn_on_an_unreachable_endpoint_is_transient():
+    settings = {"base_url": "http://127.0.0.1:9/v1", "model": "m", "timeout": 2}
+
+    async def collect():
+        return [p async for p in OpenAICompatibleBackend().astream(PROMPT, settings=settings)]
+
+    with pytest.raises(BackendError) as caught:
+        asyncio.run(collect())
     assert not caught.value.permanent
