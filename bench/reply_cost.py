@@ -113,10 +113,12 @@ def pages_inside(outcomes, start: float, end: float) -> int:
     return sum(asked < end and answered > start for o in outcomes for asked, answered in o.pages)
 
 
-def replies_inside(outcomes, start: float, end: float, *, to_last_delta: bool = False) -> float:
+def replies_inside(
+    outcomes, start: float, end: float, *, to_last_delta: bool = False, seconds: bool = False
+) -> float:
     """Replies' worth of streaming inside [start, end]: each reply's span, from its message
     being sent to its final text on the page (``to_last_delta``: to its last delta frame),
-    counts by the fraction of it inside."""
+    counts by the fraction of it inside (``seconds``: by its seconds inside)."""
     total = 0.0
     for outcome in outcomes:
         last_delta = {}
@@ -130,8 +132,8 @@ def replies_inside(outcomes, start: float, end: float, *, to_last_delta: bool = 
                 finish = last_delta.get(sent.turn, finish)
             if finish <= sent.at:
                 continue
-            inside = min(end, finish) - max(start, sent.at)
-            total += max(0.0, inside) / (finish - sent.at)
+            inside = max(0.0, min(end, finish) - max(start, sent.at))
+            total += inside if seconds else inside / (finish - sent.at)
     return total
 
 
@@ -195,6 +197,9 @@ def cost(outcomes, timeline: CpuTimeline) -> dict:
             replies_inside(outcomes, start, end, to_last_delta=True), 1
         ),
         "replies_per_s": round(replies / (end - start), 2),
+        "replies_in_flight_mean": round(
+            replies_inside(outcomes, start, end, seconds=True) / (end - start), 1
+        ),
         "page_requests_in_window": pages_inside(outcomes, start, end),
         "cpu_s_in_window": {k: round(v, 2) for k, v in server.items()},
         "cpu_ms_per_reply": per_reply,
