@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from . import prolific
@@ -20,6 +21,17 @@ def participant_in_study(study: Study, participant_id: int | None) -> Participan
     return rows.filter(pk=participant_id).first()
 
 
+def participant_entering(slug: str, participant_ids: list[int]) -> Participant | None:
+    """The one of these participants who is in the study at ``slug``, with the study, its
+    condition and pilot, in one query; None if none is."""
+    if not participant_ids:
+        return None
+    rows = Participant.objects.select_related("study", "condition", "pilot")
+    # Unordered and unsliced (a browser is one participant per study): ``first()`` would
+    # add an ORDER BY that costs more to compile than the query costs to run.
+    return next(iter(rows.filter(study__slug=slug, pk__in=participant_ids)), None)
+
+
 def _skips_gaps(participant: Participant) -> bool:
     """A pilot may send its simulated participants on without waiting between sessions."""
     return bool(participant.pilot_id and participant.pilot.skip_gaps)
@@ -34,7 +46,10 @@ def participant_step(participant: Participant) -> Step:
     )
     # Read through the relations the apps above attach to a participant (chat's sessions,
     # questionnaires' administrations): by their names, never by importing those apps.
-    sessions = list(participant.chat_sessions.values_list("number", "ended_at"))
+    # The sessions are read whole and kept on the participant: the chat page takes its own
+    # from them instead of asking again.
+    prefetch_related_objects([participant], "chat_sessions")
+    sessions = [(s.number, s.ended_at) for s in participant.chat_sessions.all()]
     finished = {number: ended for number, ended in sessions if ended}
     return next_step(
         consented=participant.consented_at is not None,

@@ -59,6 +59,14 @@ def unavailable(request: HttpRequest, reason: str, study=None, status: int = 200
 def journey_context(request: HttpRequest, slug: str):
     """(study, participant, None) for this browser, or (.., .., response) to return instead:
     a not-found page, or the entry link for a browser that is nobody in this study yet."""
+    # One query for the usual case (the participant, their study and condition); the study
+    # alone only for a browser that is nobody there.
+    session = request.session
+    participant = selectors.participant_entering(slug, session_keys.participant_ids(session))
+    if participant and participant.pk == session_keys.participant_id_for(
+        session, participant.study_id
+    ):
+        return participant.study, participant, None
     study = selectors.study_for_entry(slug)
     if study is None:
         return None, None, unavailable(request, "not_found", status=404)
