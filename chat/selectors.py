@@ -154,6 +154,31 @@ def identity_view(identity: Identity, version: int | None = None) -> IdentityVie
     return IdentityView(state, rows[-1][2] if rows else 0, now[2])
 
 
+def identity_now(participant_id: int) -> IdentityView:
+    """The participant's identity now, found by its participant (one small query)."""
+    rows = Identity.objects.filter(participant_id=participant_id)
+    return IdentityView(*rows.values_list("state", "version", "last_revision_id").get())
+
+
+def open_proposals(participant_id: int):
+    """The proposals still waiting on the participant's identity, oldest first."""
+    rows = Revision.objects.filter(identity__participant_id=participant_id).open_proposals()
+    return rows.order_by("id")
+
+
+def session_numbered(participant, number: int) -> ChatSession | None:
+    """The participant's session ``number``, if it has begun: from the sessions the journey's
+    gate read (``studies.selectors.participant_step`` keeps them on the participant), so no
+    query on a journey page."""
+    return next((s for s in participant.chat_sessions.all() if s.number == number), None)
+
+
+def transcript(session: ChatSession) -> list[dict]:
+    """What the chat page shows of each message, in turn order."""
+    rows = session.messages.order_by("turn")
+    return list(rows.values("turn", "sender", "text", "client_id"))
+
+
 class AgentView(NamedTuple):
     state: dict
     version: int

@@ -13,22 +13,34 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from studies.errors import Refused
 from studies.steps import in_language, journey_context, participant_step, step_url
 
-from . import services
+from . import selectors, services
 from .events import CLOSED, REFUSED, status_data
 from .page_text import page_text
-from .panel import TEMPLATE, panel_context
+from .panel import TEMPLATE, panel_context, panel_html
 
 QUIET_SECONDS = 10  # a page waiting on a reply that hears nothing this long asks what there is
+
+
+def _session(participant, step):
+    """The step's session: the one the gate read, or a new one (which opens with a greeting)."""
+    number = step.session_number
+    found = selectors.session_numbered(participant, number)
+    return found or services.session_open(participant=participant, number=number)
 
 
 @require_GET
 @participant_step("chat")
 def chat(request, study, participant, step) -> HttpResponse:
-    session = services.session_open(participant=participant, number=step.session_number)
-    context = panel_context(session)
-    agent_name = context["panel"]["agent_name"]
-    context |= {
-        "chat_messages": session.messages.order_by("turn"),
+    session = _session(participant, step)
+    view = selectors.identity_now(participant.pk)
+    mode = participant.condition.panel_visibility
+    agent_name = view.state["persona"]["name"]
+    context = {
+        "study": study,
+        "session": session,
+        "panel": {"mode": mode},
+        "panel_html": panel_html(request, session, view) if mode != "hidden" else "",
+        "chat_messages": selectors.transcript(session),
         "status": status_data(session),
         "agent_name": agent_name,
         "labels": {"participant": _("You"), "agent": agent_name, "system": _("Note")},
@@ -47,7 +59,7 @@ def chat(request, study, participant, step) -> HttpResponse:
 @require_POST
 @participant_step("chat")
 def chat_finish(request, study, participant, step) -> HttpResponse:
-    session = services.session_open(participant=participant, number=step.session_number)
+    session = _session(participant, step)
     try:
         services.session_finish(session_id=session.pk)
     except services.ChatError as error:
@@ -97,14 +109,14 @@ def identity_panel(request, study, participant, step):
     """The panel as it stands: what a page fetches after an ``identity`` notice."""
     if participant.condition.panel_visibility == "hidden":
         raise Http404("This study has no identity panel.")
-    session = services.session_open(participant=participant, number=step.session_number)
-    return render(request, TEMPLATE, panel_context(session))
+    session = _session(participant, step)
+    return HttpResponse(panel_html(request, session, selectors.identity_now(participant.pk)))
 
 
 @require_POST
 @participant_step("chat")
 def identity_edit(request, study, participant, step):
-    session = services.session_open(participant=participant, number=step.session_number)
+    session = _session(participant, step)
     target = request.POST.get("target", "")
     value = None if request.POST.get("remove") else request.POST.get("value", "")
     try:
@@ -123,7 +135,7 @@ def identity_edit(request, study, participant, step):
 @require_POST
 @participant_step("chat")
 def proposal_decide(request, study, participant, step, proposal_id: int):
-    session = services.session_open(participant=participant, number=step.session_number)
+    session = _session(participant, step)
     decision = request.POST.get("decision")
     if decision not in ("accept", "reject"):
         return _respond(request, study, step, session, error=_("Choose accept or reject."))

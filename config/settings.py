@@ -82,10 +82,13 @@ INSTALLED_APPS = [
     "dashboard",
 ]
 
+# WhiteNoise last: it is the one middleware that cannot run async, and under Daphne every
+# middleware between it and the view would run async, each hopping to the sync thread and
+# back for its own work (a dozen hops a page). Last, it leaves them all in one sync chain.
+# Static files still skip the view; sessions and users are read lazily, so they cost nothing.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -93,6 +96,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -187,6 +191,16 @@ else:
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The chat page's identity panels, rendered once per identity revision (chat/panel.py): kept
+# in each process's memory in both modes, read in microseconds where Redis is a round trip,
+# and gone with the process, so a deploy never serves one its old templates rendered. About
+# 10 KB each: the least recently read third goes when a process holds DYAD_PANEL_CACHE_ENTRIES.
+CACHES["panels"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "panels",
+    "TIMEOUT": 60 * 60,
+    "OPTIONS": {"MAX_ENTRIES": env_int("DYAD_PANEL_CACHE_ENTRIES", 5000)},
+}
 # A task taken by a worker that died before it started its turn is redelivered after this.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("DYAD_TASK_VISIBILITY_TIMEOUT", 300),

@@ -2,8 +2,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from chat.models import ChatSession
-from chat.services import ChatError, agent_turn_run, message_post, session_finish, session_open
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from chat.models import ChatSession, Message
+from chat.services import (
+    ChatError,
+    agent_turn_run,
+    identity_edit,
+    message_post,
+    session_finish,
+    session_open,
+)
 from questionnaires.services import administration_open, administration_submit
 from tests.base import DyadTestCase
 
@@ -56,3 +66,40 @@ class ChatPageTests(DyadTestCase):
         with self.assertRaisesMessage(ChatError, "This chat has ended"):
             message_post(session_id=session.pk, client_id="late", text="still there?")
         assert session_finish(session_id=session.pk).status == "finished"
+
+
+class ChatPageCostTests(DyadTestCase):
+    """Every arrival and every reload loads the chat page: its queries are counted."""
+
+    def setUp(self):
+        super().setUp()
+        self.answer_pmq(self.ana, raw="4")
+        self.client = self.browser_of(self.ana)
+        self.client.get("/s/pilot/session/1/chat/")  # the session begins
+        self.session = self.ana.chat_sessions.get()
+
+    def queries_of_a_reload(self) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            page = self.client.get("/s/pilot/session/1/chat/")
+        assert page.status_code == 200
+        return len(queries)
+
+    def test_a_reload_costs_six_queries_however_long_the_chat_and_the_ledger(self):
+        # The browser's session, the participant with study and condition, the PMQs done,
+        # the sessions begun, the identity, the transcript.
+        assert self.queries_of_a_reload() == 6
+        for n in range(20):
+            identity_edit(session_id=self.session.pk, target="partner.name", value=f"Al {n}")
+        Message.objects.bulk_create(
+            Message(session=self.session, turn=100 + n, sender="participant", text=f"m{n}")
+            for n in range(40)
+        )
+        self.client.get("/s/pilot/session/1/chat/")  # the panel of the new version, once
+        assert self.queries_of_a_reload() == 6
+
+    def test_a_new_identity_version_costs_one_query_more_once(self):
+        self.queries_of_a_reload()
+        posted = message_post(session_id=self.session.pk, client_id="p", text="Call yourself Nova")
+        agent_turn_run(message_id=posted.message.pk)  # a proposal waits in the panel
+        assert self.queries_of_a_reload() == 7  # the open proposals, for the panel
+        assert self.queries_of_a_reload() == 6
