@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import functools
+
 import markdown as md
 import nh3
 from django import template
@@ -11,7 +13,14 @@ register = template.Library()
 @register.filter
 def markdown(text: str) -> str:
     """Researcher-written Markdown as HTML, with scripts, handlers and styles removed."""
-    return mark_safe(nh3.clean(md.markdown(text or "", extensions=["sane_lists"])))
+    return mark_safe(_markdown(text or ""))
+
+
+@functools.lru_cache(maxsize=256)
+def _markdown(text: str) -> str:
+    # A study's consent, instructions and debrief are the same on every participant's page:
+    # each is converted once per process, not on every page (about 0.5 ms each).
+    return nh3.clean(md.markdown(text, extensions=["sane_lists"]))
 
 
 @register.filter
