@@ -299,7 +299,7 @@ def _reply_store(
     it when it began (the reply answers what the agent saw)."""
     parsed = persona_mod.parse_reply(outcome.text)
     proposals, decisions = persona_mod.from_tool_calls(outcome.calls)
-    session = lock_session(prompted.session_id)
+    session = lock_session(prompted.session_id, study=False)
     # What the participant wrote while the agent was replying: as read, if nothing was
     # written since (the reply takes the turn after the newest one read).
     if session.last_turn == read.last_turn + 1:

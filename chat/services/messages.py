@@ -59,18 +59,20 @@ def session_open(*, participant, number: int) -> ChatSession:
 
 
 def message_post(
-    *, session_id: int, client_id: str, text: str, typing: dict | None = None
+    *, session_id: int, client_id: str, text: str, typing: dict | None = None, study=None
 ) -> PostResult:
     """Store a participant message once per client id, then (on commit) tell every view and,
     unless the agent is busy or paused, start its turn. A message sent while the agent is
     replying is stored at once too: the agent's next turn answers everything the participant
     wrote since its last reply. A resend with a known client id returns the stored message.
-    ``typing``: how it was typed (``chat.telemetry.message_typing``), where the study records it."""
+    ``typing``: how it was typed (``chat.telemetry.message_typing``), where the study records it.
+    ``study``: the session's study, where the caller holds it (a socket does): not read again
+    (a published study's rules do not change)."""
     if not is_client_id(client_id):
         raise ChatError("bad_client_id", "client_id must be 1-64 letters, digits, - or _.")
     text = message_text(text)
     with transaction.atomic():
-        session = lock_session(session_id)
+        session = lock_session(session_id, study=study or True)
         sent = Message.objects.filter(session_id=session.pk, client_id=client_id)
         if sent.exists():  # a resend
             return PostResult(sent.get(), session, created=False)

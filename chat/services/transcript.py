@@ -4,6 +4,7 @@ take the next turn number) and post a system note."""
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -14,6 +15,9 @@ from studies import text as texts
 from .. import events
 from ..errors import ChatError
 from ..models import ChatSession, Message
+
+if TYPE_CHECKING:
+    from studies.models import Study
 
 CLOSED = gettext_noop("You have withdrawn from this study, so this chat is closed.")
 
@@ -32,24 +36,31 @@ def message_text(text) -> str:
     return text.strip()
 
 
-def locked_session(session_id: int) -> ChatSession:
+def locked_session(session_id: int, *, study: Study | bool = True) -> ChatSession:
     """The session row, locked until the transaction ends (call inside one). ChatError
     ``closed`` if it is gone (its participant withdrew and their data was deleted) or its
     participant has withdrawn. The participant's row is locked too (withdrawing locks it
-    first), never the study's: every session of a study would queue on it."""
+    first), never the study's: every session of a study would queue on it.
+
+    ``study``: the participant's study (the session's status and rules read it) is read
+    with the session, or given by a caller that holds it; False where nothing needs it
+    (it is read on first use)."""
     rows = ChatSession.objects.select_for_update(of=("self", "participant"))
+    rows = rows.select_related("participant__study" if study is True else "participant")
     try:
-        session = rows.select_related("participant__study").get(pk=session_id)
+        session = rows.get(pk=session_id)
     except ChatSession.DoesNotExist:
         session = None
     if session is None or session.participant.withdrawn_at:
         raise ChatError("closed", gettext(CLOSED))
+    if not isinstance(study, bool) and study.pk == session.participant.study_id:
+        session.participant.study = study
     return session
 
 
-def lock_session(session_id: int) -> ChatSession:
+def lock_session(session_id: int, *, study: Study | bool = True) -> ChatSession:
     """Lock the session row and take the next turn number (call inside a transaction)."""
-    session = locked_session(session_id)
+    session = locked_session(session_id, study=study)
     session.last_turn += 1
     return session
 

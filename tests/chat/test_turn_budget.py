@@ -7,7 +7,10 @@ from __future__ import annotations
 from unittest import mock
 
 from asgiref.sync import sync_to_async
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from chat import events
 from chat.agent.backends import ScriptedBackend
 from chat.models import AgentTurn, Message
 from chat.services import agent_turn_run, identity_edit, message_post, session_open
@@ -33,6 +36,18 @@ class TurnBudgetTests(DyadTestCase):
         with self.assertNumQueries(5):  # lock, resend?, the stored message, +2
             again = self.post()
         assert (again.created, again.message.pk) == (False, first.message.pk)
+
+    def test_a_socket_that_holds_the_study_saves_reading_it_again(self):
+        with (
+            mock.patch("chat.services.messages.agent_turn_start"),
+            CaptureQueriesContext(connection) as statements,
+        ):
+            posted = message_post(
+                session_id=self.session.pk, client_id="s1", text="Hi", study=self.pilot
+            )
+        assert len(statements) == MESSAGE_QUERIES
+        assert not any("studies_study" in q["sql"] for q in statements)
+        assert events.status_data(posted.session)["min_turns"] == 2
 
     def test_a_turn_stays_within_budget_and_stores_its_reply_with_provenance(self):
         message = self.post().message
