@@ -10,6 +10,7 @@ CPU (time.process_time) per reply, after one warm-up reply.
     python -m bench.sse_bench
     python -m bench.sse_bench --rate 50 --in-flight 20 --replies 20 --rounds 3 --ways sdk backend
     python -m bench.sse_bench --framing close --ways sdk backend
+    python -m bench.sse_bench --tls --ways sdk aiohttp backend
     python -m bench.sse_bench --parse-only
 
 The ways: ``sdk`` (the openai SDK's chunk objects: the path before), ``sdk-response``(-raw)
@@ -32,9 +33,11 @@ import asyncio
 import json
 import os
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -44,6 +47,20 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 from chat.agent import sse  # noqa: E402
 
 MODEL = "fake-bench"
+TLS: ssl.SSLContext | None = None  # the client side's, trusting the fake's certificate (--tls)
+
+
+def certificate() -> str:
+    """A throwaway self-signed certificate (and its key, in the same file) for 127.0.0.1."""
+    path = Path(tempfile.mkdtemp(prefix="sse-bench-")) / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]
+        + ["-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-keyout", path, "-out", path]
+        + ["-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True,
+        capture_output=True,
+    )
+    return str(path)
 
 
 # The fake endpoint ---------------------------------------------------------------------------
@@ -73,7 +90,7 @@ def reply_events(number: int, tokens: int) -> list[bytes]:
     return events
 
 
-async def serve(port: int, framing: str, tokens: int, rate: float) -> None:
+async def serve(port: int, framing: str, tokens: int, rate: float, cert: str | None) -> None:
     count = 0
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -111,16 +128,23 @@ async def serve(port: int, framing: str, tokens: int, rate: float) -> None:
             if framing == "close":
                 writer.close()
 
-    server = await asyncio.start_server(handle, "127.0.0.1", port)
+    context = None
+    if cert:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert, cert)
+    server = await asyncio.start_server(handle, "127.0.0.1", port, ssl=context)
     async with server:
         await server.serve_forever()
 
 
-def start_server(framing: str, tokens: int, rate: float) -> tuple[subprocess.Popen, int]:
+def start_server(
+    framing: str, tokens: int, rate: float, cert: str | None = None
+) -> tuple[subprocess.Popen, int]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     args = ["--serve", str(port), "--framing", framing, "--tokens", str(tokens)]
+    args += ["--cert", cert] if cert else []
     server = subprocess.Popen([sys.executable, "-m", "bench.sse_bench", *args, "--rate", str(rate)])
     for _ in range(100):
         try:
@@ -178,7 +202,8 @@ class Pieces:
 def sdk_ways(base: str) -> dict:
     import openai
 
-    client = openai.AsyncOpenAI(base_url=base, api_key="x", max_retries=0)
+    http = openai.DefaultAsyncHttpxClient(verify=TLS) if TLS else None
+    client = openai.AsyncOpenAI(base_url=base, api_key="x", max_retries=0, http_client=http)
 
     async def sdk():
         """The path before: the SDK's chunk objects, read as backends._Reading read them."""
@@ -211,7 +236,7 @@ def sdk_ways(base: str) -> dict:
 
 def httpx_ways(base: str, module_name: str) -> dict:
     module = __import__(module_name)
-    client = module.AsyncClient(timeout=module.Timeout(60, connect=10))
+    client = module.AsyncClient(timeout=module.Timeout(60, connect=10), verify=TLS or True)
     url = base + "/chat/completions"
 
     async def read(how: str):
@@ -241,7 +266,7 @@ def httpx_ways(base: str, module_name: str) -> dict:
 def httpcore_ways(base: str) -> dict:
     import httpcore
 
-    pool = httpcore.AsyncConnectionPool()
+    pool = httpcore.AsyncConnectionPool(ssl_context=TLS)
     url = base + "/chat/completions"
     body = json.dumps(REQUEST).encode()
     headers = [(b"Content-Type", b"application/json"), (b"Content-Length", str(len(body)).encode())]
@@ -267,7 +292,7 @@ def socket_ways(port: int) -> dict:
     )
 
     async def read():
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=TLS)
         writer.write(head + body)
         response = await reader.readuntil(b"\r\n\r\n")
         pieces, events = Pieces(), sse.Events()
@@ -320,7 +345,7 @@ def aiohttp_ways(base: str) -> dict:
     async def read():
         nonlocal session
         if session is None:
-            session = aiohttp.ClientSession()
+            session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=TLS or True))
             CLOSE.append(session.close)
         pieces, events = Pieces(), sse.Events()
         async with session.post(url, json=REQUEST) as response:
@@ -336,12 +361,13 @@ def backend_ways(base: str) -> dict:
     """Dyad's backend as it stands: OpenAICompatibleBackend.astream, all of it."""
     from chat.agent.backends import Finish, OpenAICompatibleBackend
 
-    backend = OpenAICompatibleBackend()
     settings = {"base_url": base, "model": MODEL, "max_tokens": 300, "api_key_env": ""}
     messages = REQUEST["messages"]
 
-    async def read():
+    async def read(every: float = 0.0):
         text, finish = [], None
+        backend = OpenAICompatibleBackend()
+        backend.read_every = every
         async for piece in backend.astream(messages, settings=settings):
             if isinstance(piece, str):
                 text.append(piece)
@@ -349,11 +375,12 @@ def backend_ways(base: str) -> dict:
                 finish = piece
         return "".join(text), finish.finish_reason, finish.completion_tokens
 
-    return {"backend": read}
+    paced = {f"backend, read every {ms} ms": (lambda ms=ms: read(ms / 1000)) for ms in (100, 250)}
+    return {"backend": read} | paced
 
 
 def all_ways(port: int) -> dict:
-    base = f"http://127.0.0.1:{port}/v1"
+    base = f"{'https' if TLS else 'http'}://127.0.0.1:{port}/v1"
     ways = sdk_ways(base) | httpx_ways(base, "httpx") | httpx_ways(base, "httpx2")
     return ways | httpcore_ways(base) | aiohttp_ways(base) | socket_ways(port) | backend_ways(base)
 
@@ -446,16 +473,23 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=1000.0, help="tokens a second")
     parser.add_argument("--framing", choices=["chunked", "close"], default="chunked")
     parser.add_argument("--ways", nargs="*", help="some of the ways, by name (default: all)")
+    parser.add_argument("--tls", action="store_true", help="HTTPS, as hosted endpoints speak")
     parser.add_argument("--parse-only", action="store_true")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--cert", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        return asyncio.run(serve(args.serve, args.framing, args.tokens, args.rate))
+        return asyncio.run(serve(args.serve, args.framing, args.tokens, args.rate, args.cert))
     args.replies = -(-args.replies // args.in_flight) * args.in_flight  # whole batches
     if args.parse_only:
         rows = parse_only(args.tokens, args.replies * args.rounds * 4)
     else:
-        server, port = start_server(args.framing, args.tokens, args.rate)
+        cert = certificate() if args.tls else None
+        if cert:  # the backend's own session trusts what SSL_CERT_FILE names
+            global TLS
+            os.environ["SSL_CERT_FILE"] = cert
+            TLS = ssl.create_default_context(cafile=cert)
+        server, port = start_server(args.framing, args.tokens, args.rate, cert)
         try:
             ways = all_ways(port)
             names = args.ways or list(ways)
@@ -464,6 +498,8 @@ def main() -> None:
         finally:
             server.kill()
             server.wait()
+    if args.tls:
+        args.framing += ", TLS"
     if args.in_flight > 1:
         args.framing += f", {args.in_flight} in flight at {args.rate:g}/s"
     print(f"| way ({args.tokens} tokens, {args.framing}) | CPU ms per reply | wall s | reads |")

@@ -38,11 +38,12 @@ def run(fake, **overrides):
     return list(OpenAICompatibleBackend().stream(PROMPT, settings=settings_for(fake, **overrides)))
 
 
-def arun(fake, **overrides):
+def arun(fake, read_every=0.0, **overrides):
     """As an agent turn reads it: ``astream`` on an event loop."""
 
     async def collect():
         backend = OpenAICompatibleBackend()
+        backend.read_every = read_every
         return [p async for p in backend.astream(PROMPT, settings=settings_for(fake, **overrides))]
 
     return asyncio.run(collect())
@@ -176,3 +177,17 @@ def test_a_turn_on_an_unreachable_endpoint_is_transient():
     with pytest.raises(BackendError) as caught:
         asyncio.run(collect())
     assert not caught.value.permanent
+
+
+def test_a_turn_that_reads_its_socket_less_often_reads_the_same_reply(fake):
+    fake.script({"text": "one two three four five six", "delay": 0.02})
+    pieces = arun(fake, read_every=0.05)
+    assert pieces == [
+        "one ",
+        "two ",
+        "three ",
+        "four ",
+        "five ",
+        "six",
+        Finish("fake-1", "stop", 42, 6),
+    ]
