@@ -168,7 +168,7 @@ async def _open(settings: dict, key: str, request: dict):
         if 200 <= response.status < 300:
             return response
         async with response:
-            body = await response.content.read(_ERROR_BYTES)
+            body = await response.read()
     raise _status_error(response.status, body, response.reason or "", key)
 
 
@@ -194,9 +194,6 @@ class _Silence:
 
     def stop(self) -> None:
         self.timer.cancel()
-
-
-_ERROR_BYTES = 65536  # of an error's body: its message is in the first few hundred
 
 
 class _Pace:
@@ -236,7 +233,7 @@ def _url(settings: dict) -> str:
 
 
 def _headers(key: str) -> dict:
-    return {"Authorization": f"Bearer {key}", "Accept": "text/event-stream"}
+    return {"Authorization": f"Bearer {key}"}
 
 
 # Event loop -> {(base URL, key, timeout): (aiohttp session, proxy)}. An entry goes when its

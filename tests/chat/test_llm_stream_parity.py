@@ -128,9 +128,10 @@ def test_a_recorded_stream_reads_as_the_sdk_reads_it(fake, name, size):
 
 
 @pytest.mark.parametrize("name", sorted(ERRORS))
-def test_an_http_error_is_classified_as_the_sdk_path_classified_it(fake, name):
+@pytest.mark.parametrize("size", [16, 100_000])
+def test_an_http_error_is_classified_as_the_sdk_path_classified_it(fake, name, size):
     status, content_type, body = ERRORS[name]
-    scenario = {"raw": [body], "status": status, "content_type": content_type}
+    scenario = {"raw": cut(body, size), "status": status, "content_type": content_type}
     sdk = sdk_result(fake, scenario)
     assert sdk[0] == "error"
     for lean in (lean_async(fake, scenario), lean_sync(fake, scenario)):
