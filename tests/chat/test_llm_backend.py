@@ -191,3 +191,15 @@ def test_a_turn_that_reads_its_socket_less_often_reads_the_same_reply(fake):
         "six",
         Finish("fake-1", "stop", 42, 6),
     ]
+
+
+def test_turns_go_through_the_proxy_the_environment_names_unless_told_not_to():
+    from chat.agent.backends import _proxy
+
+    proxied = {"HTTPS_PROXY": "http://proxy.lab:3128", "NO_PROXY": "localhost,.uni.example"}
+    with mock.patch.dict(os.environ, proxied, clear=True):
+        assert _proxy("https://api.openai.com/v1") == "http://proxy.lab:3128"
+        assert _proxy("https://llm.uni.example/v1") is None
+        assert _proxy("http://localhost:8000/v1") is None
+    with mock.patch.dict(os.environ, {}, clear=True):
+        assert _proxy("https://api.openai.com/v1") is None
