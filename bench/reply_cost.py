@@ -8,7 +8,10 @@ Used by ``python -m bench.load replies``; docs/benchmarks.md has the results.
 from __future__ import annotations
 
 import bisect
+import json
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from collections import defaultdict
@@ -17,7 +20,7 @@ from bench.stack import PostgresCpu, Stack, redis_pid
 
 # Not the server's: busy seconds of each core, the load process itself, someone else's
 # databases. Shown beside the server's CPU (how busy the box was), never counted in it.
-NOT_SERVER = ("core0", "core1", "client", "postgres_other_db")
+NOT_SERVER = ("core0", "core1", "steal", "client", "postgres_other_db")
 SYSTEM = ":system"  # "<process>:system": the part of its CPU spent in the kernel
 
 
@@ -61,6 +64,7 @@ class CpuTimeline:
         cpu |= self.postgres.read()
         for i, core in enumerate(psutil.cpu_times(percpu=True)[:2]):
             cpu[f"core{i}"] = core.user + core.nice + core.system + core.irq + core.softirq
+        cpu["steal"] = psutil.cpu_times().steal  # time the host gave this box's cores away
         own = psutil.Process().cpu_times()
         cpu["client"] = own.user + own.system
         self.times.append(time.monotonic())
@@ -209,6 +213,7 @@ def cost(outcomes, timeline: CpuTimeline) -> dict:
         "machine_s_in_window": {
             "core0_busy": round(cpu["core0"], 2),
             "core1_busy": round(cpu["core1"], 2),
+            "steal": round(cpu["steal"], 2),
             "client": round(cpu["client"], 2),
             "others": round(others, 2),
             "postgres_other_db": round(cpu.get("postgres_other_db", 0.0), 2),
@@ -219,3 +224,30 @@ def cost(outcomes, timeline: CpuTimeline) -> dict:
 
 def ms_each(seconds: dict[str, float], count: float) -> dict[str, float]:
     return {k: round(1000 * v / count, 1) for k, v in seconds.items()}
+
+
+CALIBRATION = """
+import json, time
+choice = {"index": 0, "delta": {"content": "w1x1 "}, "finish_reason": None}
+chunk = json.dumps({"id": "c", "object": "chat.completion.chunk", "choices": [choice]})
+times = []
+for _ in range(9):
+    started = time.process_time()
+    for _ in range(20000):
+        delta = json.loads(chunk)["choices"][0]["delta"]
+        {**delta, "text": "".join(delta["content"].split())}
+    times.append(time.process_time() - started)
+print(json.dumps(sorted(times)))
+"""
+
+
+def calibrate(cpus: str = "0") -> dict:
+    """How fast the server's core runs plain Python right now: the CPU ms of a fixed piece
+    of work (decoding 20,000 chunks), best and median of 9, pinned as the server is. The
+    box is a VM shared with other work: runs whose CPU per reply differ can be told apart
+    from a box that ran slower."""
+    command = [sys.executable, "-c", CALIBRATION]
+    out = subprocess.run(["taskset", "-c", cpus, *command] if cpus else command,
+                         capture_output=True, text=True, check=True).stdout  # fmt: skip
+    times = json.loads(out)
+    return {"best_ms": round(1000 * times[0], 1), "median_ms": round(1000 * times[4], 1)}
