@@ -297,7 +297,6 @@ def replies(args) -> dict:
     from bench import reply_cost
 
     args.llm = True
-    speed = {"before": reply_cost.calibrate(args.cpus)}
     fake = fake_llm(args)
     try:
         with stack_of(args) as stack:
@@ -309,7 +308,6 @@ def replies(args) -> dict:
             llm = fetch_json(f"http://127.0.0.1:{FAKE_PORT}/stats")
     finally:
         fake.terminate()
-    speed["after"] = reply_cost.calibrate(args.cpus)
     commit = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%h %s"],
                             capture_output=True, text=True, check=False).stdout.strip()  # fmt: skip
     return {
@@ -317,7 +315,6 @@ def replies(args) -> dict:
         **reply_cost.cost(outcomes, timeline),
         **reply_cost.frames_per_reply(outcomes),
         "idle_cpu_ms_per_s": idle,
-        "calibration": speed,
         "llm": llm,
         **report,
     }

@@ -8,7 +8,6 @@ Used by ``python -m bench.load replies``; docs/benchmarks.md has the results.
 from __future__ import annotations
 
 import bisect
-import json
 import statistics
 import subprocess
 import sys
@@ -34,12 +33,14 @@ class CpuTimeline:
         self.stack, self.interval = stack, interval
         self.postgres = PostgresCpu()
         self.redis = redis_pid(stack.env["REDIS_URL"])
+        self.probe: SpeedProbe | None = None
         self.times: list[float] = []
         self.samples: list[dict[str, float]] = []
         self.done = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
 
     def __enter__(self) -> CpuTimeline:
+        self.probe = SpeedProbe(self.stack.cpus)
         self.sample()
         self.thread.start()
         return self
@@ -48,6 +49,7 @@ class CpuTimeline:
         self.done.set()
         self.thread.join()
         self.sample()
+        self.probe.stop()
 
     def run(self) -> None:
         while not self.done.wait(self.interval):
@@ -219,6 +221,7 @@ def cost(outcomes, timeline: CpuTimeline) -> dict:
             "postgres_other_db": round(cpu.get("postgres_other_db", 0.0), 2),
         },
         "largest_sample_gap_s": round(timeline.largest_gap(start, end), 2),
+        "speed_probe": timeline.probe.between(start, end),
     }
 
 
@@ -226,28 +229,48 @@ def ms_each(seconds: dict[str, float], count: float) -> dict[str, float]:
     return {k: round(1000 * v / count, 1) for k, v in seconds.items()}
 
 
-CALIBRATION = """
-import json, time
+PROBE = """
+import json, sys, time
 choice = {"index": 0, "delta": {"content": "w1x1 "}, "finish_reason": None}
 chunk = json.dumps({"id": "c", "object": "chat.completion.chunk", "choices": [choice]})
-times = []
-for _ in range(9):
+while True:
     started = time.process_time()
-    for _ in range(20000):
+    for _ in range(5000):
         delta = json.loads(chunk)["choices"][0]["delta"]
         {**delta, "text": "".join(delta["content"].split())}
-    times.append(time.process_time() - started)
-print(json.dumps(sorted(times)))
+    print(time.monotonic(), 1000 * (time.process_time() - started), flush=True)
+    time.sleep(float(sys.argv[1]))
 """
 
 
-def calibrate(cpus: str = "0") -> dict:
-    """How fast the server's core runs plain Python right now: the CPU ms of a fixed piece
-    of work (decoding 20,000 chunks), best and median of 9, pinned as the server is. The
-    box is a VM shared with other work: runs whose CPU per reply differ can be told apart
-    from a box that ran slower."""
-    command = [sys.executable, "-c", CALIBRATION]
-    out = subprocess.run(["taskset", "-c", cpus, *command] if cpus else command,
-                         capture_output=True, text=True, check=True).stdout  # fmt: skip
-    times = json.loads(out)
-    return {"best_ms": round(1000 * times[0], 1), "median_ms": round(1000 * times[4], 1)}
+class SpeedProbe:
+    """How fast the server's core runs plain Python while a run lasts: every ``period``
+    seconds, the CPU ms of a fixed piece of work (decoding 5,000 chunks), in a process pinned
+    as the server is (about 1% of that core). This box is a VM whose speed drifts with its
+    host: the same work has taken from 62 to 143 ms in one afternoon, and every process's CPU
+    per reply drifts with it, so runs are compared with this beside them."""
+
+    def __init__(self, cpus: str, period: float = 2.0):
+        command = [sys.executable, "-c", PROBE, str(period)]
+        self.process = subprocess.Popen(
+            ["taskset", "-c", cpus, *command] if cpus else command,
+            stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        self.readings: list[tuple[float, float]] = []  # (time.monotonic(), ms)
+        threading.Thread(target=self.read, daemon=True).start()
+
+    def read(self) -> None:
+        for line in self.process.stdout:
+            at, ms = line.split()
+            self.readings.append((float(at), float(ms)))
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+
+    def between(self, start: float, end: float) -> dict:
+        inside = sorted(ms for at, ms in self.readings if start <= at <= end)
+        if not inside:
+            return {"n": 0}
+        return {"n": len(inside), "p50_ms": round(statistics.median(inside), 1),
+                "best_ms": round(inside[0], 1), "worst_ms": round(inside[-1], 1)}  # fmt: skip
