@@ -146,8 +146,10 @@ def replies_inside(
 def frames_per_reply(outcomes) -> dict:
     """The delta frames of every finished reply: how many, their size on the wire, frames
     per second of streaming (first to last delta), and whether the text the page builds
-    from them (``text`` replaces everything from ``offset`` on) is the reply's final text."""
-    counts, sizes, rates, lost, gaps = [], [], [], 0, 0
+    from them (``text`` replaces everything from ``offset`` on) is the reply's final text:
+    wrong (not even its beginning), or cut short (its beginning: a page whose socket dropped
+    mid-reply has the rest from the final message, so nothing is lost to the reader)."""
+    counts, sizes, rates, wrong, short, gaps = [], [], [], 0, 0, 0
     for outcome in outcomes:
         frames = defaultdict(list)
         for at, reply_to, offset, text, size in outcome.frames:
@@ -160,7 +162,9 @@ def frames_per_reply(outcomes) -> dict:
                 rates.append((len(mine) - 1) / (mine[-1][0] - mine[0][0]))
             draft, gap = applied(mine)
             gaps += gap
-            lost += draft.strip() != final.strip()
+            draft, final = draft.strip(), final.strip()
+            wrong += not final.startswith(draft)
+            short += final.startswith(draft) and draft != final
     return {
         "replies": len(counts),
         "frames_per_reply_mean": round(statistics.fmean(counts), 1) if counts else None,
@@ -168,7 +172,8 @@ def frames_per_reply(outcomes) -> dict:
         "frame_bytes_mean": round(statistics.fmean(sizes), 1) if sizes else None,
         "frames_per_s_of_reply_p50": round(statistics.median(rates), 1) if rates else None,
         "frames_per_s_of_reply_max": round(max(rates), 1) if rates else None,
-        "replies_text_lost": lost,
+        "replies_text_wrong": wrong,
+        "replies_deltas_cut_short": short,
         "replies_with_gaps": gaps,
     }
 
