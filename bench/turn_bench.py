@@ -1,6 +1,6 @@
 """A turn's bookkeeping in one process: the queries and the CPU of a participant message
-(``message_post``, with the ack's status) and of the agent's turn on it (``agent_turn_run``,
-offline agent), on the embedded default or on PostgreSQL + Redis.
+(``message_post``) and of the agent's turn on it (``agent_turn_run``, offline agent), on the
+embedded default or on PostgreSQL + Redis.
 
     python -m bench.turn_bench --mode embedded --messages 60
     python -m bench.turn_bench --mode real --messages 60 --sql
@@ -8,7 +8,8 @@ offline agent), on the embedded default or on PostgreSQL + Redis.
 
 Real mode uses a database and a Redis database of its own (``dyad_turn_bench``, db 7), so
 it can run beside ``bench.load``. Prints queries per message and per turn and CPU per turn
-(p50 and mean, process CPU: robust to other load on the machine).
+(p50 and mean of process CPU, less sensitive to other load than wall time, not immune:
+compare runs made close together).
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ def main() -> None:
     parser.add_argument("--mode", choices=["real", "embedded"], default="embedded")
     parser.add_argument("--messages", type=int, default=60)
     parser.add_argument("--sql", action="store_true", help="print one turn's statements")
+    parser.add_argument("--study", action="store_true", help="pass the study, as a socket can")
     parser.add_argument("--profile", default="", help="cProfile the measured turns to this file")
     args = parser.parse_args()
     setup(args.mode)
@@ -78,6 +80,7 @@ def main() -> None:
     condition = study.conditions.get(name="co-construct")
     person = Participant.objects.create(study=study, condition=condition, external_id="turns")
     session = session_open(participant=person, number=1)
+    known = study if args.study else None
     # The turn a message starts on commit is run (and measured) apart from the message; on
     # real services it goes to a queue no worker reads, as a worker would take it.
     dispatch._local["run_here"] = lambda message_id: None
@@ -92,7 +95,9 @@ def main() -> None:
             profiler.enable()
         started = time.process_time()
         with CaptureQueriesContext(connection) if counted else nullcontext() as posting:
-            posted = message_post(session_id=session.pk, client_id=f"m{n}", text="Who are you?")
+            posted = message_post(
+                session_id=session.pk, client_id=f"m{n}", text="Who are you?", study=known
+            )
         middle = time.process_time()
         with CaptureQueriesContext(connection) if counted else nullcontext() as turning:
             agent_turn_run(message_id=posted.message.pk)
