@@ -8,6 +8,7 @@ is logged and answered with ``server_error`` on a socket that stays open.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from asgiref.sync import sync_to_async
@@ -18,7 +19,7 @@ from django.conf import settings
 
 from studies.session_keys import participant_ids
 
-from . import events, presence, protocol, selectors, services, telemetry
+from . import events, layer, presence, protocol, selectors, services, telemetry
 from .errors import ChatError
 from .events import CLOSED, REFUSED
 
@@ -34,9 +35,19 @@ class DirectEvents(AsyncWebsocketConsumer):
     work (measured: a third to a half of Daphne's CPU while streaming). Group handlers never
     touch the ORM themselves (every read goes through ``database_sync_to_async``, which
     closes stale connections on its own thread), so only the socket's own events
-    (``websocket.*``: connect, frames, disconnect) keep the hop."""
+    (``websocket.*``: connect, frames, disconnect) keep the hop.
+
+    A turn running in this process hands its notifications to the sockets here directly
+    (``layer.agroup_send_near``); the copy it also sends through the layer, while another
+    process has a socket in the group, is skipped here."""
+
+    async def group_join(self, group: str) -> None:
+        layer.sockets_here(asyncio.get_running_loop())
+        await self.channel_layer.group_add(group, self.channel_name)
 
     async def dispatch(self, message: dict) -> None:
+        if layer.from_here(message):  # this process's turn handed it over already
+            return
         if not message["type"].startswith("websocket."):
             handler = getattr(self, get_handler_name(message), None)
             if handler is not None:
@@ -54,7 +65,7 @@ class SessionEvents(DirectEvents):
 
     async def join(self, session_id: int) -> None:
         self.group = events.group_name(session_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.group_join(self.group)
         await self.accept()
 
     async def refuse(self, code: int) -> None:

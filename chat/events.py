@@ -17,7 +17,7 @@ from django.dispatch import Signal
 
 from studies.text import scrub
 
-from .layer import agroup_send, group_send
+from .layer import agroup_send_near, group_send
 from .models import ChatSession, Message
 
 FRAME_BUDGET = 32 * 1024  # bytes; Daphne closes the socket on frames over 64 KiB
@@ -148,13 +148,13 @@ def broadcast_message(message: Message, status: dict | None = None) -> None:
 async def abroadcast_agent(session_id: int, state: dict) -> None:
     """The agent's state for one reply: thinking, failed, or idle (see ``agent_data``)."""
     event = {"type": AGENT_EVENT, "session": session_id, "agent": state}
-    await agroup_send(group_name(session_id), event)
+    await agroup_send_near(group_name(session_id), event)
 
 
 async def abroadcast_delta(session_id: int, reply_to: int, offset: int, text: str) -> None:
     """Streamed reply text: ``text`` replaces everything from character ``offset`` on."""
     event = {"type": DELTA_EVENT, "reply_to": reply_to, "offset": offset, "text": text}
-    await agroup_send(group_name(session_id), event)
+    await agroup_send_near(group_name(session_id), event)
 
 
 def agent_data(state: str, reply_to: int | None = None, text: str = "", message: str = "") -> dict:

@@ -9,6 +9,13 @@ connection pool: docs/benchmarks.md).
 
 Sends are notifications, not the record: a failed one is logged, never raised, and pages
 recover what they missed from the database when they next sync.
+
+A turn's own notifications (its state and its streamed text, ``agroup_send_near``) go to the
+sockets of the process the turn runs in first: put straight into their queues on the loop
+they live on, with no trip through Redis (on real services a turn runs where the
+participant's socket is: ``DYAD_TURNS_IN``). They also go through the layer only while a
+socket of another process is in the group (a researcher watching, a second tab), and the
+sockets here skip that copy (``from_here``).
 """
 
 from __future__ import annotations
@@ -18,6 +25,8 @@ import contextvars
 import logging
 import os
 import threading
+import time
+import uuid
 import weakref
 
 from asgiref.sync import SyncToAsync, async_to_sync
@@ -25,6 +34,7 @@ from channels.layers import get_channel_layer
 
 log = logging.getLogger(__name__)
 MAX_CONCURRENT_SENDS = 32
+ELSEWHERE_SECONDS = 1.0  # how long a turn trusts that no other process has the group's sockets
 # The loop the in-memory layer's consumers live on, for code on another loop (agent turns).
 home_loop: contextvars.ContextVar[asyncio.AbstractEventLoop | None] = contextvars.ContextVar(
     "home_loop", default=None
@@ -95,3 +105,103 @@ def _background() -> asyncio.AbstractEventLoop:
             _loop_pid = os.getpid()
             threading.Thread(target=_loop.run_forever, name="dyad-layer", daemon=True).start()
         return _loop
+
+
+# --- Near delivery --------------------------------------------------------------------------
+_socket_loop: asyncio.AbstractEventLoop | None = None
+_origin = (0, "")
+_elsewhere: dict[str, tuple[float, bool]] = {}  # group -> (checked at, has sockets elsewhere)
+_numsub_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def sockets_here(loop: asyncio.AbstractEventLoop) -> None:
+    """This process serves sockets on ``loop`` (a consumer joining a group says so)."""
+    global _socket_loop
+    _socket_loop = loop
+
+
+def socket_loop() -> asyncio.AbstractEventLoop | None:
+    return _socket_loop
+
+
+def origin() -> str:
+    """This process, as named on the notifications it also sends through the layer."""
+    global _origin
+    if _origin[0] != os.getpid():
+        _origin = (os.getpid(), uuid.uuid4().hex)
+    return _origin[1]
+
+
+def from_here(event: dict) -> bool:
+    """A copy, through the layer, of a notification this process's sockets had already."""
+    return event.get("origin") == _origin[1] and _origin[0] == os.getpid()
+
+
+async def agroup_send_near(group: str, event: dict) -> None:
+    """A turn's notification: to the group's sockets in this process directly, and through
+    the layer as well while the group has sockets in another process. Without a pub/sub
+    layer, or away from the sockets' loop, the same as ``agroup_send``."""
+    home, layer = home_loop.get(), get_channel_layer()
+    if home is None or not home.is_running() or not _pubsub(layer):
+        await agroup_send(group, event)
+        return
+    try:
+        home.call_soon_threadsafe(_deliver_here, layer, group, layer.serialize(event))
+        if await _has_sockets_elsewhere(layer, home, group):
+            await agroup_send(group, event | {"origin": origin()})
+    except Exception:  # a lost notification must never lose the work that caused it
+        log.warning("Channel layer send to %s failed", group, exc_info=True)
+
+
+def _pubsub(layer) -> bool:
+    from channels_redis.pubsub import RedisPubSubChannelLayer
+
+    return isinstance(layer, RedisPubSubChannelLayer)
+
+
+def _here(layer, loop: asyncio.AbstractEventLoop):
+    """The pub/sub layer's state for ``loop`` (channels_redis keeps one per event loop: its
+    ``channels`` are the consumers' queues, its ``groups`` which of them are in a group)."""
+    return layer._layers.get(loop)
+
+
+def _deliver_here(layer, group: str, payload: bytes) -> None:
+    """On the sockets' loop: as if the layer had received ``payload`` for ``group``."""
+    here = _here(layer, asyncio.get_running_loop())
+    if here is None:
+        return
+    for channel in here.groups.get(here._get_group_channel_name(group), ()):
+        queue = here.channels.get(channel)
+        if queue is not None:
+            queue.put_nowait(payload)
+
+
+async def _has_sockets_elsewhere(layer, home, group: str) -> bool:
+    """Whether another process has a socket in ``group``: Redis counts the processes
+    subscribed to the group's channel (one of them this one, while it has a socket in it).
+    Asked at most every ``ELSEWHERE_SECONDS`` a group, so a socket that joins elsewhere
+    mid-reply has its text within that, and its page, on joining, the draft so far."""
+    now = time.monotonic()
+    checked = _elsewhere.get(group)
+    if checked is not None and now - checked[0] < ELSEWHERE_SECONDS:
+        return checked[1]
+    here = _here(layer, home)
+    name = f"{layer._kwargs.get('prefix', 'asgi')}__group__{group}"
+    ours = 1 if here is not None and here.groups.get(name) else 0
+    (_, subscribed), *_ = await _numsub_client().pubsub_numsub(name)
+    elsewhere = subscribed > ours
+    if len(_elsewhere) > 10_000:  # groups of replies long finished
+        _elsewhere.clear()
+    _elsewhere[group] = (now, elsewhere)
+    return elsewhere
+
+
+def _numsub_client():
+    import redis.asyncio
+    from django.conf import settings
+
+    loop = asyncio.get_running_loop()
+    client = _numsub_clients.get(loop)
+    if client is None:
+        client = _numsub_clients[loop] = redis.asyncio.Redis.from_url(settings.REDIS_URL)
+    return client

@@ -1,14 +1,16 @@
 """Agent turns as tasks on an event loop, not a thread each: a reply waits on the network.
 
-One ``TurnRunner`` per process, on a thread of its own: in each Celery worker on real
-services (the task hands the turn over and returns), in Daphne's process on the embedded
-default. It runs at most ``DYAD_TURNS_PER_PROCESS`` turns at once, beats the hearts of the
+One ``TurnRunner`` per process, on a thread of its own: in each Daphne process (the turns
+of the participants whose sockets it holds: always on the embedded default, and on real
+services unless ``DYAD_TURNS_IN=worker``) and in each Celery worker (the task hands the turn
+over and returns). It runs at most ``DYAD_TURNS_PER_PROCESS`` turns at once, beats the hearts of the
 turns it holds (one UPDATE for all of them), and reaps turns nobody holds any more: a turn
 whose heart stopped for ``DYAD_TURN_LOST_SECONDS`` seconds (its process died mid-turn)
 is claimed, once, and started again. A turn is idempotent: its reply is stored once.
 
-With the in-memory channel layer (embedded default) the pages' consumers live on Daphne's
-loop, which is not thread-safe: a turn sends its notifications there (its ``home`` loop).
+A turn's ``home`` is the loop the pages' consumers live on (Daphne's, which is not
+thread-safe): with the in-memory layer (embedded default) its notifications are sent there;
+with Redis they are handed there to the sockets of this process (``layer.agroup_send_near``).
 """
 
 from __future__ import annotations

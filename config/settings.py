@@ -285,6 +285,13 @@ if not 1 <= DYAD_MAX_MESSAGE_CHARS <= 4000:  # studies.text.MESSAGE_MAX: every f
 DYAD_AGENT_ATTEMPTS = env_int("DYAD_AGENT_ATTEMPTS", 3)
 DYAD_AGENT_BACKOFF_SECONDS = env_float("DYAD_AGENT_BACKOFF_SECONDS", 1.0)
 DYAD_STREAM_FLUSH_SECONDS = env_float("DYAD_STREAM_FLUSH_SECONDS", 0.2)
+# Where a participant's agent turn runs on real services: "socket", in the Daphne process
+# that holds the participant's socket, its text handed to that process's sockets without a
+# trip through Redis (docs/benchmarks.md: issue 23); or "worker", a Celery task. A turn
+# started away from any socket (a worker restarting a lost turn, a command) is a task.
+DYAD_TURNS_IN = env_str("DYAD_TURNS_IN", "socket")
+if DYAD_TURNS_IN not in {"socket", "worker"}:
+    raise ImproperlyConfigured(f"DYAD_TURNS_IN must be socket or worker, not {DYAD_TURNS_IN!r}")
 # Agent turns one process runs at once (each is a task on an event loop, not a thread).
 DYAD_TURNS_PER_PROCESS = env_int("DYAD_TURNS_PER_PROCESS", 500)
 # Threads (so database connections) each process's turns use for their short database steps.

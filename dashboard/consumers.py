@@ -56,7 +56,7 @@ class StudyWatchConsumer(DirectEvents):
         changed (the page adds its row)."""
         current = set(await database_sync_to_async(session_ids)(self.study_id))
         for session_id in current - self.groups_joined:
-            await self.channel_layer.group_add(events.group_name(session_id), self.channel_name)
+            await self.group_join(events.group_name(session_id))
             self.dirty.add(session_id)
         for session_id in self.groups_joined - current:  # ended: the page drops its row
             await self.channel_layer.group_discard(events.group_name(session_id), self.channel_name)
