@@ -99,11 +99,13 @@ def llm():
 
 @pytest.fixture
 def stack(request, study, llm):
-    """Two Daphnes and one worker behind nginx (tests start more, or kill some)."""
+    """Two Daphnes and one worker behind nginx (tests start more, or kill some). A test
+    parametrized indirectly gives settings of its own (``{"DYAD_TURNS_IN": "worker"}``)."""
     logs = LOGS / request.node.name
     shutil.rmtree(logs, ignore_errors=True)
+    env = {**ENV, **getattr(request, "param", {})}
     with Stack(
-        "real", daphnes=2, workers=1, cpus="", proxy=True, fresh=False, port=PORT, env=ENV,
+        "real", daphnes=2, workers=1, cpus="", proxy=True, fresh=False, port=PORT, env=env,
         worker_args=("--pool=threads", "--concurrency=4"), logs=logs,
     ) as running:  # fmt: skip
         yield running

@@ -40,6 +40,10 @@ def test_a_daphne_killed_mid_stream_its_pages_reconnect_through_the_proxy(study,
     assert report["reconnects"] > 0  # the killed Daphne's pages came back through nginx
 
 
+IN_WORKERS = {"DYAD_TURNS_IN": "worker"}  # turns run in Daphne by default: a worker holds none
+
+
+@pytest.mark.parametrize("stack", [IN_WORKERS], indirect=True)
 def test_a_worker_killed_mid_turn_its_turns_are_taken_up_by_another(study, stack):
     async def fault():
         await streaming(replies=10)

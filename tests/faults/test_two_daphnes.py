@@ -1,6 +1,8 @@
 """Two Daphne processes behind nginx: the participant's socket on one, the researcher's live
-view on the other, the worker running the turn killed mid-turn. Every message reaches the
-live view once, and the participant gets one reply to each of their messages."""
+view on the other, a worker killed mid-turn. Every message reaches the live view once, and
+the participant gets one reply to each of their messages: with turns in the participant's
+Daphne (the default; the live view's copy goes through Redis) and in the worker (whose turn
+is then the one killed, and restarted)."""
 
 from __future__ import annotations
 
@@ -48,6 +50,9 @@ async def session_of(pilot) -> int:
     raise AssertionError("the participant never reached the chat")
 
 
+@pytest.mark.parametrize(
+    "stack", [{"DYAD_TURNS_IN": "socket"}, {"DYAD_TURNS_IN": "worker"}], indirect=True
+)
 def test_live_view_and_participant_on_different_daphnes_worker_killed(study, stack):
     from dashboard.simulate import profiles
     from dashboard.simulate.client import SimulatedParticipant
