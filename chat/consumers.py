@@ -39,14 +39,19 @@ class DirectEvents(AsyncWebsocketConsumer):
 
     A turn running in this process hands its notifications to the sockets here directly
     (``layer.agroup_send_near``); the copy it also sends through the layer, while another
-    process has a socket in the group, is skipped here."""
+    process has a socket in the group, is skipped here; a socket joining a group says so to
+    the group, so such a turn starts sending through the layer too at once."""
 
     async def group_join(self, group: str) -> None:
         layer.sockets_here(asyncio.get_running_loop())
         await self.channel_layer.group_add(group, self.channel_name)
+        await layer.announce_join(self.channel_layer, group)
 
     async def dispatch(self, message: dict) -> None:
         if layer.from_here(message):  # this process's turn handed it over already
+            return
+        if message["type"] == layer.JOINED:
+            layer.joined(message)
             return
         if not message["type"].startswith("websocket."):
             handler = getattr(self, get_handler_name(message), None)

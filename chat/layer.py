@@ -10,12 +10,13 @@ connection pool: docs/benchmarks.md).
 Sends are notifications, not the record: a failed one is logged, never raised, and pages
 recover what they missed from the database when they next sync.
 
-A turn's own notifications (its state and its streamed text, ``agroup_send_near``) go to the
-sockets of the process the turn runs in first: put straight into their queues on the loop
-they live on, with no trip through Redis (on real services a turn runs where the
-participant's socket is: ``DYAD_TURNS_IN``). They also go through the layer only while a
-socket of another process is in the group (a researcher watching, a second tab), and the
-sockets here skip that copy (``from_here``).
+On Redis, what a turn (its state, its streamed text, its reply) or a page of a process with
+sockets sends goes to the sockets of that process first (``agroup_send_near``): put straight
+into their queues on the loop they live on, with no trip through Redis (on real services a
+turn runs where the participant's socket is: ``DYAD_TURNS_IN``), so they get it in the order
+it was sent. It also goes through the layer only while a socket of another process is in
+the group (a researcher watching, a second tab), and the sockets here skip that copy
+(``from_here``).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from channels.layers import get_channel_layer
 log = logging.getLogger(__name__)
 MAX_CONCURRENT_SENDS = 32
 ELSEWHERE_SECONDS = 1.0  # how long a turn trusts that no other process has the group's sockets
+JOINED = "layer.joined"  # a socket joined a group: the processes with turns for it ask again
 # The loop the in-memory layer's consumers live on, for code on another loop (agent turns).
 home_loop: contextvars.ContextVar[asyncio.AbstractEventLoop | None] = contextvars.ContextVar(
     "home_loop", default=None
@@ -54,6 +56,12 @@ def group_send(group: str, event: dict, timeout: float = 10) -> None:
                 asyncio.run_coroutine_threadsafe(send, home).result(timeout)
             return
         main = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+        near = home or (main if main is not None and main is _socket_loop else None)
+        if near is not None and main.is_running() and _pubsub(get_channel_layer()):
+            # From a turn, or a page of a process with sockets: the way of a turn's text, so
+            # a page gets a participant's message, the reply's text and the reply in order.
+            async_to_sync(agroup_send_near)(group, event, home=near)
+            return
         if main is not None and main.is_running():
             async_to_sync(get_channel_layer().group_send)(group, event)
             return
@@ -137,11 +145,12 @@ def from_here(event: dict) -> bool:
     return event.get("origin") == _origin[1] and _origin[0] == os.getpid()
 
 
-async def agroup_send_near(group: str, event: dict) -> None:
-    """A turn's notification: to the group's sockets in this process directly, and through
-    the layer as well while the group has sockets in another process. Without a pub/sub
-    layer, or away from the sockets' loop, the same as ``agroup_send``."""
-    home, layer = home_loop.get(), get_channel_layer()
+async def agroup_send_near(group: str, event: dict, home=None) -> None:
+    """A notification to the group's sockets in this process directly (on ``home``, the
+    loop they live on: a turn's ``home_loop``), and through the layer as well while the
+    group has sockets in another process. Without a pub/sub layer, or away from the
+    sockets' loop, the same as ``agroup_send``."""
+    home, layer = home or home_loop.get(), get_channel_layer()
     if home is None or not home.is_running() or not _pubsub(layer):
         await agroup_send(group, event)
         return
@@ -176,20 +185,38 @@ def _deliver_here(layer, group: str, payload: bytes) -> None:
             queue.put_nowait(payload)
 
 
+async def announce_join(channel_layer, group: str) -> None:
+    """After a socket joined ``group``: a process whose turn sends to the group only to its
+    own sockets (``agroup_send_near``) hears of it and asks Redis again at once."""
+    if _pubsub(channel_layer):
+        await channel_layer.group_send(group, {"type": JOINED, "group": group})
+
+
+def joined(event: dict) -> None:
+    """A socket joined the event's group somewhere (``announce_join``)."""
+    _elsewhere.pop(event.get("group"), None)
+
+
 async def _has_sockets_elsewhere(layer, home, group: str) -> bool:
     """Whether another process has a socket in ``group``: Redis counts the processes
-    subscribed to the group's channel (one of them this one, while it has a socket in it).
-    Asked at most every ``ELSEWHERE_SECONDS`` a group, so a socket that joins elsewhere
-    mid-reply has its text within that, and its page, on joining, the draft so far."""
+    subscribed to the group's channel, one of them this one. Without a socket here (the
+    participant reconnected to another Daphne) the answer is yes without asking. Otherwise
+    the answer is kept ``ELSEWHERE_SECONDS``, or until a socket joins the group anywhere
+    (``announce_join``); a failed question counts as yes (the send then fails or not)."""
+    here = _here(layer, home)
+    name = f"{layer._kwargs.get('prefix', 'asgi')}__group__{group}"
+    if here is None or not here.groups.get(name):
+        return True
     now = time.monotonic()
     checked = _elsewhere.get(group)
     if checked is not None and now - checked[0] < ELSEWHERE_SECONDS:
         return checked[1]
-    here = _here(layer, home)
-    name = f"{layer._kwargs.get('prefix', 'asgi')}__group__{group}"
-    ours = 1 if here is not None and here.groups.get(name) else 0
-    (_, subscribed), *_ = await _numsub_client().pubsub_numsub(name)
-    elsewhere = subscribed > ours
+    try:
+        (_, subscribed), *_ = await _numsub_client().pubsub_numsub(name)
+        elsewhere = subscribed > 1
+    except Exception:  # Redis restarting: don't wait on it for every frame
+        log.warning("Counting the sockets of %s failed", group, exc_info=True)
+        elsewhere = True
     if len(_elsewhere) > 10_000:  # groups of replies long finished
         _elsewhere.clear()
     _elsewhere[group] = (now, elsewhere)
@@ -203,5 +230,8 @@ def _numsub_client():
     loop = asyncio.get_running_loop()
     client = _numsub_clients.get(loop)
     if client is None:
-        client = _numsub_clients[loop] = redis.asyncio.Redis.from_url(settings.REDIS_URL)
+        client = redis.asyncio.Redis.from_url(
+            settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
+        )
+        _numsub_clients[loop] = client
     return client

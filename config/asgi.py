@@ -16,8 +16,8 @@ from chat.routing import websocket_urlpatterns  # noqa: E402
 from chat.turns import process_runner  # noqa: E402
 from dashboard.routing import websocket_urlpatterns as dashboard_websockets  # noqa: E402
 
-if settings.CELERY_TASK_ALWAYS_EAGER:  # embedded default: turns run in this process
-    process_runner()  # reaping turns a restart interrupted, from the start
+if settings.CELERY_TASK_ALWAYS_EAGER or settings.DYAD_TURNS_IN == "socket":
+    process_runner()  # turns run in this process: it reaps lost turns from the start
 
 application = ProtocolTypeRouter(
     {
