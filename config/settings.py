@@ -8,6 +8,7 @@ real Celery workers. Junk values fail loudly at start-up rather than at the firs
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "channels",
     "django_htmx",
     "template_partials",
@@ -96,8 +98,29 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # answers a locked-out sign-in with the lockout page
     "whitenoise.middleware.WhiteNoiseMiddleware",
 ]
+
+# --- Sign-in throttling (django-axes) -------------------------------------------------------
+# After AXES_FAILURE_LIMIT wrong passwords for one account, or from one address, signing in
+# there is refused for AXES_COOLOFF_TIME (each failure meanwhile starts it again); failures
+# are logged. The operator unlocks at once: `manage.py axes_reset_username NAME` or
+# `axes_reset_ip ADDRESS` (docs/deploy.md). Behind a proxy (`make serve`: nginx) the
+# address is the one the TRUSTED_PROXIES nearest proxies saw (X-Forwarded-For), never one
+# a client wrote itself.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "config.signin.locked_out"
+AXES_SENSITIVE_PARAMETERS = ["password"]  # the log names the account and address tried
+AXES_CLIENT_IP_CALLABLE = "config.signin.client_ip"
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
 
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
