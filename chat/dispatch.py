@@ -41,8 +41,8 @@ def agent_turn_start(message_id: int, *, home=None) -> None:
     loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
     running = loop is not None and loop.is_running()
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        if running:  # under Daphne: its pages live on ``loop``
-            _local["submit"](message_id, home or home_loop.get() or loop)
+        if running:  # under Daphne: its pages live on its sockets' loop
+            _local["submit"](message_id, home or home_loop.get() or socket_loop() or loop)
         else:
             _local["run_here"](message_id)
         return

@@ -1,5 +1,7 @@
-"""The reply the agent is writing, as far as it has got: kept in the cache (shared through
-Redis on real services) so that a page that reconnects mid-reply picks it up.
+"""The reply the agent is writing, as far as it has got: kept in the ``drafts`` cache (shared
+through Redis on real services, in files on the embedded default: both outlive the process
+that writes it) so that a page that reconnects mid-reply picks it up, and a turn whose
+process died has what was shown noted (``turns.stale_turns_claim``).
 
 A convenience, never the record: while the cache is down (Redis restarting) drafts are not
 kept and none is found, and the reply goes on (the stored message is what counts)."""
@@ -8,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from django.core.cache import cache
+from django.core.cache import caches
 
 log = logging.getLogger(__name__)
 TTL = 600  # seconds: longer than any reply takes
@@ -21,7 +23,7 @@ def _key(session_id: int) -> str:
 
 def save(session_id: int, reply_to: int, text: str) -> None:
     try:
-        cache.set(_key(session_id), {"reply_to": reply_to, "text": text}, TTL)
+        caches["drafts"].set(_key(session_id), {"reply_to": reply_to, "text": text}, TTL)
     except Exception:  # the cache's client raises its own errors (redis, ...)
         log.warning("Keeping the draft of session %s failed", session_id, exc_info=True)
 
@@ -29,7 +31,7 @@ def save(session_id: int, reply_to: int, text: str) -> None:
 def text_for(session_id: int, reply_to: int) -> str:
     """The draft of the reply to turn ``reply_to``, or "" (none, or one for another turn)."""
     try:
-        draft = cache.get(_key(session_id)) or {}
+        draft = caches["drafts"].get(_key(session_id)) or {}
     except Exception:
         log.warning("Reading the draft of session %s failed", session_id, exc_info=True)
         return ""
@@ -38,6 +40,6 @@ def text_for(session_id: int, reply_to: int) -> str:
 
 def drop(session_id: int) -> None:
     try:
-        cache.delete(_key(session_id))
+        caches["drafts"].delete(_key(session_id))
     except Exception:
         log.warning("Dropping the draft of session %s failed", session_id, exc_info=True)

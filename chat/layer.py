@@ -51,6 +51,7 @@ def group_send(group: str, event: dict, timeout: float = 10) -> None:
     try:
         home = home_loop.get()
         if home is not None and _in_memory():  # called from an agent turn's database step
+            home = _sockets_or(home)
             if home.is_running():
                 send = get_channel_layer().group_send(group, event)
                 asyncio.run_coroutine_threadsafe(send, home).result(timeout)
@@ -84,6 +85,8 @@ async def agroup_send(group: str, event: dict) -> None:
     at most ``MAX_CONCURRENT_SENDS`` sends in flight from it. With a ``home_loop`` (where the
     in-memory layer's consumers live, when that is another loop), sent from there."""
     loop, home = asyncio.get_running_loop(), home_loop.get()
+    if _in_memory():
+        home = _sockets_or(home)
     limit = _loop_limits.setdefault(loop, asyncio.Semaphore(MAX_CONCURRENT_SENDS))
     try:
         async with limit:
@@ -96,6 +99,13 @@ async def agroup_send(group: str, event: dict) -> None:
                 send.close()  # the pages' loop is gone: they re-sync when they are back
     except Exception:  # a lost notification must never lose the work that caused it
         log.warning("Channel layer send to %s failed", group, exc_info=True)
+
+
+def _sockets_or(home):
+    """Where the in-memory layer's consumers live: the loop this process's sockets are on
+    (a turn restarted before any page came back has no other ``home``), or ``home``."""
+    sockets = _socket_loop
+    return sockets if sockets is not None and sockets.is_running() else home
 
 
 def _in_memory() -> bool:

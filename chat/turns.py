@@ -30,7 +30,7 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from . import dispatch
+from . import dispatch, drafts
 from .layer import home_loop
 from .models import AgentTurn
 from .services.agent import agent_turn_arun, agent_turn_run
@@ -141,8 +141,28 @@ def stale_turns_claim() -> list[int]:
     claimed = []
     for turn_id, message_id in stale().values_list("pk", "prompted_id")[:100]:
         if stale().filter(pk=turn_id).update(heartbeat_at=timezone.now()):
+            _interrupted_note(turn_id)
             claimed.append(message_id)
     return claimed
+
+
+def _interrupted_note(turn_id: int) -> None:
+    """Note on a lost turn what its reply had shown when its process stopped (the draft),
+    before it starts again: the session review lists it with the turn's errors, and the page
+    keeps showing it until the new reply's text replaces it."""
+    turn = AgentTurn.objects.select_related("prompted").get(pk=turn_id)
+    if turn.status != AgentTurn.Status.RUNNING:
+        return  # queued, never started: nothing was shown
+    shown = drafts.text_for(turn.prompted.session_id, turn.prompted.turn)
+    entry = {
+        "at": timezone.now().isoformat(),
+        "attempt": turn.attempts,
+        "error": f"interrupted: the process running the turn stopped after {len(shown)} "
+        "characters of the reply had been shown; it was started again",
+        "permanent": False,
+        "shown": shown,
+    }
+    AgentTurn.objects.filter(pk=turn_id).update(errors=[*turn.errors, entry])
 
 
 _runner: tuple[int, TurnRunner] | None = None

@@ -214,6 +214,19 @@ else:
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The reply the agent is writing, as far as it has got (chat/drafts.py): in Redis on real
+# services; on the embedded default in files beside the database, so that a reply a restart
+# interrupted is still there to show (and is noted on its turn) when the turn starts again.
+DRAFTS_DIR = Path(DATABASES["default"]["NAME"]).parent / ".drafts"
+CACHES["drafts"] = (
+    dict(CACHES["default"])
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": env_str("DYAD_DRAFTS_DIR", str(DRAFTS_DIR)),
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    }
+)
 # The chat page's identity panels, rendered once per identity revision (chat/panel.py): kept
 # in each process's memory in both modes, read in microseconds where Redis is a round trip,
 # and gone with the process, so a deploy never serves one its old templates rendered. About

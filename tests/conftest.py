@@ -9,11 +9,24 @@ import time
 
 import pytest
 from django.conf import settings
+from django.test import override_settings
 
 from tests.workers import start_worker
 
 # The fault suite (tests/faults) kills and restarts services: only `make faults` runs it.
 collect_ignore = [] if os.environ.get("DYAD_FAULTS") else ["faults"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def drafts_of_this_run(tmp_path_factory):
+    """On the embedded default drafts are files beside the database: a run keeps its own."""
+    if settings.CACHES["drafts"]["BACKEND"].endswith("FileBasedCache"):
+        caches = {**settings.CACHES, "drafts": {**settings.CACHES["drafts"]}}
+        caches["drafts"]["LOCATION"] = str(tmp_path_factory.mktemp("drafts"))
+        with override_settings(CACHES=caches):
+            yield
+    else:
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)

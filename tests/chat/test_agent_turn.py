@@ -232,17 +232,20 @@ class RedisDownTests(FakeLLMMixin, DyadTransactionTestCase):
         self.session = session_open(participant=self.ana, number=1)
 
     def test_a_reply_streams_on_while_the_cache_is_down(self):
+        from django.core.cache import caches
+
         from chat import drafts
 
         self.fake.script({"text": "Still here, still Mira.", "delay": 0.01})
         down = ConnectionError("Error 111 connecting to 127.0.0.1:6379")
         with mock.patch("chat.services.messages.agent_turn_start"):  # run here, not by a worker
             post = message_post(session_id=self.session.pk, client_id="c1", text="hello")
-        with mock.patch.object(drafts.cache, "set", side_effect=down):
+        kept_in = type(caches["drafts"])  # every thread's instance
+        with mock.patch.object(kept_in, "set", side_effect=down):
             reply = agent_turn_run(message_id=post.message.pk)
         assert reply.text == "Still here, still Mira."
         assert AgentTurn.objects.get().status == "done"
-        with mock.patch.object(drafts.cache, "get", side_effect=down):
+        with mock.patch.object(kept_in, "get", side_effect=down):
             assert drafts.text_for(self.session.pk, post.message.turn) == ""
 
     def test_a_turn_the_broker_cannot_take_is_kept_and_reaped(self):
@@ -263,3 +266,25 @@ class RedisDownTests(FakeLLMMixin, DyadTransactionTestCase):
             assert Message.objects.get(pk=post.message.pk).text == "hello"
             assert AgentTurn.objects.get().status == "queued"
             assert stale_turns_claim() == [post.message.pk]  # a worker will start it
+
+    def test_a_turn_whose_process_died_is_noted_with_what_the_participant_had_seen(self):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from chat import drafts
+        from chat.turns import stale_turns_claim
+
+        with mock.patch("chat.services.messages.agent_turn_start"):
+            post = message_post(session_id=self.session.pk, client_id="c1", text="hello")
+        died = timezone.now() - timedelta(minutes=5)
+        AgentTurn.objects.update(status="running", attempts=1, heartbeat_at=died)
+        drafts.save(self.session.pk, post.message.turn, "Half a reply, καλημέρα, 你好")
+        assert stale_turns_claim() == [post.message.pk]
+        (note,) = AgentTurn.objects.get().errors
+        assert note["error"].startswith("interrupted") and note["attempt"] == 1
+        assert note["shown"] == "Half a reply, καλημέρα, 你好"
+        self.client.force_login(self.rita)
+        page = self.client.get(f"/dashboard/studies/pilot/sessions/{self.session.pk}/")
+        assert "What the participant had seen" in page.content.decode()
+        assert "καλημέρα, 你好" in page.content.decode()
