@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test test-fast faults lint install install-test browser nginx worker scorer bench messages clean
+.PHONY: run serve test test-fast faults soak lint install install-test browser nginx worker scorer bench messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,11 @@ test-fast: install-test
 # (needs PostgreSQL, redis-server and nginx on this machine; restarts PostgreSQL).
 faults: install-test nginx
 	DYAD_FAULTS=1 $(BIN)/python -m pytest -p no:django tests/faults $(PYTEST_ARGS)
+
+# The soak run (not in CI): 30 minutes of simulated participants on real services with a
+# fault every 3 minutes (Daphne and worker killed, Redis and PostgreSQL restarted).
+soak: install-test nginx
+	DYAD_FAULTS=1 $(BIN)/python -m tests.faults.soak $(SOAK_ARGS)
 
 # Benchmarks (need PostgreSQL and Redis); results are recorded in docs/benchmarks.md.
 bench: install-test
