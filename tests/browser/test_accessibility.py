@@ -165,3 +165,15 @@ class DashboardPagesTests(BrowserTestCase):
         self.page.get_by_role("button", name="Withdraw", exact=True).click()
         expect(self.page.get_by_role("main")).to_contain_text("W-")
         self.assert_accessible()
+
+
+class SignInPagesTests(BrowserTestCase):
+    def test_the_sign_in_page_its_error_and_the_pause_after_too_many(self):
+        page = self.page
+        self.sign_in(password="wrong")
+        expect(page.get_by_role("alert")).to_contain_text("did not match")
+        self.assert_accessible()
+        for _ in range(5):
+            self.sign_in(password="wrong")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Sign-in paused")
+        self.assert_accessible()
