@@ -131,6 +131,8 @@ class TelemetryTests(ConsumerTestCase):
         await self.session.arefresh_from_db()
         assert self.session.telemetry_refused == 2  # kept, with their typing unknown
         await ws.disconnect()
+        page = await sync_to_async(self.review_page)()
+        assert "2 typing or time-away reports from the participant's page refused" in page
         sessions = await sync_to_async(self.exported)("sessions.csv")
         assert [r["telemetry_refused"] for r in sessions] == ["2"]
         codebook = await sync_to_async(self.exported)("codebook.csv")
@@ -158,6 +160,7 @@ class TelemetryTests(ConsumerTestCase):
         page = await sync_to_async(self.review_page)()
         assert "82% of this message was pasted (2 pastes)" in page
         assert "written in 8 s" in page and "idle 1 time, 1 min 35 s in all" in page
+        assert "refused as impossible" not in page
         messages = await sync_to_async(self.exported)("messages.csv")
         row = next(r for r in messages if r["text"] == "x" * 50)
         assert (row["typing_ms"], row["pastes"], row["pasted_chars"]) == ("8300", "2", "41")
