@@ -40,7 +40,7 @@ run: install
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py seed_demo --base-url http://$(HOST):$(PORT)
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl+C stops)"
-	$(BIN)/daphne -b $(HOST) -p $(PORT) --websocket-max-message-size 65536 --websocket-max-frame-size 65536 config.asgi:application
+	DYAD_SITE_URL="$${DYAD_SITE_URL:-http://$(HOST):$(PORT)}" $(BIN)/daphne -b $(HOST) -p $(PORT) --websocket-max-message-size 65536 --websocket-max-frame-size 65536 config.asgi:application
 
 # Production-like, on this machine: two Daphne processes and a Celery worker behind nginx, on
 # PostgreSQL and Redis (DATABASE_URL, REDIS_URL; defaults in deploy/serve.sh).

@@ -182,9 +182,11 @@ class ChatConsumer(SessionEvents):
         client_id = protocol.client_id_of(frame)
         if client_id is None:
             raise ChatError("bad_client_id", "client_id must be 1-64 letters, digits, - or _.")
-        kind, ms = telemetry.away(frame)
         await database_sync_to_async(services.session_event_record)(
-            session_id=self.chat.pk, client_id=client_id, kind=kind, duration_ms=ms
+            session_id=self.chat.pk,
+            client_id=client_id,
+            kind=frame.get("kind"),
+            duration_ms=frame.get("ms"),
         )
         await self.send_frame(events.noted_frame(client_id))
 

@@ -37,6 +37,13 @@ class ChatSession(models.Model):
     design_hash = models.CharField(max_length=64, blank=True)
     identity_version_start = models.PositiveIntegerField(null=True, blank=True)
     identity_version_end = models.PositiveIntegerField(null=True, blank=True)
+    # Typing telemetry (chat.telemetry): the typing time its messages' reports claimed, kept
+    # to bound the next one by the session's own wall time, and the reports refused as
+    # impossible (malformed, or claiming more time than the session has had).
+    typing_ms_total = models.PositiveBigIntegerField(default=0)
+    telemetry_refused = models.PositiveIntegerField(
+        default=0, help_text="Typing and activity reports refused as impossible."
+    )
 
     class Meta:
         constraints = [

@@ -6,6 +6,12 @@ and how many characters they put in the box. Between messages: stretches away fr
 (the tab hidden, or visible with no key, pointer or scroll activity for 30 s or more: the
 page's threshold, static/js/telemetry.js), each reported once the participant is back. A
 page is not a witness: these are what it measured, documented as such in docs/data.md.
+
+What a page claims is bounded by the session's own wall time: one page's typing stretches
+never overlap (each starts after the last message went out), nor do its stretches away
+(hidden or idle), so a session's typing times together, and its stretches away together,
+fit in the time since it started. A report that does not (or is malformed) is refused, and
+the session counts it (chat.services.activity).
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ DAY_MS = 24 * 60 * 60 * 1000
 MOST_PASTES = 10_000
 MOST_PASTED = 10_000_000
 KINDS = ("hidden", "idle")
+# Rounding, and a page's clock against the server's: what a report may overrun by.
+SLACK_MS = 5_000
 
 
 def _count(value, most: int) -> int | None:
@@ -24,10 +32,12 @@ def _count(value, most: int) -> int | None:
     return None
 
 
-def message_typing(value) -> dict:
-    """The message's fields from a frame's ``typing`` object. Measurements are never worth a
-    message: one that is missing or malformed is stored as unknown (None), and the message
-    is kept."""
+def message_typing(value) -> dict | None:
+    """The message's fields from a frame's ``typing`` object (None: there was none).
+    Measurements are never worth a message: a malformed one is stored as unknown (None),
+    and the message is kept."""
+    if value is None:
+        return None
     if not isinstance(value, dict):
         return {"typing_ms": None, "paste_count": None, "pasted_chars": None}
     fields = {
@@ -40,14 +50,21 @@ def message_typing(value) -> dict:
     return fields
 
 
-def away(frame: dict) -> tuple[str, int]:
-    """``(kind, milliseconds)`` of an ``activity`` frame, or ChatError."""
-    kind, ms = frame.get("kind"), _count(frame.get("ms"), DAY_MS)
+def away(kind, ms) -> tuple[str, int]:
+    """``(kind, milliseconds)`` of an ``activity`` frame's fields, or ChatError."""
+    ms = _count(ms, DAY_MS)
     if kind not in KINDS:
         raise ChatError("bad_activity", f"'kind' must be one of {', '.join(KINDS)}.")
     if ms is None:
         raise ChatError("bad_activity", "'ms' must be a whole number of milliseconds up to a day.")
     return kind, ms
+
+
+def fits(ms: int, *, claimed_ms: int, elapsed_ms: float) -> bool:
+    """Whether a stretch of ``ms`` fits in the session's wall time so far (``elapsed_ms``,
+    by the server's clock) beside the stretches of its kind already reported
+    (``claimed_ms``)."""
+    return claimed_ms + ms <= elapsed_ms + SLACK_MS
 
 
 def pasted_share(text: str, pasted_chars: int | None) -> float | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -51,6 +52,20 @@ def env_float(name: str, default: float) -> float:
         return float(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}") from None
+
+
+def site_url(url: str) -> str:
+    """An http(s) address with a host and no query or fragment, without its trailing slash."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError on a port that is not one)
+    except ValueError:
+        parts = None
+    if not parts or parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ImproperlyConfigured(f"DYAD_SITE_URL must be an http(s) address, not {url!r}")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ImproperlyConfigured(f"DYAD_SITE_URL must have no query, fragment or login: {url!r}")
+    return url.rstrip("/")
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -336,9 +351,11 @@ DYAD_TURN_DB_THREADS = env_int("DYAD_TURN_DB_THREADS", 4 if DATABASE_URL else 1)
 DYAD_TURN_LOST_SECONDS = env_int("DYAD_TURN_LOST_SECONDS", 20)
 # A running turn with no progress for this long may be retried by the participant.
 DYAD_AGENT_STALE_SECONDS = env_int("DYAD_AGENT_STALE_SECONDS", 45)
-# Where pilots' simulated participants reach the server (default: the address the researcher
-# used for the dashboard). Set it behind a proxy, e.g. http://127.0.0.1:8000.
-DYAD_PILOT_URL = env_str("DYAD_PILOT_URL")
+# Where this site is reached, set by the operator (`make run` and `make serve` set it): a
+# pilot's simulated participants, with their signed token, go there. Never taken from a
+# request, whose Host header its sender chooses. DYAD_PILOT_URL is its former name.
+SITE_URL_DEFAULT = "http://127.0.0.1:8000"
+DYAD_SITE_URL = site_url(env_str("DYAD_SITE_URL") or env_str("DYAD_PILOT_URL") or SITE_URL_DEFAULT)
 # The demo study's conditions use this endpoint when set (see README).
 DYAD_LLM_BASE_URL = env_str("DYAD_LLM_BASE_URL")
 DYAD_LLM_MODEL = env_str("DYAD_LLM_MODEL")

@@ -15,12 +15,6 @@ from .forms import PilotForm
 from .views import researcher_study
 
 
-def base_url(request) -> str:
-    """Where the simulated participants reach the study: the operator's DYAD_PILOT_URL, else
-    the address this page was requested at (its host is one of ALLOWED_HOSTS)."""
-    return settings.DYAD_PILOT_URL or f"{request.scheme}://{request.get_host()}"
-
-
 @require_POST
 @researcher_study
 def pilot_new(request, study):
@@ -35,7 +29,7 @@ def pilot_new(request, study):
                 user=request.user,
                 participants=data["participants"],
                 concurrency=data["concurrency"],
-                base_url=base_url(request),
+                base_url=settings.DYAD_SITE_URL,  # never the request's Host: its sender picks it
                 seed=data["seed"],
                 effect=form.effect(),
                 pace=float(data["pace"]),

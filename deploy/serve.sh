@@ -11,7 +11,7 @@ export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
 export DEBUG=false SECURE_COOKIES=false STATIC_ROOT="$PWD/staticfiles"
 export ALLOWED_HOSTS="${ALLOWED_HOSTS:-127.0.0.1,localhost}"
 export TRUSTED_PROXIES="${TRUSTED_PROXIES:-1}"  # nginx: sign-in throttling reads its X-Forwarded-For
-export DYAD_PILOT_URL="${DYAD_PILOT_URL:-http://127.0.0.1:8000}"
+export DYAD_SITE_URL="${DYAD_SITE_URL:-${DYAD_PILOT_URL:-http://127.0.0.1:8000}}"
 
 mkdir -p .run/nginx
 chmod 0777 .run/nginx  # nginx's workers run as "nobody" when it is started as root

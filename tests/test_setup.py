@@ -32,6 +32,15 @@ def test_junk_in_an_environment_variable_fails_loudly():
     assert "DEBUG must be true or false, not 'maybe'" in settings_error(DEBUG="maybe")
 
 
+def test_a_site_url_that_is_not_an_http_address_fails_loudly():
+    bad_urls = ("study.example.org", "ftp://study.example.org", "http://", "http://h:99999",
+                "https://x.org/?next=y", "https://user:pw@x.org")  # fmt: skip
+    for bad in bad_urls:
+        assert "DYAD_SITE_URL must" in settings_error(DYAD_SITE_URL=bad), bad
+    assert "DYAD_SITE_URL must" in settings_error(DYAD_PILOT_URL="javascript:x")  # the old name
+    assert settings_error(DYAD_SITE_URL="https://study.example.org/") == ""
+
+
 def test_production_settings_pass_the_deployment_checks():
     """docs/deploy.md's settings: `manage.py check --deploy` finds nothing to warn about."""
     production = {

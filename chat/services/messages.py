@@ -19,6 +19,7 @@ from ..errors import ChatError
 from ..models import AgentTurn, ChatSession, Message
 from ..protocol import is_client_id
 from . import identity as identity_services
+from .activity import typing_admit
 from .transcript import lock_session, locked_session, message_text, note_post
 
 
@@ -65,7 +66,8 @@ def message_post(
     unless the agent is busy or paused, start its turn. A message sent while the agent is
     replying is stored at once too: the agent's next turn answers everything the participant
     wrote since its last reply. A resend with a known client id returns the stored message.
-    ``typing``: how it was typed (``chat.telemetry.message_typing``), where the study records it.
+    ``typing``: how it was typed (``chat.telemetry.message_typing``), where the study records it
+    and the page reported it; kept only if it fits in the session's wall time (else counted).
     ``study``: the session's study, where the caller holds it (a socket does): not read again
     (a published study's rules do not change)."""
     if not is_client_id(client_id):
@@ -84,10 +86,11 @@ def message_post(
             sender=Message.Sender.PARTICIPANT,
             text=text,
             client_id=client_id,
-            **(typing or {}),
+            **typing_admit(session, typing),
         )
         session.participant_turns += 1
-        session.save(update_fields=["last_turn", "participant_turns"])
+        counts = ["last_turn", "participant_turns", "typing_ms_total", "telemetry_refused"]
+        session.save(update_fields=counts)
         status = events.status_data(session)  # this tab's ack says it; other tabs hear it here
         transaction.on_commit(partial(events.broadcast_message, message, status))
         if not session.agent_paused and not selectors.turn_busy(session):

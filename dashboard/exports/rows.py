@@ -111,8 +111,10 @@ def session_rows(study: Study) -> Iterator[tuple]:
             "participant_id", "number", "participant__code", "participant__condition__name",
             "status", "started_at", "ended_at", "participant_turns", "message_count",
             "design_hash", "identity_version_start", "identity_version_end",
+            "telemetry_refused",
         )
     )  # fmt: skip
+    recorded = study.record_typing
     for page in grouped(study, rows, "participant_id", ["participant_id", "number"]):
         for r in page:
             ended = r["ended_at"]
@@ -122,6 +124,7 @@ def session_rows(study: Study) -> Iterator[tuple]:
                 (ended - r["started_at"]).total_seconds() if ended else None,
                 r["participant_turns"], r["message_count"], r["design_hash"],
                 r["identity_version_start"], r["identity_version_end"],
+                r["telemetry_refused"] if recorded else None,
             )  # fmt: skip
 
 

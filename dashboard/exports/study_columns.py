@@ -145,6 +145,16 @@ def sessions_table(c: Column) -> Table:
                 "integer",
                 "Identity version when the session ended (empty while active).",
             ),
+            Column(
+                "telemetry_refused",
+                "integer",
+                "Where the study records typing: reports from the participant's page refused as "
+                "impossible, a message's typing time or a stretch away that was malformed or "
+                "claimed more time than the session had had (that message's typing is then "
+                "unknown; the stretch is not in session_events.csv). Pages report truthfully, "
+                "so anything above 0 suggests a tampered page.",
+                minimum=0,
+            ),
         ),
         ("participant", "session"),
         (by_participant(),),

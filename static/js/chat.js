@@ -220,6 +220,7 @@
       }
       if (frame.client_id) {
         // Refused for good (too long, chat over): drop it so it is not sent again forever.
+        if (away) away.noted(frame.client_id); // a report of time away, likewise
         acknowledge(frame.client_id);
         const li = itemOf(frame.client_id);
         if (li) { li.classList.add("refused"); li.querySelector(".text").textContent += " " + fill(text.notSent, { reason: refusal(frame) }); }

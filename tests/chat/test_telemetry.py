@@ -12,9 +12,10 @@ from asgiref.sync import sync_to_async
 
 from chat.errors import ChatError
 from chat.models import Message, SessionEvent
-from chat.telemetry import away, message_typing, pasted_share
+from chat.telemetry import DAY_MS, away, fits, message_typing, pasted_share
 from dashboard.exports.files import file_download
 from tests.chat.sockets import ConsumerTestCase
+from tests.dashboard.export_data import begun_earlier
 
 UNKNOWN = {"typing_ms": None, "paste_count": None, "pasted_chars": None}
 
@@ -23,7 +24,8 @@ def test_measurements_come_whole_or_not_at_all():
     assert message_typing({"ms": 4200, "pastes": 1, "pasted_chars": 30}) == {
         "typing_ms": 4200, "paste_count": 1, "pasted_chars": 30,
     }  # fmt: skip
-    for bad in [None, "fast", [], {"ms": 10}, {"ms": -1, "pastes": 0, "pasted_chars": 0},
+    assert message_typing(None) is None  # none reported
+    for bad in ["fast", [], {"ms": 10}, {"ms": -1, "pastes": 0, "pasted_chars": 0},
                 {"ms": True, "pastes": 0, "pasted_chars": 0},
                 {"ms": 10**12, "pastes": 0, "pasted_chars": 0},
                 {"ms": 1.5, "pastes": 0, "pasted_chars": 0}]:  # fmt: skip
@@ -31,11 +33,20 @@ def test_measurements_come_whole_or_not_at_all():
 
 
 def test_a_stretch_away_needs_a_known_kind_and_a_length():
-    assert away({"kind": "hidden", "ms": 5000}) == ("hidden", 5000)
-    for frame in [{"kind": "asleep", "ms": 5}, {"kind": "idle"}, {"kind": "idle", "ms": "5"}]:
+    assert away("hidden", 5000) == ("hidden", 5000)
+    for kind, ms in [("asleep", 5), ("idle", None), ("idle", "5"), ("idle", -1), ("idle", 1e300),
+                     ("idle", float("nan")), ("idle", 10**20)]:  # fmt: skip
         with pytest.raises(ChatError) as refused:
-            away(frame)
+            away(kind, ms)
         assert refused.value.code == "bad_activity"
+
+
+def test_reports_of_one_kind_fit_together_in_the_sessions_wall_time():
+    minute = 60_000
+    assert fits(4 * minute, claimed_ms=5 * minute, elapsed_ms=10 * minute)
+    assert fits(5 * minute + 4_000, claimed_ms=5 * minute, elapsed_ms=10 * minute)  # clocks
+    assert not fits(6 * minute, claimed_ms=5 * minute, elapsed_ms=10 * minute)
+    assert not fits(DAY_MS, claimed_ms=0, elapsed_ms=10 * minute)
 
 
 def test_the_pasted_share_is_capped_at_the_whole_message():
@@ -49,6 +60,7 @@ class TelemetryTests(ConsumerTestCase):
         super().setUp()
         self.pilot.record_typing = True
         self.pilot.save()
+        begun_earlier(self.session, minutes=10)
 
     async def send(self, ws, **frame):
         await ws.send_json_to(frame)
@@ -79,6 +91,53 @@ class TelemetryTests(ConsumerTestCase):
         assert [(e.kind, e.duration_ms) for e in events] == [("hidden", 45_000)]
         await ws.disconnect()
 
+    async def test_time_away_cannot_add_up_to_more_than_the_session_has_lasted(self):
+        ws, _, _ = await self.connect()
+        day = {"type": "activity", "kind": "idle", "ms": DAY_MS}
+        for n in range(5):  # a day idle, again and again, ten minutes into the session
+            refused = await self.send(ws, client_id=f"d-{n}", **day)
+            assert refused["code"] == "bad_activity" and refused["client_id"] == f"d-{n}"
+        four_minutes = {"type": "activity", "kind": "hidden", "ms": 4 * 60_000}
+        assert (await self.send(ws, client_id="h-1", **four_minutes))["type"] == "noted"
+        assert (await self.send(ws, client_id="h-2", **four_minutes))["type"] == "noted"
+        assert (await self.send(ws, client_id="h-3", **four_minutes))["code"] == "bad_activity"
+        assert (await self.send(ws, client_id="h-1", **four_minutes))["type"] == "noted"  # resent
+        await ws.send_to(text_data='{"type": "activity", "client_id": "n-1", "kind": "idle", '
+                         '"ms": NaN}')  # fmt: skip
+        nan = await self.receive_until(ws, lambda f: f["type"] == "error")
+        assert nan["code"] in ("bad_activity", "bad_frame")
+        for n, ms in enumerate([-1, 1e300, 10**30, 2.5]):
+            bad = await self.send(ws, type="activity", client_id=f"b-{n}", kind="idle", ms=ms)
+            assert bad["code"] == "bad_activity"
+        kept = [e async for e in SessionEvent.objects.filter(session=self.session)]
+        assert [e.client_id for e in kept] == ["h-1", "h-2"]
+        await self.session.arefresh_from_db()
+        assert self.session.telemetry_refused == 5 + 1 + 4 + (nan["code"] == "bad_activity")
+        await ws.disconnect()
+
+    async def test_typing_time_cannot_add_up_to_more_than_the_session_has_lasted(self):
+        ws, _, _ = await self.connect()
+        nine_minutes = {"ms": 9 * 60_000, "pastes": 0, "pasted_chars": 0}
+        two_minutes = {"ms": 2 * 60_000, "pastes": 1, "pasted_chars": 3}
+        await self.send(ws, type="message", client_id="t-1", text="hello", typing=nine_minutes)
+        await self.send(ws, type="message", client_id="t-2", text="again", typing=two_minutes)
+        await self.send(ws, type="message", client_id="t-3", text="a day", typing={
+            "ms": DAY_MS, "pastes": 0, "pasted_chars": 0})  # fmt: skip
+        await self.send(ws, type="message", client_id="t-4", text="quick", typing={
+            "ms": 20_000, "pastes": 0, "pasted_chars": 0})  # fmt: skip
+        await self.send(ws, type="message", client_id="t-5", text="untold")
+        typed = {m.client_id: m.typing_ms async for m in Message.objects.filter(client_id__gt="")}
+        assert typed == {"t-1": 9 * 60_000, "t-2": None, "t-3": None, "t-4": 20_000, "t-5": None}
+        await self.session.arefresh_from_db()
+        assert self.session.telemetry_refused == 2  # kept, with their typing unknown
+        await ws.disconnect()
+        page = await sync_to_async(self.review_page)()
+        assert "2 typing or time-away reports from the participant's page refused" in page
+        sessions = await sync_to_async(self.exported)("sessions.csv")
+        assert [r["telemetry_refused"] for r in sessions] == ["2"]
+        codebook = await sync_to_async(self.exported)("codebook.csv")
+        assert ("sessions.csv", "telemetry_refused") in {(r["file"], r["column"]) for r in codebook}
+
     async def test_a_study_that_does_not_record_typing_keeps_none_of_it(self):
         self.pilot.record_typing = False
         await self.pilot.asave()
@@ -101,6 +160,7 @@ class TelemetryTests(ConsumerTestCase):
         page = await sync_to_async(self.review_page)()
         assert "82% of this message was pasted (2 pastes)" in page
         assert "written in 8 s" in page and "idle 1 time, 1 min 35 s in all" in page
+        assert "refused as impossible" not in page
         messages = await sync_to_async(self.exported)("messages.csv")
         row = next(r for r in messages if r["text"] == "x" * 50)
         assert (row["typing_ms"], row["pastes"], row["pasted_chars"]) == ("8300", "2", "41")

@@ -4,6 +4,7 @@ never appear (a preview, a withdrawn participant) or appear only partly (one who
 
 from __future__ import annotations
 
+from datetime import timedelta
 from unittest import mock
 
 from django.utils import timezone
@@ -48,6 +49,14 @@ def say(session, text: str, typing: dict | None = None) -> Message:
     return agent_turn_run(message_id=posted.message.pk)
 
 
+def begun_earlier(session, minutes: int = 10):
+    """The session, as if opened ``minutes`` ago: what its page reports of typing and time
+    away must fit in the time it has had."""
+    session.started_at -= timedelta(minutes=minutes)
+    session.save(update_fields=["started_at"])
+    return session
+
+
 def away(session, kind: str, ms: int) -> None:
     n = SessionEvent.objects.count()
     session_event_record(session_id=session.pk, client_id=f"e{n}", kind=kind, duration_ms=ms)
@@ -58,7 +67,7 @@ def sitting(
     heed: bool = True,
 ):  # fmt: skip
     answer(participant, number, "pre", shift, heed)  # heed=False: misses the attention check
-    session = session_open(participant=participant, number=number)
+    session = begun_earlier(session_open(participant=participant, number=number))
     for text in texts:
         say(session, text)
     if finish:

@@ -17,7 +17,7 @@ from chat.services import message_post, session_open
 from studies.models import Participant
 from tests.base import DyadTestCase
 from tests.chat.sockets import ConsumerTestCase
-from tests.dashboard.export_data import away, say
+from tests.dashboard.export_data import away, begun_earlier, say
 
 
 class OverviewPageTests(DyadTestCase):
@@ -25,7 +25,7 @@ class OverviewPageTests(DyadTestCase):
         super().setUp()
         self.client = Client()
         self.client.force_login(self.rita)
-        self.ana_session = session_open(participant=self.ana, number=1)
+        self.ana_session = begun_earlier(session_open(participant=self.ana, number=1))
         say(self.ana_session, "Call yourself Nova", typing={"typing_ms": 900, "paste_count": 1,
             "pasted_chars": 18})  # fmt: skip
         away(self.ana_session, "hidden", 5000)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from unittest import mock
 
-from django.test import Client
+from django.conf import settings
+from django.test import Client, override_settings
 
 from chat.models import ChatSession, Message
 from chat.services import message_post, session_open
@@ -100,9 +101,24 @@ class PilotPageTests(PilotTestCase):
         start.assert_called_once_with(pilot)
         assert (pilot.participants_wanted, pilot.concurrency, pilot.pace) == (30, 5, 0.0)
         assert pilot.effect == "editable:hlc:+0.5" and pilot.created_by == self.rita
-        assert pilot.base_url == "http://testserver"
+        assert pilot.base_url == settings.DYAD_SITE_URL
         page = self.rita_client.get("/dashboard/studies/pilot/pilots/").content.decode()
         assert 'hx-trigger="every 2s"' in page and "0 of 30" in page
+
+    @override_settings(
+        DYAD_SITE_URL="https://study.example.org",
+        ALLOWED_HOSTS=["testserver", "attacker.example"],
+    )
+    def test_the_simulated_participants_go_to_the_site_url_whatever_host_the_request_names(self):
+        form = {"participants": 2, "concurrency": 1, "pace": "0", "seed": 1}
+        with mock.patch("dashboard.pilot_views.pilot_start"):
+            for host in ("attacker.example:6666", "attacker.example"):
+                response = self.rita_client.post(
+                    "/dashboard/studies/pilot/pilots/new/", form, HTTP_HOST=host
+                )
+                assert response.status_code == 302
+        urls = set(Pilot.objects.values_list("base_url", flat=True))
+        assert urls == {"https://study.example.org"}
 
     def test_a_pilot_that_cannot_run_is_explained_and_nothing_starts(self):
         with mock.patch("dashboard.pilot_views.pilot_start") as start:
