@@ -176,7 +176,10 @@ class SessionEvents(DirectEvents):
         same type was last let through (a flood of refusals costs one UPDATE, not one each)."""
         if frame_type not in self.slowed:
             self.slowed.add(frame_type)
-            await self.limit_hit(limit)
+            try:
+                await self.limit_hit(limit)
+            except Exception:  # a count lost, never the socket (the refusal still goes out)
+                log.exception("Could not count a %s limit hit in session %s", limit, self.group)
 
     async def limit_hit(self, limit: str) -> None:
         """A limit refused a frame; participants' sockets count it (researchers' do not)."""

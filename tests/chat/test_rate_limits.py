@@ -101,6 +101,17 @@ class RateLimitTests(ConsumerTestCase):
         await self.receive_until(ws, lambda f: f["type"] == "history")
         await ws.disconnect()
 
+    async def test_a_hit_that_cannot_be_counted_still_slows_down_and_keeps_the_socket(self):
+        ws, _, _ = await self.connect()
+        failing = mock.patch("chat.services.limit_hit_record", side_effect=RuntimeError("db"))
+        with failing, self.assertLogs("chat.consumers", "ERROR"):
+            for _ in range(10):
+                await ws.send_json_to({"type": "retry"})
+            await self.receive_until(ws, lambda f: f.get("code") == "slow_down")
+        await ws.send_json_to({"type": "sync", "after": 0})
+        await self.receive_until(ws, lambda f: f["type"] == "history")
+        await ws.disconnect()
+
     async def test_a_flood_of_frames_closes_the_socket_with_its_code(self):
         ws, _, _ = await self.connect()
         for _ in range(400):
