@@ -26,7 +26,7 @@ from .events import CLOSED, REFUSED
 
 log = logging.getLogger(__name__)
 CLOSED_MESSAGE = "You have withdrawn from this study, so this chat is closed."
-TOO_MANY_FRAMES = "Too many requests at once. Please wait a moment."
+TOO_MANY_FRAMES = "Too many requests at once. Please send it again in %(seconds)s seconds."
 
 
 class Flooded(Exception):
@@ -169,7 +169,8 @@ class SessionEvents(DirectEvents):
         if verdict.flooded:
             raise Flooded
         if verdict.wait:
-            raise SlowDown("frames", limits.retry_after(verdict.wait), TOO_MANY_FRAMES)
+            seconds = limits.retry_after(verdict.wait)
+            raise SlowDown("frames", seconds, TOO_MANY_FRAMES % {"seconds": seconds})
 
     async def limit_hit_once(self, frame_type: str | None, limit: str) -> None:
         """Count a refusal for going too fast once per run: the first since a frame of the

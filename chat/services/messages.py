@@ -85,7 +85,8 @@ def message_post(
             raise ChatError("session_over", "This chat has ended; no more messages can be sent.")
         wait = message_wait(session)
         if wait:
-            raise SlowDown("messages", limits.retry_after(wait), TOO_FAST)
+            seconds = limits.retry_after(wait)
+            raise SlowDown("messages", seconds, TOO_FAST % {"seconds": seconds})
         message = Message.objects.create(
             session=session,
             turn=session.last_turn,
@@ -103,7 +104,10 @@ def message_post(
     return PostResult(message, session, created=True)
 
 
-TOO_FAST = "You are sending messages faster than this study allows. Please wait a moment."
+TOO_FAST = (
+    "You are sending messages faster than this study allows. Please send it again in "
+    "%(seconds)s seconds."
+)
 
 
 def message_wait(session: ChatSession) -> float:

@@ -231,7 +231,8 @@
     closed: function () { closeChat(text.closed); },
     error: function (frame) {
       if (frame.code === "slow_down") { // kept, and sent again when the server says
-        el.status.textContent = fill(text.slowDown, { seconds: frame.retry_after });
+        const held = state.pending.some(function (p) { return p.client_id === frame.client_id; });
+        if (held) el.status.textContent = fill(text.slowDown, { seconds: frame.retry_after });
         sendLater(frame.retry_after);
         return;
       }

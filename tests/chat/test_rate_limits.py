@@ -46,6 +46,7 @@ class RateLimitTests(ConsumerTestCase):
         assert len(stored) == 3 and len(refused) == 7
         assert {f["code"] for f in refused} == {"slow_down"}
         assert all(1 <= f["retry_after"] <= WINDOW for f in refused)
+        assert all(f"in {f['retry_after']} seconds" in f["message"] for f in refused)
         assert await self.count(sender="participant") == 3
         assert await self.hits() == (1, 0)  # one run of refusals, counted once
         await ws.send_json_to({"type": "sync", "after": 0})  # the socket stays open
