@@ -33,7 +33,8 @@ class StudyForm(forms.ModelForm):
         return self.cleaned_data.get("comprehension_tries") or _default("comprehension_tries")
 
     def clean_messages_per_minute(self):
-        return self.cleaned_data.get("messages_per_minute") or _default("messages_per_minute")
+        given = self.cleaned_data.get("messages_per_minute")  # 0 is refused, not defaulted
+        return _default("messages_per_minute") if given is None else given
 
     def clean_language(self):
         return self.cleaned_data.get("language") or _default("language")
