@@ -57,8 +57,8 @@ class TokenBucket:
         elapsed = max(0.0, now - self.at)
         self.tokens = min(float(self.rate.burst), self.tokens + elapsed * self.rate.per_second)
         self.at = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
+        if self.tokens >= 1.0 - 1e-9:  # a client that waited as told, to the float's last bit
+            self.tokens = max(0.0, self.tokens - 1.0)
             return 0.0
         return (1.0 - self.tokens) / self.rate.per_second
 
