@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import cached_property
 
 from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
@@ -19,12 +20,17 @@ from django.conf import settings
 
 from studies.session_keys import participant_ids
 
-from . import events, layer, presence, protocol, selectors, services, telemetry
-from .errors import ChatError
+from . import events, layer, limits, presence, protocol, selectors, services, telemetry
+from .errors import ChatError, SlowDown
 from .events import CLOSED, REFUSED
 
 log = logging.getLogger(__name__)
 CLOSED_MESSAGE = "You have withdrawn from this study, so this chat is closed."
+TOO_MANY_FRAMES = "Too many requests at once. Please send it again in %(seconds)s seconds."
+
+
+class Flooded(Exception):
+    """The socket sent frames far faster than any page does: it is closed (``FLOODED``)."""
 
 
 class DirectEvents(AsyncWebsocketConsumer):
@@ -105,11 +111,24 @@ class SessionEvents(DirectEvents):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
         frame: dict = {}
         try:
-            frame = protocol.parse(text_data, settings.DYAD_MAX_FRAME_BYTES)
+            try:
+                frame = protocol.parse(text_data, settings.DYAD_MAX_FRAME_BYTES)
+            finally:  # broken frames count towards the socket's limits too
+                await self.within_limits(frame.get("type"))
             handler = self.HANDLERS.get(frame["type"])
             if handler is None:
                 raise ChatError("unknown_type", "Unknown frame type.")
             await handler(self, frame)
+            self.slowed.discard(frame["type"])
+        except Flooded:
+            await self.limit_hit_once("flood", "frames")
+            await self.close(code=limits.FLOODED)
+        except SlowDown as error:
+            await self.limit_hit_once(frame.get("type"), error.limit)
+            client_id = protocol.client_id_of(frame)
+            await self.send_frame(
+                events.error_frame(error.code, error.message, client_id, error.retry_after)
+            )
         except ChatError as error:
             client_id = protocol.client_id_of(frame)
             await self.send_frame(events.error_frame(error.code, error.message, client_id))
@@ -133,6 +152,38 @@ class SessionEvents(DirectEvents):
             await self.send_frame(events.agent_frame(state))
 
     HANDLERS: dict = {events.SYNC: on_sync}
+
+    @cached_property
+    def frame_limits(self) -> limits.FrameLimits:
+        return limits.FrameLimits()
+
+    @cached_property
+    def slowed(self) -> set:
+        """Frame types refused for going too fast since one of them was last let through."""
+        return set()
+
+    async def within_limits(self, frame_type: str | None) -> None:
+        """Raise SlowDown past this socket's rate for the frame type, Flooded past its rate
+        for all frames: in memory, no database work."""
+        verdict = self.frame_limits.check(frame_type)
+        if verdict.flooded:
+            raise Flooded
+        if verdict.wait:
+            seconds = limits.retry_after(verdict.wait)
+            raise SlowDown("frames", seconds, TOO_MANY_FRAMES % {"seconds": seconds})
+
+    async def limit_hit_once(self, frame_type: str | None, limit: str) -> None:
+        """Count a refusal for going too fast once per run: the first since a frame of the
+        same type was last let through (a flood of refusals costs one UPDATE, not one each)."""
+        if frame_type not in self.slowed:
+            self.slowed.add(frame_type)
+            try:
+                await self.limit_hit(limit)
+            except Exception:  # a count lost, never the socket (the refusal still goes out)
+                log.exception("Could not count a %s limit hit in session %s", limit, self.group)
+
+    async def limit_hit(self, limit: str) -> None:
+        """A limit refused a frame; participants' sockets count it (researchers' do not)."""
 
     async def send_frame(self, frame: dict) -> None:
         text = events.encode(frame)
@@ -189,6 +240,11 @@ class ChatConsumer(SessionEvents):
             duration_ms=frame.get("ms"),
         )
         await self.send_frame(events.noted_frame(client_id))
+
+    async def limit_hit(self, limit: str) -> None:
+        await database_sync_to_async(services.limit_hit_record)(
+            participant_id=self.chat.participant_id, limit=limit
+        )
 
     async def on_retry(self, frame: dict) -> None:
         await database_sync_to_async(services.turn_retry)(session_id=self.chat.pk)

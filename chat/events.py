@@ -125,10 +125,16 @@ def noted_frame(client_id: str) -> dict:
     return {"type": "noted", "client_id": client_id}
 
 
-def error_frame(code: str, message: str, client_id: str | None = None) -> dict:
+def error_frame(
+    code: str, message: str, client_id: str | None = None, retry_after: int | None = None
+) -> dict:
+    """A refused frame; ``retry_after`` (``slow_down``): whole seconds until it may be sent
+    again."""
     frame = {"type": "error", "code": code, "message": message}
     if client_id:
         frame["client_id"] = client_id
+    if retry_after is not None:
+        frame["retry_after"] = retry_after
     return frame
 
 

@@ -28,6 +28,10 @@ def page_text() -> dict:
         "timeIsUp": _("Time is up."),
         "keptForLater": _("Your message is kept and will be sent again."),
         "notSent": _("(not sent: %(reason)s)"),
+        "slowDown": _(
+            "You are sending messages faster than this study allows. Your message is kept "
+            "and will be sent in %(seconds)s seconds."
+        ),
         # Refusals the server may send, by code: the page shows these, not the server's words.
         "errors": {
             "empty": _("A message needs some text."),

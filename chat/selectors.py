@@ -45,6 +45,17 @@ def turn_busy(session: ChatSession) -> bool:
     return last.values_list("status", flat=True).first() in AgentTurn.IN_FLIGHT
 
 
+def sent_since(participant_id: int, since, newest: int) -> list:
+    """When the participant's ``newest`` latest messages after ``since`` were stored (any
+    session of theirs: the limit is per participant)."""
+    rows = Message.objects.filter(
+        session__participant_id=participant_id,
+        sender=Message.Sender.PARTICIPANT,
+        created_at__gt=since,
+    )
+    return list(rows.order_by("-created_at").values_list("created_at", flat=True)[:newest])
+
+
 def latest_participant_after(message: Message) -> int | None:
     """The id of the participant's latest message after ``message``: none of them has a turn
     while ``message``'s was in flight (one turn at a time per session)."""

@@ -26,11 +26,15 @@ def _https_urls(field, **kwargs):
 class StudyForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)
-        for name in ("comprehension_tries", "language"):  # left out: their defaults
-            self.fields[name].required = False
+        for name in ("comprehension_tries", "language", "messages_per_minute"):
+            self.fields[name].required = False  # left out: their defaults
 
     def clean_comprehension_tries(self):
         return self.cleaned_data.get("comprehension_tries") or _default("comprehension_tries")
+
+    def clean_messages_per_minute(self):
+        given = self.cleaned_data.get("messages_per_minute")  # 0 is refused, not defaulted
+        return _default("messages_per_minute") if given is None else given
 
     def clean_language(self):
         return self.cleaned_data.get("language") or _default("language")

@@ -17,6 +17,7 @@ STUDY_FIELDS = (
     "min_gap_hours",
     "min_participant_turns",
     "time_limit_minutes",
+    "messages_per_minute",
     "comprehension_question",
     "comprehension_choices",
     "comprehension_answer",

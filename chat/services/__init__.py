@@ -11,6 +11,7 @@ from .identity import (
 from .messages import (
     PostResult,
     agent_pause,
+    limit_hit_record,
     message_post,
     researcher_note,
     session_finish,
@@ -25,6 +26,7 @@ __all__ = [
     "PostResult",
     "agent_pause",
     "agent_turn_run",
+    "limit_hit_record",
     "researcher_note",
     "identity_edit",
     "identity_ensure",

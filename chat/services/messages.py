@@ -4,18 +4,21 @@ retry, pause, note from the researchers, finish."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import ngettext
 
 from studies import text as texts
+from studies.models import Participant
 
-from .. import events, selectors
+from .. import events, limits, selectors
 from ..agent import persona as persona_mod
 from ..dispatch import agent_turn_start
-from ..errors import ChatError
+from ..errors import ChatError, SlowDown
 from ..models import AgentTurn, ChatSession, Message
 from ..protocol import is_client_id
 from . import identity as identity_services
@@ -66,6 +69,8 @@ def message_post(
     unless the agent is busy or paused, start its turn. A message sent while the agent is
     replying is stored at once too: the agent's next turn answers everything the participant
     wrote since its last reply. A resend with a known client id returns the stored message.
+    Past the study's ``messages_per_minute`` nothing is stored: ``SlowDown`` says when to
+    send it again (a resend of a stored one is never refused).
     ``typing``: how it was typed (``chat.telemetry.message_typing``), where the study records it
     and the page reported it; kept only if it fits in the session's wall time (else counted).
     ``study``: the session's study, where the caller holds it (a socket does): not read again
@@ -80,6 +85,10 @@ def message_post(
             return PostResult(sent.get(), session, created=False)
         if session.is_over() or session.is_time_up():
             raise ChatError("session_over", "This chat has ended; no more messages can be sent.")
+        wait = message_wait(session)
+        if wait:
+            seconds = limits.retry_after(wait)
+            raise SlowDown("messages", seconds, TOO_FAST % {"seconds": seconds})
         message = Message.objects.create(
             session=session,
             turn=session.last_turn,
@@ -96,6 +105,31 @@ def message_post(
         if not session.agent_paused and not selectors.turn_busy(session):
             turn_begin(message.pk)  # the newest message has no turn yet: it is the one to answer
     return PostResult(message, session, created=True)
+
+
+TOO_FAST = (
+    "You are sending messages faster than this study allows. Please send it again in "
+    "%(seconds)s seconds."
+)
+
+
+def message_wait(session: ChatSession) -> float:
+    """Seconds until the session's participant may send another message under their study's
+    ``messages_per_minute`` (0: now), from the times of the ones they sent in the last minute
+    (call with the session locked: its participant's row is locked too, so two tabs cannot
+    both take the last place)."""
+    limit = session.participant.study.messages_per_minute
+    now = timezone.now()
+    since = now - timedelta(seconds=limits.WINDOW)
+    times = selectors.sent_since(session.participant_id, since, limit)
+    return limits.window_wait([t.timestamp() for t in times], limit, now.timestamp())
+
+
+def limit_hit_record(*, participant_id: int, limit: str) -> None:
+    """Count one run of refusals by ``limit`` (``messages`` or ``frames``; see
+    ``chat.errors.SlowDown``) for the participant: one UPDATE, not one per frame."""
+    column = "message_limit_hits" if limit == "messages" else "frame_limit_hits"
+    Participant.objects.filter(pk=participant_id).update(**{column: F(column) + 1})
 
 
 def answer_pending(session: ChatSession, *, waiting: int | None = None) -> AgentTurn | None:

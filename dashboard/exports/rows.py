@@ -79,11 +79,12 @@ def progress(row: dict) -> str:
 
 def participant_rows(study: Study) -> Iterator[tuple]:
     versions = dict(study.versions.values_list("design_hash", "number"))
+    per_minute = _messages_per_minute(study)
     finished = Count("chat_sessions", filter=Q(chat_sessions__status=ChatSession.Status.FINISHED))
     rows = people(study).annotate(finished=finished).values(
         "id", "code", "condition__name", "design_hash", "entered_at", "consented_at",
         "declined_at", "completed_at", "finished", "comprehension_answers",
-        "comprehension_passed",
+        "comprehension_passed", "message_limit_hits", "frame_limit_hits",
     )  # fmt: skip
     for page in pages(rows, ["id"]):
         failed = _checks_failed([r["id"] for r in page])
@@ -94,7 +95,20 @@ def participant_rows(study: Study) -> Iterator[tuple]:
                 r["entered_at"], r["consented_at"], r["declined_at"], r["completed_at"],
                 failed.get(r["id"]), len(r["comprehension_answers"]) or None,
                 r["comprehension_passed"],
+                per_minute.get(r["design_hash"], study.messages_per_minute),
+                r["message_limit_hits"], r["frame_limit_hits"],
             )  # fmt: skip
+
+
+def _messages_per_minute(study: Study) -> dict[str, int]:
+    """Design hash -> the limit its version set (versions from before the limit existed, and
+    participants without a version, are held to the study's limit as it stands)."""
+    limits = {}
+    for digest, design in study.versions.values_list("design_hash", "design"):
+        limit = design.get("study", {}).get("messages_per_minute")
+        if limit:
+            limits[digest] = limit
+    return limits
 
 
 def _checks_failed(participant_ids: list[int]) -> dict[int, int]:

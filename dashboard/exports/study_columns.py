@@ -102,6 +102,31 @@ def participants_table(c: Column) -> Table:
                 "boolean",
                 "true: answered it right; false: out of tries (and went on); empty: not asked.",
             ),
+            Column(
+                "messages_per_minute",
+                "integer",
+                "The most messages they could send in any minute (the study's limit in their "
+                "design version).",
+                minimum=1,
+            ),
+            Column(
+                "message_limit_hits",
+                "integer",
+                "Times they reached messages_per_minute: each run of messages held back (kept "
+                "by the page and sent once the minute allowed, so none was lost) counts once "
+                "per open chat page.",
+                required=True,
+                minimum=0,
+            ),
+            Column(
+                "frame_limit_hits",
+                "integer",
+                "Times a chat page of theirs sent requests faster than the socket's fixed rates "
+                "(far above what a page sends by itself: docs/protocol.md), each run once; "
+                "above 0 suggests a script or a modified page.",
+                required=True,
+                minimum=0,
+            ),
         ),
         ("participant",),
     )

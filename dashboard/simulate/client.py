@@ -237,6 +237,7 @@ class Conversation:
         self.socket = None
         self.last_turn = 0  # the transcript's last turn this page has
         self.resends = 0  # messages sent again after a server_error, since the last ack
+        self.later_at = 0.0  # when to send again what a slow_down refused (loop time)
         self.answered = 0  # the latest participant turn an agent reply has answered
         self.heard = time.monotonic()  # when the last frame came
         self.frame_bytes = 0  # the size of the frame being handled, for recorded runs
@@ -284,6 +285,10 @@ class Conversation:
             await asyncio.sleep(delay * self.who.rng.uniform(0.5, 1.5))
             delay = min(delay * 2, 10.0)
         self.replied.set()
+
+    def resume_at(self, at: float) -> None:
+        if self.later_at == at:  # no later slow_down came meanwhile
+            asyncio.ensure_future(self.resume())
 
     async def resume(self) -> None:
         await self.transmit({"type": "sync", "after": self.last_turn})
@@ -423,6 +428,14 @@ class Conversation:
         self.identity_changed = True
 
     def on_error(self, frame: dict) -> None:
+        if frame["code"] == "slow_down":  # as the page: all not yet stored, when told
+            self.who.out.retried.append(f"frame {frame.get('client_id') or 'sync'}: slow_down")
+            loop = asyncio.get_running_loop()
+            at = loop.time() + frame["retry_after"]
+            if self.later_at < at:  # one resend, after the latest time given
+                self.later_at = at
+                loop.call_at(at, self.resume_at, at)
+            return
         if frame["code"] == "server_error":
             # As the page: tried again a little later, every message not yet stored (the
             # same client ids) and a request for whatever was missed.

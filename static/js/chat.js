@@ -92,6 +92,23 @@
     retryDelay = Math.min(retryDelay * 2, 15000);
   }
 
+  // Refused for going too fast (slow_down): nothing was stored, so everything still pending
+  // (kept on the page and in localStorage) goes again once the server says it may.
+  let laterTimer = 0;
+  let laterAt = 0;
+  function sendLater(seconds) {
+    const at = Date.now() + Math.max(1, Number(seconds) || 1) * 1000;
+    if (laterTimer && laterAt >= at) return;
+    clearTimeout(laterTimer);
+    laterAt = at;
+    laterTimer = setTimeout(function () {
+      laterTimer = 0;
+      socket.send({ type: "sync", after: transcript.lastTurn() });
+      sendPending(state.pending);
+      if (away) away.resend();
+    }, at - Date.now());
+  }
+
   function acknowledge(clientId) {
     retryDelay = 1000;
     state.pending = state.pending.filter(function (p) { return p.client_id !== clientId; });
@@ -213,6 +230,12 @@
     noted: function (frame) { if (away) away.noted(frame.client_id); },
     closed: function () { closeChat(text.closed); },
     error: function (frame) {
+      if (frame.code === "slow_down") { // kept, and sent again when the server says
+        const held = state.pending.some(function (p) { return p.client_id === frame.client_id; });
+        if (held) el.status.textContent = fill(text.slowDown, { seconds: frame.retry_after });
+        sendLater(frame.retry_after);
+        return;
+      }
       if (frame.code === "server_error") { // tried again in a moment (messages: same client id)
         el.status.textContent = refusal(frame) + (frame.client_id ? " " + text.keptForLater : "");
         retrySoon();

@@ -42,6 +42,11 @@
     identity: function (frame) { identity.notice(frame.revision); },
     closed: function () { status.textContent = "The participant withdrew: this session is closed."; },
     wizard: function () { refreshWizard(); },
+    error: function (frame) { // a sync refused for going too fast: ask again when told
+      if (frame.code === "slow_down") {
+        setTimeout(function () { socket.send({ type: "sync", after: transcript.lastTurn() }); }, frame.retry_after * 1000);
+      }
+    },
   };
 
   // Wizard of Oz: fetch the wizard's panel again when a request opens or is settled (never

@@ -91,6 +91,9 @@ class Participant(models.Model):
     comprehension_passed = models.BooleanField(
         null=True, blank=True, help_text="None: not asked (yet); False: out of tries."
     )
+    # Times the chat slowed them down (chat.limits): one count per run of refused frames.
+    message_limit_hits = models.PositiveIntegerField(default=0)
+    frame_limit_hits = models.PositiveIntegerField(default=0)
 
     objects = ParticipantQuerySet.as_manager()
 

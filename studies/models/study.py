@@ -55,6 +55,16 @@ class Study(models.Model):
     time_limit_minutes = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Optional: the chat ends after this many minutes."
     )
+    # 12 a minute: one every 5 s on average, in bursts of up to 12, is more than anyone types
+    # (and more than the agent answers: later messages wait and are answered together), but
+    # holds a script to a paid reply every 5 s at most.
+    messages_per_minute = models.PositiveSmallIntegerField(
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text="Most messages a participant may send in any minute. Past it the chat page "
+        "keeps the message and sends it once the minute allows; how often each participant "
+        "reached it is exported.",
+    )
 
     class Withdrawal(models.TextChoices):
         DELETE = "delete", "delete their data"

@@ -17,7 +17,9 @@ from chat.services import agent_turn_run, identity_edit, message_post, session_o
 from tests.base import DyadTestCase
 
 # Statements in a test (its atomic blocks are savepoints): the same count as in production.
-MESSAGE_QUERIES = 8  # lock, resend?, insert, turn numbers, agent busy?, queue its turn, +2
+# lock, resend?, sent in the last minute (the study's limit)?, insert, turn numbers, agent
+# busy?, queue its turn, +2
+MESSAGE_QUERIES = 9
 TURN_QUERIES = 9  # message with all it needs, transcript, running; lock, reply, 2 updates, +2
 
 

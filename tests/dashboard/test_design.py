@@ -143,6 +143,24 @@ class DesignTests(DyadTestCase):
         self.rita_client.post(edits[0][0], {**edits[0][1], "confirm_new_version": "1"})
         assert study.versions.count() == 3
 
+    def test_the_messages_per_minute_limit_is_set_in_the_design_and_defaults_to_12(self):
+        study = self.create()
+        assert study.messages_per_minute == 12  # left out: the default
+        page = self.rita_client.get("/dashboard/studies/trips/edit/")
+        assert b'name="messages_per_minute"' in page.content
+        for bad in (0, 121, "lots"):
+            data = {**STUDY, "messages_per_minute": bad}
+            response = self.rita_client.post("/dashboard/studies/trips/edit/", data)
+            assert response.status_code == 400
+            study.refresh_from_db()
+            assert study.messages_per_minute == 12
+        data = {**STUDY, "messages_per_minute": 20}
+        assert self.rita_client.post("/dashboard/studies/trips/edit/", data).status_code == 302
+        self.add_condition()
+        self.rita_client.post("/dashboard/studies/trips/publish/")
+        study.refresh_from_db()
+        assert study.versions.get().design["study"]["messages_per_minute"] == 20
+
     def test_publishing_needs_a_condition_and_the_owner(self):
         self.create()
         response = self.rita_client.post("/dashboard/studies/trips/publish/")

@@ -423,3 +423,20 @@ class ExactChangeTests(DyadTestCase):
         page = Client()
         page.force_login(self.rita)
         assert "0.333" in page.get("/dashboard/studies/pilot/pmq/").text
+
+
+class RateLimitColumnTests(ExportTestCase):
+    def test_each_participants_limit_in_force_and_times_they_reached_it_are_exported(self):
+        Participant.objects.filter(pk=self.ana.pk).update(design_hash=self.pilot.design_hash)
+        for limit in ("messages", "messages", "frames"):
+            chat_services.limit_hit_record(participant_id=self.ana.pk, limit=limit)
+        # Raised since ana entered: she was held to her design version's limit, ben (who has
+        # no version recorded) to the study's as it stands.
+        type(self.pilot).objects.filter(pk=self.pilot.pk).update(messages_per_minute=30)
+        self.dir = export_dir(self.pilot)
+        people = self.read("participants.csv").set_index("participant")
+        columns = ["messages_per_minute", "message_limit_hits", "frame_limit_hits"]
+        assert people.loc[self.ana.code, columns].tolist() == [12, 2, 1]
+        assert people.loc[self.ben.code, columns].tolist() == [30, 0, 0]
+        codebook = self.read("codebook.csv")
+        assert set(columns) <= set(codebook[codebook.file == "participants.csv"].column)
