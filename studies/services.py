@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from .allocation import choose_condition
 from .design import CONDITION_FIELDS, STUDY_FIELDS
-from .models import Condition, Participant, Pilot, Study, real
+from .models import Condition, Participant, Pilot, Study, real, withdrawn_mark
 from .starters import STARTERS
 
 
@@ -58,8 +58,8 @@ def participant_enter(
         recruitment_id(value) for value in (external_id, external_study_id, external_session_id)
     )
     if external_id:
-        found = study.participants.filter(external_id=external_id).first()
-        if found:
+        found = Participant.objects.recruited_as(study, external_id).first()
+        if found:  # withdrawn or not: a withdrawal is never undone by entering again
             return found
     try:
         with transaction.atomic():
@@ -272,10 +272,14 @@ def participant_locked(participant_id: int) -> Participant:
 
 def participant_withdrawal_record(*, participant: Participant) -> Participant:
     """Keep only the fact of withdrawal on the participant's row: its time and a receipt code
-    (shown to them), with recruitment ids erased (inside the caller's transaction; the data
-    itself is the business of the apps that hold it: ``chat.services.participant_withdraw``)."""
+    (shown to them), with recruitment ids erased but for a keyed hash of the external id, so
+    that opening the link again shows the withdrawal rather than enrolling anew (inside the
+    caller's transaction; the data itself is the business of the apps that hold it:
+    ``chat.services.participant_withdraw``)."""
     participant.withdrawn_at = timezone.now()
     participant.withdrawal_receipt = "W-" + secrets.token_hex(4).upper()
+    if participant.external_id:
+        participant.withdrawn_mark = withdrawn_mark(participant.study_id, participant.external_id)
     participant.external_id = None
     participant.external_study_id = participant.external_session_id = ""
     participant.save()

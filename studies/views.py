@@ -32,7 +32,7 @@ def entry(request: HttpRequest, slug: str) -> HttpResponse:
             return unavailable(request, "bad_pilot", study=study, status=400)
     pid = services.recruitment_id(request.GET.get("PROLIFIC_PID", ""))
     if pid and not pilot:
-        participant = study.participants.filter(external_id=pid).first()
+        participant = study.participants.recruited_as(study, pid).first()
     else:
         known = session_keys.participant_id_for(request.session, study.pk)
         participant = selectors.participant_in_study(study, known)
