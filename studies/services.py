@@ -14,6 +14,7 @@ from .allocation import choose_condition
 from .design import CONDITION_FIELDS, STUDY_FIELDS
 from .models import Condition, Participant, Pilot, Study, real, withdrawn_mark
 from .starters import STARTERS
+from .text import whole_number
 
 
 def recruitment_id(value: str) -> str:
@@ -133,12 +134,13 @@ def comprehension_answer(*, participant_id: int, choice: str) -> Participant:
     )
     study = participant.study
     choices = study.choices()
-    if not (choice.isascii() and choice.isdigit() and 1 <= int(choice) <= len(choices)):
+    number = whole_number(choice)
+    if number is None or not 1 <= number <= len(choices):
         raise NotAChoice("Please choose one of the answers.")
     if participant.comprehension_passed is not None:
         return participant
-    participant.comprehension_answers = [*participant.comprehension_answers, int(choice)]
-    if int(choice) == study.comprehension_answer:
+    participant.comprehension_answers = [*participant.comprehension_answers, number]
+    if number == study.comprehension_answer:
         participant.comprehension_passed = True
     elif len(participant.comprehension_answers) >= study.comprehension_tries:
         participant.comprehension_passed = False
