@@ -19,6 +19,7 @@ from http.cookies import SimpleCookie
 from urllib.parse import quote, urlencode
 
 from django.conf import settings as django_settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -65,6 +66,10 @@ HOSTILE = st.one_of(
 )
 # Sent to every field of every page at once, each time: what broke Dyad before, and kin.
 BATTERY = ["1" * 26, "9" * 5000, "-1", "\x00", ["٣", "中" * 20000]]
+UPLOADS_BATTERY = b"[" * 100_000  # JSON nested too deep to parse
+UPLOADS = (
+    st.sampled_from([UPLOADS_BATTERY, b"\xff\xfe\x00", b'{"spec": "chara_card_v2"}']) | st.binary()
+)
 VALUES = st.one_of(HOSTILE, st.lists(HOSTILE, max_size=3))
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
@@ -142,8 +147,10 @@ class HostileInputTests(DyadTestCase):
             session.save()
         return client  # or a visitor, new to every study
 
-    def ask(self, who: str, method: str, path: str, fields: dict, body=None):
-        """One request, undone afterwards (cookies too: a sign-out must not last)."""
+    def ask(self, who: str, method: str, path: str, fields: dict, body=None, uploads=None):
+        """One request, undone afterwards (cookies too: a sign-out must not last). A POST sends
+        ``fields`` in its query string and its form, with ``uploads`` (name -> bytes) as files,
+        or else the JSON ``body``."""
         client = self.clients[who]
         cookies = SimpleCookie()
         cookies.update(client.cookies)  # the client replaces its cookies in place
@@ -151,7 +158,9 @@ class HostileInputTests(DyadTestCase):
             if method == "get":
                 response = client.get(path, fields)
             elif body is None:
-                response = client.post(f"{path}?{urlencode(fields, doseq=True)}", fields)
+                files = {k: SimpleUploadedFile(f"{k}.json", v) for k, v in (uploads or {}).items()}
+                query = urlencode(fields, doseq=True)
+                response = client.post(f"{path}?{query}", fields | files)
             else:
                 response = client.post(path, json.dumps(body), content_type="application/json")
             transaction.set_rollback(True)
@@ -236,20 +245,22 @@ class HostileInputTests(DyadTestCase):
             path=self.path_values(route).map(lambda values: fill(route, values)),
             fields=fields,
             body=st.none() | JSON,
+            uploads=st.dictionaries(st.sampled_from(names), UPLOADS, max_size=1),
         )
-        def check(path, fields, body):
+        def check(path, fields, body, uploads):
             for method in ("get", "post"):
-                response = self.ask(who, method, path, fields, body)
+                response = self.ask(who, method, path, fields, body, uploads)
                 assert response.status_code < 500, (who, method, path, response.status_code)
                 assert "<title>Something went wrong</title>" not in body_of(response)  # 500.html
 
         for value in BATTERY:
-            check = example(path=path, fields=dict.fromkeys(names, value), body=None)(check)
+            check = example(path, dict.fromkeys(names, value), None, {})(check)
+        check = example(path, {}, None, dict.fromkeys(names, UPLOADS_BATTERY))(check)
         kinds = {m["name"]: m["kind"] or "str" for m in CONVERTER.finditer(route)}
         if "int" in kinds.values():  # ids too big for any database integer
             huge = {
                 name: "9" * 26 if kind == "int" else self.real[kind][0]
                 for name, kind in kinds.items()
             }
-            check = example(path=fill(route, huge), fields={}, body=None)(check)
+            check = example(fill(route, huge), {}, None, {})(check)
         check()
