@@ -224,7 +224,13 @@ class StudyCopyForm(forms.Form):
     """A new draft study from one of the starting points or a copy of one of the researcher's
     own studies (design only)."""
 
-    source = forms.ChoiceField(label="Start from")
+    # The refusal does not repeat what was asked for: another researcher's study and one that
+    # does not exist get the same answer, so the form cannot be used to find out which slugs
+    # exist.
+    source = forms.ChoiceField(
+        label="Start from",
+        error_messages={"invalid_choice": "Choose one of the starting points listed."},
+    )
     title = forms.CharField(max_length=200)
     slug = forms.SlugField(
         max_length=60, help_text="Its address: participants open /s/<slug>/. Letters, digits, -."

@@ -127,7 +127,7 @@ def _list(value, field: Field) -> list[str]:
 def _scale(value) -> int:
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # JSON's 1e999 is infinity
         number = 0
     if not 1 <= number <= 7 or str(value).strip() not in {str(number), f"{number}.0"}:
         raise IdentityError("bad_value", _("Personality traits are whole numbers from 1 to 7."))

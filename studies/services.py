@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from .allocation import choose_condition
 from .design import CONDITION_FIELDS, STUDY_FIELDS
-from .models import Condition, Participant, Pilot, Study, real
+from .models import Condition, Participant, Pilot, Study, real, withdrawn_mark
 from .starters import STARTERS
+from .text import whole_number
 
 
 def recruitment_id(value: str) -> str:
@@ -58,8 +59,8 @@ def participant_enter(
         recruitment_id(value) for value in (external_id, external_study_id, external_session_id)
     )
     if external_id:
-        found = study.participants.filter(external_id=external_id).first()
-        if found:
+        found = Participant.objects.recruited_as(study, external_id).first()
+        if found:  # withdrawn or not: a withdrawal is never undone by entering again
             return found
     try:
         with transaction.atomic():
@@ -133,12 +134,13 @@ def comprehension_answer(*, participant_id: int, choice: str) -> Participant:
     )
     study = participant.study
     choices = study.choices()
-    if not (choice.isascii() and choice.isdigit() and 1 <= int(choice) <= len(choices)):
+    number = whole_number(choice)
+    if number is None or not 1 <= number <= len(choices):
         raise NotAChoice("Please choose one of the answers.")
     if participant.comprehension_passed is not None:
         return participant
-    participant.comprehension_answers = [*participant.comprehension_answers, int(choice)]
-    if int(choice) == study.comprehension_answer:
+    participant.comprehension_answers = [*participant.comprehension_answers, number]
+    if number == study.comprehension_answer:
         participant.comprehension_passed = True
     elif len(participant.comprehension_answers) >= study.comprehension_tries:
         participant.comprehension_passed = False
@@ -272,10 +274,14 @@ def participant_locked(participant_id: int) -> Participant:
 
 def participant_withdrawal_record(*, participant: Participant) -> Participant:
     """Keep only the fact of withdrawal on the participant's row: its time and a receipt code
-    (shown to them), with recruitment ids erased (inside the caller's transaction; the data
-    itself is the business of the apps that hold it: ``chat.services.participant_withdraw``)."""
+    (shown to them), with recruitment ids erased but for a keyed hash of the external id, so
+    that opening the link again shows the withdrawal rather than enrolling anew (inside the
+    caller's transaction; the data itself is the business of the apps that hold it:
+    ``chat.services.participant_withdraw``)."""
     participant.withdrawn_at = timezone.now()
     participant.withdrawal_receipt = "W-" + secrets.token_hex(4).upper()
+    if participant.external_id:
+        participant.withdrawn_mark = withdrawn_mark(participant.study_id, participant.external_id)
     participant.external_id = None
     participant.external_study_id = participant.external_session_id = ""
     participant.save()

@@ -32,7 +32,7 @@ def entry(request: HttpRequest, slug: str) -> HttpResponse:
             return unavailable(request, "bad_pilot", study=study, status=400)
     pid = services.recruitment_id(request.GET.get("PROLIFIC_PID", ""))
     if pid and not pilot:
-        participant = study.participants.filter(external_id=pid).first()
+        participant = study.participants.recruited_as(study, pid).first()
     else:
         known = session_keys.participant_id_for(request.session, study.pk)
         participant = selectors.participant_in_study(study, known)
@@ -72,9 +72,10 @@ def comprehension(request, study, participant, step) -> HttpResponse:
     """The instructions, then one question about them; a wrong answer may be tried again."""
     error, status = "", 200
     if request.method == "POST":
+        chosen = request.POST.getlist("choice")  # one line: two are no answer, not the last
         try:
             participant = services.comprehension_answer(
-                participant_id=participant.pk, choice=request.POST.get("choice", "")
+                participant_id=participant.pk, choice=chosen[0] if len(chosen) == 1 else ""
             )
         except services.NotAChoice:
             error, status = _("Please choose one of the answers."), 400

@@ -60,7 +60,12 @@ def from_card(raw: str | bytes | dict) -> dict:
     data = card.get("data")
     if not isinstance(data, dict) or not isinstance(data.get("name"), str):
         raise CardError("The card's 'data' must be an object with a 'name'.")
-    extension = (data.get("extensions") or {}).get("dyad") or {}
+    extensions = data.get("extensions") or {}
+    if not isinstance(extensions, dict):
+        raise CardError("The card's 'extensions' must be an object.")
+    if not isinstance(data.get("tags") or [], list):
+        raise CardError("The card's 'tags' must be a list.")
+    extension = extensions.get("dyad") or {}
     persona = extension.get("persona") if isinstance(extension, dict) else None
     try:
         return validate_persona(persona if persona is not None else _mapped(data))
@@ -73,7 +78,7 @@ def _load(raw):
         return raw
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # nested too deep: not ours
         raise CardError("The file is not JSON.") from None
 
 

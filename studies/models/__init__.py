@@ -12,6 +12,7 @@ from .participants import (
     progress_of,
     real,
     simulated,
+    withdrawn_mark,
 )
 from .pilots import Pilot
 from .study import Study, StudyVersion
@@ -31,5 +32,6 @@ __all__ = [
     "progress_of",
     "real",
     "simulated",
+    "withdrawn_mark",
     "validate_env_name",
 ]

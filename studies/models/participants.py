@@ -6,6 +6,7 @@ import secrets
 
 from django.db import models
 from django.db.models import Q
+from django.utils.crypto import salted_hmac
 
 from .conditions import Condition
 from .study import Study
@@ -47,9 +48,21 @@ def exported(through: str = "") -> Q:
     return Q(**{f"{through}is_preview": False}) & present(through)
 
 
+def withdrawn_mark(study_id: int, external_id: str) -> str:
+    """What a withdrawal keeps of a recruitment id: a keyed hash (by the secret key), enough
+    to know the person again when they open the study's link, not to recover the id."""
+    digest = salted_hmac("dyad.withdrawn", f"{study_id}:{external_id}", algorithm="sha256")
+    return digest.hexdigest()
+
+
 class ParticipantQuerySet(models.QuerySet):
     def real(self) -> ParticipantQuerySet:
         return self.filter(real())
+
+    def recruited_as(self, study: Study, external_id: str) -> ParticipantQuerySet:
+        """The study's participant with this recruitment id, or the one who withdrew with it."""
+        mark = withdrawn_mark(study.pk, external_id)
+        return self.filter(Q(external_id=external_id) | Q(withdrawn_mark=mark), study=study)
 
     def counted(self) -> ParticipantQuerySet:
         return self.filter(counts_as_data())
@@ -86,6 +99,8 @@ class Participant(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawal_receipt = models.CharField(max_length=20, blank=True)
+    # Kept when the recruitment ids are erased at withdrawal: see ``withdrawn_mark``.
+    withdrawn_mark = models.CharField(max_length=64, blank=True, db_index=True)
     # The study's comprehension question: every choice made, in order, and the outcome.
     comprehension_answers = models.JSONField(default=list, blank=True)
     comprehension_passed = models.BooleanField(

@@ -56,6 +56,9 @@ def test_a_card_from_another_tool_is_mapped_field_by_field():
             ),
             "Traits",
         ),
+        ("[" * 100_000 + "]" * 100_000, "not JSON"),  # too deep for Python's json
+        (json.dumps({**FOREIGN, "data": {**FOREIGN["data"], "extensions": [1]}}), "extensions"),
+        (json.dumps({**FOREIGN, "data": {**FOREIGN["data"], "tags": 5}}), "tags"),
     ],
 )
 def test_bad_cards_are_refused_with_a_clear_message(raw, message):

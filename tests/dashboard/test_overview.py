@@ -47,10 +47,16 @@ class OverviewPageTests(DyadTestCase):
 
     def test_the_rows_endpoint_gives_only_sessions_still_in_progress(self):
         ChatSession.objects.filter(pk=self.ana_session.pk).update(status="finished")
-        ids = f"{self.ana_session.pk},{self.ben_session.pk},x,99999"
+        ids = f"{self.ana_session.pk},{self.ben_session.pk},99999"
         rows = self.client.get("/dashboard/studies/pilot/live/rows/", {"ids": ids}).text
         assert f'data-session="{self.ben_session.pk}"' in rows
         assert f'data-session="{self.ana_session.pk}"' not in rows
+
+    def test_the_rows_endpoint_refuses_what_is_not_a_session_id(self):
+        for bad in ["x", "1" * 26, "9" * 5000, "-1", "²", f"{self.ben_session.pk},1e3"]:
+            response = self.client.get("/dashboard/studies/pilot/live/rows/", {"ids": bad})
+            assert response.status_code == 400, bad
+            assert b"session numbers separated by commas" in response.content
 
     def test_pausing_from_the_overview_comes_back_to_it(self):
         response = self.client.post(

@@ -3,11 +3,18 @@ only, never the data."""
 
 from __future__ import annotations
 
+import re
+
 from django.test import Client
 
 from chat.services import session_open
 from studies.models import Study
 from tests.base import DyadTestCase
+
+
+def without_tokens(html: str) -> str:
+    """The page with its CSRF tokens (new on every response) blanked."""
+    return re.sub(r'("X-CSRFToken": "|name="csrfmiddlewaretoken" value=")[^"]+', r"\1", html)
 
 
 class StudyCopyTests(DyadTestCase):
@@ -59,9 +66,18 @@ class StudyCopyTests(DyadTestCase):
         omar = Client()
         omar.force_login(self.omar)
         theirs = self.copy("study:pilot", slug="stolen", client=omar)
-        assert theirs.status_code == 400 and "Select a valid choice" in theirs.text
+        assert theirs.status_code == 400 and "Choose one of the starting points" in theirs.text
         bad = self.copy("starter:nope", slug="x")
         assert bad.status_code == 400
+        assert Study.objects.count() == 1
+
+    def test_another_researchers_slug_is_answered_as_one_that_does_not_exist(self):
+        omar = Client()
+        omar.force_login(self.omar)
+        theirs = self.copy("study:pilot", slug="mine", client=omar)
+        nowhere = self.copy("study:no-such-study", slug="mine", client=omar)
+        assert theirs.status_code == nowhere.status_code == 400
+        assert without_tokens(theirs.text) == without_tokens(nowhere.text)
         assert Study.objects.count() == 1
 
     def test_the_new_study_page_offers_both_and_the_study_page_links_to_a_copy(self):

@@ -69,7 +69,7 @@ class ComprehensionTests(DyadTestCase):
         assert self.exported_row()["comprehension_passed"] == "false"
 
     def test_anything_but_one_of_the_answers_is_refused_and_recorded_nowhere(self):
-        for bad in ["", "0", "4", "two", "²", "1.0"]:
+        for bad in ["", "0", "4", "two", "²", "1.0", "9" * 5000, "0" * 5000 + "2", ["1", "2"]]:
             response = self.client.post("/s/quiz/instructions/", {"choice": bad})
             assert response.status_code == 400, bad
             assert "Please choose one of the answers." in response.content.decode()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.test import Client
 
+from chat.services import participant_withdraw
 from studies.models import Participant, Study
 from tests.base import DyadTestCase
 
@@ -32,6 +33,23 @@ class EntryTests(DyadTestCase):
     def test_ana_resumes_where_she_left_off(self):
         response = Client().get("/s/pilot/?PROLIFIC_PID=ANA-PID")
         assert response["Location"] == "/s/pilot/session/1/pmq/pre/"
+
+    def test_a_withdrawn_participant_opening_the_link_again_sees_it_and_is_not_enrolled(self):
+        participant_withdraw(participant_id=self.ana.pk)
+        receipt = Participant.objects.get(pk=self.ana.pk).withdrawal_receipt
+        response = Client().get("/s/pilot/?PROLIFIC_PID=ANA-PID", follow=True)
+        assert response.redirect_chain[-1][0] == "/s/pilot/withdrawn/"
+        assert "You have withdrawn from the study" in response.text and receipt in response.text
+        assert self.pilot.participants.count() == 2  # ana (withdrawn) and ben, nobody new
+        assert not Participant.objects.filter(external_id="ANA-PID").exists()
+
+    def test_a_withdrawn_participant_is_told_so_in_the_studys_language(self):
+        study = self.published_study("deutsch", {"offen": {}}, language="de")
+        Client().get("/s/deutsch/?PROLIFIC_PID=PID-DE")
+        participant_withdraw(participant_id=study.participants.get().pk)
+        response = Client().get("/s/deutsch/?PROLIFIC_PID=PID-DE", follow=True)
+        assert "Du hast deine Teilnahme an der Studie zurückgezogen" in response.text
+        assert study.participants.count() == 1
 
     def test_unknown_slug_gets_a_clear_not_found_page(self):
         response = Client().get("/s/no-such-study/")
