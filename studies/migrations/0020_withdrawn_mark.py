@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("studies", "0018_wizard"),
+        ("studies", "0019_rate_limits"),
     ]
 
     operations = [
