@@ -366,5 +366,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # Request logs of the LLM client never reach the console: no URL with a token, no header.
-    "loggers": {name: {"level": "WARNING"} for name in ("httpx", "httpx2", "httpcore", "openai")},
+    "loggers": {name: {"level": "WARNING"} for name in ("httpx", "httpx2", "httpcore", "openai")}
+    # django-axes: its start-up banner and per-attempt INFO lines; failures stay (WARNING).
+    | {"axes": {"level": "WARNING"}},
 }
