@@ -26,7 +26,7 @@ from .events import CLOSED, REFUSED
 
 log = logging.getLogger(__name__)
 CLOSED_MESSAGE = "You have withdrawn from this study, so this chat is closed."
-TOO_MANY_FRAMES = "Too many requests at once. Please send it again in %(seconds)s seconds."
+TOO_MANY_FRAMES = "Too many requests at once. Please send it again in %(wait)s."
 
 
 class Flooded(Exception):
@@ -170,7 +170,8 @@ class SessionEvents(DirectEvents):
             raise Flooded
         if verdict.wait:
             seconds = limits.retry_after(verdict.wait)
-            raise SlowDown("frames", seconds, TOO_MANY_FRAMES % {"seconds": seconds})
+            wait = limits.seconds_text(seconds)
+            raise SlowDown("frames", seconds, TOO_MANY_FRAMES % {"wait": wait})
 
     async def limit_hit_once(self, frame_type: str | None, limit: str) -> None:
         """Count a refusal for going too fast once per run: the first since a frame of the
@@ -192,6 +193,15 @@ class SessionEvents(DirectEvents):
             frame = events.error_frame("server_error", "An update was too large to send.")
             text = events.encode(frame)
         await self.send(text_data=text)
+
+
+class NoSuchSocket(AsyncWebsocketConsumer):
+    """Every address no socket lives at (the routers' last route): accepted and closed with
+    4404, where Channels' router would raise and Daphne answer the handshake with a 500."""
+
+    async def connect(self) -> None:
+        await self.accept()
+        await self.close(code=events.NO_SUCH_SOCKET)
 
 
 class ChatConsumer(SessionEvents):

@@ -22,6 +22,7 @@ from .models import ChatSession, Message
 
 FRAME_BUDGET = 32 * 1024  # bytes; Daphne closes the socket on frames over 64 KiB
 REFUSED = 4403  # close code: this socket may not join that session
+NO_SUCH_SOCKET = 4404  # close code: no socket lives at that address
 CLOSED = 4410  # close code: the session is closed to its participant (they withdrew)
 CALM_FAILURE = "The agent could not reply just now. Your message is saved: please try again."
 

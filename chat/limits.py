@@ -86,6 +86,11 @@ class FrameLimits:
         return Verdict(self.buckets[kind].take(), flooded=False)
 
 
+def seconds_text(seconds: int) -> str:
+    """``retry_after`` in words, for the error's message: "1 second", "5 seconds"."""
+    return f"{seconds} second" if seconds == 1 else f"{seconds} seconds"
+
+
 def window_wait(sent: Sequence[float], limit: int, now: float, window: float = WINDOW) -> float:
     """Seconds until one more message fits ``limit`` per ``window``, given when the recent
     ones were sent (any order, as timestamps in seconds); 0 when it fits now."""

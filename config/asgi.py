@@ -12,7 +12,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from chat.routing import websocket_urlpatterns  # noqa: E402
+from chat.routing import no_such_socket, websocket_urlpatterns  # noqa: E402
 from chat.turns import process_runner  # noqa: E402
 from dashboard.routing import websocket_urlpatterns as dashboard_websockets  # noqa: E402
 
@@ -23,7 +23,9 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns + dashboard_websockets))
+            AuthMiddlewareStack(
+                URLRouter(websocket_urlpatterns + dashboard_websockets + no_such_socket)
+            )
         ),
     }
 )

@@ -88,7 +88,7 @@ def message_post(
         wait = message_wait(session)
         if wait:
             seconds = limits.retry_after(wait)
-            raise SlowDown("messages", seconds, TOO_FAST % {"seconds": seconds})
+            raise SlowDown("messages", seconds, TOO_FAST % {"wait": limits.seconds_text(seconds)})
         message = Message.objects.create(
             session=session,
             turn=session.last_turn,
@@ -108,8 +108,7 @@ def message_post(
 
 
 TOO_FAST = (
-    "You are sending messages faster than this study allows. Please send it again in "
-    "%(seconds)s seconds."
+    "You are sending messages faster than this study allows. Please send it again in %(wait)s."
 )
 
 

@@ -97,6 +97,13 @@ class IsolationTests(ConsumerTestCase):
         ws, _, _ = await self.connect(participant=self.ben)
         assert await self.close_code(ws) == 4403
 
+    async def test_an_address_no_socket_lives_at_is_closed_with_4404_not_a_500(self):
+        for path in ("/ws/chat/abc/", "/ws/chat/-1/", "/ws/chat/1/x/", "/ws/watch/abc/", "/"):
+            ws = WebsocketCommunicator(application, path, headers=[ORIGIN])
+            connected, _ = await ws.connect()
+            assert connected, path
+            assert await self.close_code(ws) == 4404, path
+
     async def test_a_browser_with_no_participant_is_refused(self):
         ws = WebsocketCommunicator(application, f"/ws/chat/{self.session.pk}/", headers=[ORIGIN])
         await ws.connect()

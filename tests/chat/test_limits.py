@@ -13,6 +13,7 @@ from chat.limits import (
     Rate,
     TokenBucket,
     retry_after,
+    seconds_text,
     window_wait,
 )
 
@@ -130,3 +131,8 @@ def test_after_the_wait_one_more_message_fits(sent, limit, now):
 
 def test_retry_after_is_whole_seconds_and_never_zero():
     assert [retry_after(w) for w in (0.001, 1.0, 1.2, 59.9)] == [1, 1, 2, 60]
+
+
+def test_the_wait_reads_as_words():
+    assert seconds_text(1) == "1 second"
+    assert seconds_text(55) == "55 seconds"
