@@ -18,9 +18,12 @@ collect_ignore = [] if os.environ.get("DYAD_FAULTS") else ["faults"]
 
 
 @pytest.fixture(scope="session", autouse=True)
-def drafts_of_this_run(tmp_path_factory):
-    """On the embedded default drafts are files beside the database: a run keeps its own."""
-    if settings.CACHES["drafts"]["BACKEND"].endswith("FileBasedCache"):
+def drafts_of_this_run(request, tmp_path_factory):
+    """On the embedded default drafts are files beside the database: a run keeps its own.
+    The fault suite runs without Django in the test process (its stack has its own)."""
+    if not request.config.pluginmanager.hasplugin("django"):
+        yield
+    elif settings.CACHES["drafts"]["BACKEND"].endswith("FileBasedCache"):
         caches = {**settings.CACHES, "drafts": {**settings.CACHES["drafts"]}}
         caches["drafts"]["LOCATION"] = str(tmp_path_factory.mktemp("drafts"))
         with override_settings(CACHES=caches):
