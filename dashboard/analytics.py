@@ -16,7 +16,7 @@ from studies.models import Study
 from . import charts
 from .models import SessionScore
 from .selectors import PEOPLE, Cohort
-from .stats import correlation, summarise
+from .stats import correlation, holm, summarise
 
 
 class Measure(NamedTuple):
@@ -112,8 +112,12 @@ def by_condition(rows: list[dict]) -> list[dict]:
 
 
 def against_pmq(study: Study, cohort: Cohort, rows: list[dict]) -> list[dict]:
-    """Exploratory: across participants, Pearson's r between a session's measure and the
-    PMQ change (post - pre) of the same session, per factor."""
+    """Exploratory: within each condition, across participants, Pearson's r between a
+    session's measure and the PMQ change (post - pre) of the same session, per factor, with
+    Holm-adjusted p-values across the whole table. Never pooled over conditions: a measure
+    a condition fixes (uptake where the panel is hidden) would correlate with the condition
+    difference, not with anything within it; where a measure is constant within a
+    condition, there is no correlation to show and none is tested."""
     pmq = Administration.objects.filter(
         cohort.present("participant__"),
         participant__study=study,
@@ -124,16 +128,30 @@ def against_pmq(study: Study, cohort: Cohort, rows: list[dict]) -> list[dict]:
     for pid, number, timepoint, values in pmq:
         scores[(pid, number)][timepoint] = values
     out = []
-    for key in AGAINST_PMQ:
-        label = next(m.label for m in MEASURES if m.key == key)
-        for factor in FACTORS:
-            pairs = []
-            for r in rows:
-                value = r["measures"].get(key)
-                both = scores.get((r["session__participant_id"], r["session__number"]), {})
-                if value is not None and "pre" in both and "post" in both:
-                    pairs.append((value, both["post"][factor] - both["pre"][factor]))
-            out.append({"measure": label, "factor": factor, "r": correlation(pairs)})
+    conditions = sorted({r["session__participant__condition__name"] for r in rows})
+    for condition in conditions:
+        within = [r for r in rows if r["session__participant__condition__name"] == condition]
+        for key in AGAINST_PMQ:
+            label = next(m.label for m in MEASURES if m.key == key)
+            for factor in FACTORS:
+                pairs = []
+                for r in within:
+                    value = r["measures"].get(key)
+                    both = scores.get((r["session__participant_id"], r["session__number"]), {})
+                    if value is not None and "pre" in both and "post" in both:
+                        pairs.append((value, both["post"][factor] - both["pre"][factor]))
+                constant = len(pairs) >= 3 and len({v for v, _ in pairs}) == 1
+                out.append(
+                    {
+                        "condition": condition,
+                        "measure": label,
+                        "factor": factor,
+                        "r": correlation(pairs),
+                        "constant": constant,
+                    }
+                )
+    for row, adjusted in zip(out, holm([row["r"].p for row in out]), strict=True):
+        row["p_holm"] = adjusted
     return out
 
 
