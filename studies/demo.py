@@ -60,7 +60,7 @@ def ensure_demo() -> tuple[Study, bool]:
             panel_visibility="hidden",
             agent_writes="silent",
             memory="carry",
-            seed_persona=PERSONAS["hidden"],
+            seed_persona=PERSONAS["co-construct"],  # the same agent: only the panel differs,
         )
     _use_llm_from_environment(study)
     if study.is_frozen():

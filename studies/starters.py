@@ -29,20 +29,6 @@ PERSONAS = {
         "register": "casual",
         "values": ["curiosity", "kindness"],
     },
-    "hidden": {
-        "name": "Quill",
-        "role": "a careful study assistant",
-        "backstory": "Quill helps students organise their reading.",
-        "traits": {
-            "openness": 4,
-            "conscientiousness": 7,
-            "extraversion": 3,
-            "agreeableness": 5,
-            "neuroticism": 3,
-        },
-        "register": "formal",
-        "values": ["accuracy", "patience"],
-    },
 }
 
 MEMORY_CONSENT = """In this study you will talk with an agent three times, on different
@@ -58,6 +44,8 @@ it started from the same picture every time."""
 
 STARTERS = {
     "demo": {
+        # The conditions differ only in what the study manipulates (the panel and who may
+        # write to it): the same seed persona in both, or the persona would be confounded.
         "label": "The demo: a visible, editable panel against a hidden one",
         "study": {
             "consent_text": CONSENT,
@@ -82,7 +70,7 @@ STARTERS = {
                 "panel_visibility": "hidden",
                 "agent_writes": "silent",
                 "memory": "carry",
-                "seed_persona": PERSONAS["hidden"],
+                "seed_persona": PERSONAS["co-construct"],
             },
         ],
     },

@@ -85,6 +85,15 @@ class DemoTests(TestCase):
         assert user.check_password(demo.DEMO_PASSWORD)
         assert study.owners.filter(pk=user.pk).exists()
 
+    def test_the_demo_and_its_template_manipulate_the_panel_and_nothing_else(self):
+        from studies.starters import STARTERS
+
+        study, _ = demo.ensure_demo()
+        personas = [c.seed_persona for c in study.conditions.all()]
+        assert personas[0] == personas[1]  # the same agent: a reader sees only the panel differ
+        template = [c["seed_persona"] for c in STARTERS["demo"]["conditions"]]
+        assert template[0] == template[1] == personas[0]
+
 
 class DemoLLMTests(TestCase):
     def test_llm_environment_variables_point_the_demo_at_an_endpoint_and_back(self):
