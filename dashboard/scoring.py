@@ -27,7 +27,7 @@ from .measures import drift, uptake
 from .models import SessionScore
 
 log = logging.getLogger(__name__)
-SCORER = "dyad-measures-1"
+SCORER = "dyad-measures-2"  # 2: first_participant_edit_turn ignores settling proposals
 
 
 class Loaded(NamedTuple):

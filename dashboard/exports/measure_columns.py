@@ -49,7 +49,8 @@ MEASURES = (
         "first_participant_edit_turn",
         "integer",
         "Transcript turn after which the participant first changed or proposed a change "
-        "(turns count every message from 1, the agent's greeting); empty if they never did.",
+        "(settling the agent's proposal is not one; turns count every message from 1, the "
+        "agent's greeting); empty if they never did.",
         minimum=0,
     ),
     _count("common_ground_start", "Statements established when the session started."),

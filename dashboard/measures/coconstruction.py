@@ -46,8 +46,13 @@ def counts(rows: Sequence[Row]) -> dict:
             out[f"proposals_{by}_{outcome}"] = sum(
                 1 for r in rows if r.status == outcome and r.proposer == by
             )
-    participant = [r.turn or 0 for r in rows if r.author == "participant"]
-    out["first_participant_edit_turn"] = min(participant) if participant else None
+    # Their own changes and proposals only: settling the agent's proposal is not an edit.
+    edits = [
+        r.turn or 0
+        for r in rows
+        if r.author == "participant" and r.status in ("applied", "proposed")
+    ]
+    out["first_participant_edit_turn"] = min(edits) if edits else None
     return out
 
 

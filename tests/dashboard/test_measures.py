@@ -122,6 +122,18 @@ def test_co_construction_counts_by_author_part_and_proposal_outcome():
     assert counts["first_participant_edit_turn"] == 2
 
 
+def test_accepting_or_rejecting_the_agents_proposal_is_not_the_participants_first_edit():
+    rows = [
+        cc.Row(1, "agent", "proposed", "persona.name", 2, ""),
+        cc.Row(2, "participant", "accepted", "persona.name", 3, "agent"),
+        cc.Row(3, "agent", "proposed", "persona.role", 4, ""),
+        cc.Row(4, "participant", "rejected", "persona.role", 5, "agent"),
+    ]
+    assert cc.counts(rows)["first_participant_edit_turn"] is None
+    proposed = [*rows, cc.Row(5, "participant", "proposed", "partner.name", 9, "")]
+    assert cc.counts(proposed)["first_participant_edit_turn"] == 9
+
+
 def test_persona_movement_and_carry_over():
     seed = seed_state({"name": "Mira", "traits": {"openness": 4}})
     end = seed_state({"name": "Nova", "traits": {"openness": 7, "neuroticism": 0}})
