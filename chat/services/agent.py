@@ -184,7 +184,10 @@ def _prompt(prompted: Message, backend) -> Prompt:
 async def _attempts(backend, prompt: Prompt, prompted: Message, turn: AgentTurn, db):
     """Stream the reply, retrying transient errors with backoff: retries live here, in the
     service, where the draft, the turn's record and the typing indicator are (the task does
-    not retry). None once an error is permanent or the attempts are spent."""
+    not retry). None once an error is permanent or the attempts are spent. A reply's
+    ``retries`` counts every failed attempt on its turn: this run's, and those of earlier
+    runs (before the participant's "Try again", or cut off when a process stopped)."""
+    earlier = len(turn.errors)
     for attempt in range(1, settings.DYAD_AGENT_ATTEMPTS + 1):
         try:
             outcome = await _stream(backend, prompt, prompted)
@@ -194,7 +197,7 @@ async def _attempts(backend, prompt: Prompt, prompted: Message, turn: AgentTurn,
                 return None
             await asyncio.sleep(settings.DYAD_AGENT_BACKOFF_SECONDS * 2 ** (attempt - 1))
         else:
-            outcome.retries = attempt - 1
+            outcome.retries = earlier + attempt - 1
             return outcome
     return None
 

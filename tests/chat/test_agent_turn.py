@@ -121,7 +121,9 @@ class AgentTurnTests(FakeLLMMixin, DyadTestCase):
         ):
             turn_retry(session_id=self.session.pk)
         enqueue.assert_called_once_with(turn.prompted_id)
-        assert agent_turn_run(message_id=turn.prompted_id).text == "Sorry for the wait."
+        reply = agent_turn_run(message_id=turn.prompted_id)
+        assert reply.text == "Sorry for the wait."
+        assert reply.retries == 1  # the failed try before "Try again" counts, as data.md says
 
     def test_a_message_sent_while_the_agent_replies_is_stored_at_once_and_answered_next(self):
         with (
