@@ -251,7 +251,7 @@ class RedisDownTests(FakeLLMMixin, DyadTransactionTestCase):
     def test_a_turn_the_broker_cannot_take_is_kept_and_reaped(self):
         from celery import current_app
 
-        from chat.dispatch import AGENT_TURN
+        from chat.background import AGENT_TURN
         from chat.turns import stale_turns_claim
 
         task = current_app.tasks[AGENT_TURN]
@@ -259,7 +259,7 @@ class RedisDownTests(FakeLLMMixin, DyadTransactionTestCase):
         with (
             override_settings(CELERY_TASK_ALWAYS_EAGER=False, DYAD_TURN_LOST_SECONDS=0),
             mock.patch.object(task, "delay", side_effect=down) as delay,
-            self.assertLogs("chat.dispatch", "WARNING"),
+            self.assertLogs("chat.background", "WARNING"),
         ):
             post = message_post(session_id=self.session.pk, client_id="c1", text="hello")
             assert delay.called  # it was tried, and failed

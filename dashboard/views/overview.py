@@ -10,8 +10,9 @@ from django.views.decorators.http import require_GET
 from chat import events
 from studies.text import whole_number
 
-from . import overview, selectors
-from .views import researcher_study
+from .. import overview
+from ..access import researcher_study
+from ..pages import cohort_context
 
 MAX_ROWS_ASKED = 500
 
@@ -19,12 +20,9 @@ MAX_ROWS_ASKED = 500
 @require_GET
 @researcher_study
 def live_overview(request, study):
-    cohort = selectors.cohort(study, request.GET.get("pilot"))
-    context = {
-        "study": study,
-        "cohort": cohort,
-        "pilots": study.pilots.all(),
-        "rows": overview.live_rows(study, cohort),
+    context = cohort_context(request, study)
+    context |= {
+        "rows": overview.live_rows(study, context["cohort"]),
         "overview_config": {"closeCodes": {"refused": events.REFUSED}},
     }
     return render(request, "dashboard/live_overview.html", context)
@@ -35,7 +33,7 @@ def live_overview(request, study):
 def live_overview_rows(request, study):
     """The rows of the sessions asked for (``?ids=1,2,3``, or all with ``?ids=all``) that are
     still in progress; the page drops the others. Anything but session ids: 400."""
-    cohort = selectors.cohort(study, request.GET.get("pilot"))
+    cohort = cohort_context(request, study)["cohort"]
     asked = request.GET.get("ids", "")
     ids = None
     if asked != "all":

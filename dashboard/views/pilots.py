@@ -9,10 +9,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from studies.models import Pilot
 
-from . import pilots
-from .background import pilot_start
-from .forms import PilotForm
-from .views import researcher_study
+from .. import pilots
+from ..access import researcher_study
+from ..forms import PilotForm
 
 
 @require_POST
@@ -40,7 +39,7 @@ def pilot_new(request, study):
         except pilots.PilotError as refused:
             error = str(refused)
         else:
-            pilot_start(pilot)
+            pilots.pilot_start(pilot=pilot)
             return redirect(reverse("dashboard:study", args=[study.slug]) + "#pilots")
     context = {"study": study, "heading": "Run a pilot", "form": form, "refused": error}
     return render(request, "dashboard/form.html", context, status=400)

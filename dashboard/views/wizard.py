@@ -12,14 +12,15 @@ from chat.errors import ChatError
 from chat.services import wizard
 from studies.text import whole_number
 
-from .views import _session_of, live_page, researcher_study
-from .wizard_panel import study_researchers, wizard_context
+from ..access import researcher_study, session_of
+from ..pages import live_page
+from ..wizard_panel import study_researchers, wizard_context
 
 
 @require_GET
 @researcher_study
 def wizard_panel(request, study, session_id: int):
-    session = _session_of(study, session_id)
+    session = session_of(study, session_id)
     context = wizard_context(request, study, session)
     return render(request, "dashboard/session_live.html#wizard", context)
 
@@ -27,7 +28,7 @@ def wizard_panel(request, study, session_id: int):
 @require_POST
 @researcher_study
 def wizard_send(request, study, session_id: int):
-    session = _session_of(study, session_id)
+    session = session_of(study, session_id)
     try:
         wizard.wizard_reply(
             session_id=session.pk,
@@ -47,7 +48,7 @@ def wizard_send(request, study, session_id: int):
 def wizard_take_over(request, study, session_id: int):
     """Take over as the session's wizard, or assign it to another of the study's
     researchers (``wizard``: their id)."""
-    session = _session_of(study, session_id)
+    session = session_of(study, session_id)
     chosen = request.POST.get("wizard")
     user = request.user
     if chosen:

@@ -10,10 +10,10 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from .exports import files
-from .exports.catalogue import RECRUITMENT, analysis_tables
-from .exports.package import CODEBOOK
-from .views import researcher_study
+from ..access import researcher_study
+from ..exports import files
+from ..exports.catalogue import RECRUITMENT, analysis_tables
+from ..exports.package import CODEBOOK
 
 CONTENT_TYPES = {
     ".csv": "text/csv; charset=utf-8",
