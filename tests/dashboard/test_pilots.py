@@ -120,6 +120,19 @@ class PilotPageTests(PilotTestCase):
         urls = set(Pilot.objects.values_list("base_url", flat=True))
         assert urls == {"https://study.example.org"}
 
+    @override_settings(CELERY_TASK_ALWAYS_EAGER=False)
+    def test_a_pilot_the_task_queue_cannot_take_is_listed_as_never_started(self):
+        down = OSError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+        with (
+            mock.patch("dashboard.tasks.pilot.delay", side_effect=down),
+            self.assertLogs("chat.background", "WARNING"),
+        ):
+            pilots.pilot_start(pilot=self.new_pilot())
+        pilot = Pilot.objects.get()
+        assert pilot.status == Pilot.Status.FAILED and "Never started" in pilot.error
+        listed = self.rita_client.get("/dashboard/studies/pilot/pilots/").content.decode()
+        assert "Never started" in listed
+
     def test_a_pilot_that_cannot_run_is_explained_and_nothing_starts(self):
         with mock.patch("dashboard.pilots.pilot_start") as start:
             response = self.rita_client.post(
