@@ -21,8 +21,9 @@ from chat import events, presence
 from chat import services as chat_services
 from chat.models import ChatSession
 from questionnaires.pmq import FACTORS, NOTE
-from studies import services, session_keys
+from studies import session_keys
 from studies.models import Condition, Study
+from studies.services import designing
 from studies.text import whole_number
 
 from . import analytics, selectors
@@ -219,7 +220,7 @@ def _back(request, study, session):
 def study_new(request):
     form = StudyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        study = services.study_create(owner=request.user, **form.cleaned_data)
+        study = designing.study_create(owner=request.user, **form.cleaned_data)
         return redirect("dashboard:study", slug=study.slug)
     copy_form = StudyCopyForm(
         initial={"source": request.GET.get("from", "")}, studies=_own_studies(request.user)
@@ -245,7 +246,7 @@ def study_new_copy(request):
     if copy_form.is_valid():
         data = copy_form.cleaned_data
         try:
-            study = services.study_copy(
+            study = designing.study_copy(
                 owner=request.user, title=data["title"], slug=data["slug"], **copy_form.origin()
             )
         except ValidationError as error:
@@ -263,8 +264,8 @@ def _design_form(request, study, form, heading: str, done):
     if request.method == "POST":
         confirmed = bool(request.POST.get("confirm_new_version"))
         try:
-            services.design_editable(study, confirmed=confirmed)
-        except services.DesignError as error:
+            designing.design_editable(study, confirmed=confirmed)
+        except designing.DesignError as error:
             context["refused"] = str(error)
             return render(request, "dashboard/form.html", context, status=400)
         if form.is_valid():
@@ -272,7 +273,7 @@ def _design_form(request, study, form, heading: str, done):
                 form.save()
                 if study.is_frozen():
                     study.refresh_from_db()
-                    services.design_version_record(study=study, user=request.user)
+                    designing.design_version_record(study=study, user=request.user)
             return done()
     return render(request, "dashboard/form.html", context, status=400 if form.errors else 200)
 
@@ -307,8 +308,8 @@ def condition_edit(request, study, name: str | None = None):
 @researcher_study
 def study_publish(request, study):
     try:
-        services.study_publish(study=study, user=request.user)
-    except services.DesignError as error:
+        designing.study_publish(study=study, user=request.user)
+    except designing.DesignError as error:
         context = {"study": study, "heading": "Publish", "refused": str(error)}
         return render(request, "dashboard/form.html", context, status=400)
     return redirect("dashboard:study", slug=study.slug)
@@ -320,7 +321,7 @@ def preview(request, study):
     """Try the participant journey in one condition, in this browser, without it counting."""
     condition_id = whole_number(request.POST.get("condition"))
     condition = get_object_or_404(Condition, study=study, pk=condition_id or 0)
-    participant = services.preview_start(study=study, condition=condition)
+    participant = designing.preview_start(study=study, condition=condition)
     session_keys.remember(request.session, study.pk, participant.pk)
     return redirect("studies:entry", slug=study.slug)
 
