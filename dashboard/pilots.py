@@ -17,7 +17,7 @@ from chat.models import Message
 from chat.services import chat_data_delete
 from questionnaires.services import answers_delete
 from studies.models import Participant, Pilot, Study
-from studies.services import pilot_token
+from studies.services.enrolment import pilot_token
 
 from .simulate import answers, llm, profiles, run
 

@@ -19,13 +19,13 @@ from chat import selectors as chat_selectors
 from chat.agent.probes import BY_KEY, PROBE_SET, PROBES
 from chat.identity import seed_state
 from chat.models import ChatSession, Message, Probe, Revision
-from chat.services.probes import probes_ask
 from studies.models import Study
 
 from . import judging
 from .measures import coconstruction as cc
 from .measures import drift, uptake
 from .models import SessionScore
+from .probing import probes_ask
 
 log = logging.getLogger(__name__)
 SCORER = "dyad-measures-1"

@@ -8,8 +8,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from studies import services
 from studies.models import Condition
+from studies.services import designing
 
 from ..access import researcher_study
 from ..forms import ConditionForm, StudyForm
@@ -21,8 +21,8 @@ def _design_form(request, study, form, heading: str, done):
     if request.method == "POST":
         confirmed = bool(request.POST.get("confirm_new_version"))
         try:
-            services.design_editable(study, confirmed=confirmed)
-        except services.DesignError as error:
+            designing.design_editable(study, confirmed=confirmed)
+        except designing.DesignError as error:
             context["refused"] = str(error)
             return render(request, "dashboard/form.html", context, status=400)
         if form.is_valid():
@@ -30,7 +30,7 @@ def _design_form(request, study, form, heading: str, done):
                 form.save()
                 if study.is_frozen():
                     study.refresh_from_db()
-                    services.design_version_record(study=study, user=request.user)
+                    designing.design_version_record(study=study, user=request.user)
             return done()
     return render(request, "dashboard/form.html", context, status=400 if form.errors else 200)
 
@@ -65,8 +65,8 @@ def condition_edit(request, study, name: str | None = None):
 @researcher_study
 def study_publish(request, study):
     try:
-        services.study_publish(study=study, user=request.user)
-    except services.DesignError as error:
+        designing.study_publish(study=study, user=request.user)
+    except designing.DesignError as error:
         context = {"study": study, "heading": "Publish", "refused": str(error)}
         return render(request, "dashboard/form.html", context, status=400)
     return redirect("dashboard:study", slug=study.slug)

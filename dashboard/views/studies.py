@@ -13,8 +13,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from chat import presence
 from chat import services as chat_services
-from studies import services, session_keys
+from studies import session_keys
 from studies.models import Condition, Study
+from studies.services import designing
 from studies.text import whole_number
 
 from .. import selectors
@@ -55,7 +56,7 @@ def study_detail(request, study):
 def study_new(request):
     form = StudyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        study = services.study_create(owner=request.user, **form.cleaned_data)
+        study = designing.study_create(owner=request.user, **form.cleaned_data)
         return redirect("dashboard:study", slug=study.slug)
     copy_form = StudyCopyForm(
         initial={"source": request.GET.get("from", "")}, studies=_own_studies(request.user)
@@ -81,7 +82,7 @@ def study_new_copy(request):
     if copy_form.is_valid():
         data = copy_form.cleaned_data
         try:
-            study = services.study_copy(
+            study = designing.study_copy(
                 owner=request.user, title=data["title"], slug=data["slug"], **copy_form.origin()
             )
         except ValidationError as error:
@@ -98,7 +99,7 @@ def preview(request, study):
     """Try the participant journey in one condition, in this browser, without it counting."""
     condition_id = whole_number(request.POST.get("condition"))
     condition = get_object_or_404(Condition, study=study, pk=condition_id or 0)
-    participant = services.preview_start(study=study, condition=condition)
+    participant = designing.preview_start(study=study, condition=condition)
     session_keys.remember(request.session, study.pk, participant.pk)
     return redirect("studies:entry", slug=study.slug)
 

@@ -235,7 +235,7 @@ class PreviewTests(DesignTests):
 class PreviewExclusionTests(DyadTestCase):
     def test_previews_stay_out_of_the_study_list_and_the_pmq_results(self):
         from questionnaires.services import administration_open, administration_submit
-        from studies.services import preview_start
+        from studies.services.designing import preview_start
 
         preview = preview_start(study=self.pilot, condition=self.editable)
         a = administration_open(participant=preview, session_number=1, timepoint="pre")

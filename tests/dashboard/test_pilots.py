@@ -12,7 +12,7 @@ from chat.models import ChatSession, Message
 from chat.services import message_post, session_open
 from dashboard import pilots
 from studies.models import Participant, Pilot, Study
-from studies.services import participant_consent, pilot_token
+from studies.services.enrolment import participant_consent, pilot_token
 from tests.base import DyadTestCase
 
 

@@ -1,7 +1,8 @@
 """The Q&A probes at the end of a session (``chat.agent.probes``): each question put to the
 session's agent, out of band, from the identity the session ended with and the conversation
 it had; the answers are stored apart from the transcript (``Probe``) and never shown to the
-participant. Synchronous: it runs in a background task after the session, never in a turn.
+participant. Part of scoring (``scoring``, beside ``judging``), not of the chat: synchronous,
+it runs in a background task after the session, never in a turn.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ import time
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
-from .. import selectors
-from ..agent import persona as persona_mod
-from ..agent.backends import BackendError, Finish, get_backend
-from ..agent.probes import PROBE_SET, PROBES, question
-from ..models import ChatSession, Probe
-from .agent import prompt_hash
+from chat import selectors
+from chat.agent import persona as persona_mod
+from chat.agent.backends import BackendError, Finish, get_backend
+from chat.agent.probes import PROBE_SET, PROBES, question
+from chat.models import ChatSession, Probe
+from chat.services.agent import prompt_hash
 
 
 def probes_ask(*, session_id: int) -> list[Probe]:
