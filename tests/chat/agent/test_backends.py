@@ -8,7 +8,13 @@ from unittest import mock
 
 import pytest
 
-from chat.agent.backends import BackendError, Finish, OpenAICompatibleBackend, ToolCall
+from chat.agent.backends import (
+    BackendError,
+    Finish,
+    OpenAICompatibleBackend,
+    ToolCall,
+    get_backend,
+)
 from chat.agent.persona import CONTEXT_MARKER, Turn, build_prompt
 from chat.identity import seed_state
 from tests.fake_openai import FakeOpenAI
@@ -203,3 +209,9 @@ def test_turns_go_through_the_proxy_the_environment_names_unless_told_not_to():
         assert _proxy("http://localhost:8000/v1") is None
     with mock.patch.dict(os.environ, {}, clear=True):
         assert _proxy("https://api.openai.com/v1") is None
+
+
+def test_unknown_backend_is_a_permanent_error():
+    with pytest.raises(BackendError) as caught:
+        get_backend("gpt-9000")
+    assert caught.value.permanent

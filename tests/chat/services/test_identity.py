@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from chat import identity as idm
+from chat.identity import COMMON_GROUND_MAX, IdentityError
 from chat.models import ChatSession, Message, Revision
 from chat.selectors import agent_view, identity_view
 from chat.services import (
@@ -16,6 +17,7 @@ from chat.services import (
 )
 from chat.services.identity import agent_changes_apply
 from tests.base import DyadTestCase
+from tests.chat.sockets import ConsumerTestCase
 
 
 class IdentityTestCase(DyadTestCase):
@@ -252,3 +254,13 @@ class MemoryTests(DyadTestCase):
         assert view.state["persona"]["name"] == "Mira"
         assert second.identity_version_start == view.version == 3
         assert identity_view(self.ana.identity, version=2).state["persona"]["name"] == "Nova"
+
+
+class CommonGroundLimitTests(ConsumerTestCase):
+    def test_common_ground_is_limited_with_a_clear_message_and_nothing_stored(self):
+        for n in range(COMMON_GROUND_MAX):
+            identity_edit(session_id=self.session.pk, target="common_ground", value=f"fact {n}")
+        before = Revision.objects.count(), Message.objects.count()
+        with self.assertRaisesMessage(IdentityError, "at most 20 things we've established"):
+            identity_edit(session_id=self.session.pk, target="common_ground", value="one more")
+        assert (Revision.objects.count(), Message.objects.count()) == before

@@ -1,20 +1,32 @@
 """The participant's chat socket: messages stored once and answered, isolation, bad frames,
-slow agents, identity notices, streamed replies."""
+slow agents, identity notices, streamed replies; no input kills it; how fast a participant
+and a socket may go (chat.limits); group events that reach the page without waiting on the
+process's database thread."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import threading
+from datetime import timedelta
 from unittest import mock
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.db.models import F
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
-from chat.models import ChatSession, Message
+from chat import events
+from chat.limits import FLOODED, WINDOW
+from chat.models import AgentTurn, ChatSession, Message, Revision
+from chat.protocol import CLIENT_ID
 from chat.services import identity_edit, session_open
 from config.asgi import application
+from studies.models import Participant, Study
 from tests.chat.sockets import ORIGIN, ConsumerTestCase
 from tests.fake_openai import FakeLLMMixin
 
@@ -332,3 +344,327 @@ class OtherTabsTests(ConsumerTestCase):
         assert "status" not in agent  # a reply does not change what the participant must do
         await tab_a.disconnect()
         await tab_b.disconnect()
+
+
+class DirectEventsTests(ConsumerTestCase):
+    async def test_streamed_text_reaches_the_page_while_the_database_thread_is_busy(self):
+        page, connected, _ = await self.connect()
+        assert connected
+        busy, release = threading.Event(), threading.Event()
+
+        def slow_page_work() -> None:  # what a burst of page loads does to the shared thread
+            busy.set()
+            release.wait(10)
+
+        holding = asyncio.ensure_future(sync_to_async(slow_page_work, thread_sensitive=True)())
+        await asyncio.to_thread(busy.wait, 5)
+        delta = {"type": events.DELTA_EVENT, "reply_to": 2, "offset": 0, "text": "Hel"}
+        await get_channel_layer().group_send(events.group_name(self.session.pk), delta)
+        try:
+            frame = await self.receive_until(page, lambda f: f["type"] == "delta", timeout=3)
+        finally:
+            release.set()
+            await holding
+        assert frame == {"type": "delta", "reply_to": 2, "offset": 0, "text": "Hel"}
+        await page.disconnect()
+
+
+def frame(**fields) -> str:
+    return json.dumps(fields)
+
+
+class RefusedFrameTests(ConsumerTestCase):
+    """Each of these once crashed the consumer (close 1011) or was stored."""
+
+    async def refused(self, ws, raw: str) -> dict:
+        await ws.send_to(text_data=raw)
+        reply = await ws.receive_json_from(timeout=5)
+        assert reply["type"] == "error", reply
+        return reply
+
+    async def still_open(self, ws) -> None:
+        await ws.send_json_to({"type": "sync", "after": 0})
+        assert (await self.receive_until(ws, lambda f: f["type"] == "history"))["messages"]
+
+    async def test_crashing_and_sneaky_frames_get_an_error_on_a_socket_that_stays_open(self):
+        ws, _, _ = await self.connect()
+        cases = {
+            "[" * 4000 + "]" * 4000: "bad_frame",  # RecursionError in json.loads
+            '{"type": "sync", "after": ' + "9" * 5000 + "}": "bad_frame",  # too many digits
+            frame(type="sync", after=10**30): "bad_frame",  # no database integer holds it
+            frame(type="sync", after=True): "bad_frame",
+            frame(type="sync", after=2.0): "bad_frame",
+            '{"type": "message", "client_id": "s1", "text": "hi \\ud800 there"}': "bad_text",
+            frame(type="message", client_id="n1", text="nul \x00 byte"): "bad_text",
+            frame(type="message", client_id="abc\n", text="hello"): "bad_client_id",
+            frame(type="message", client_id="a" * 65, text="hello"): "bad_client_id",
+            frame(type="message", client_id=["x"], text="hello"): "bad_client_id",
+            '{"type": "\\udfff"}': "unknown_type",
+            frame(type=None): "bad_frame",
+        }
+        for raw, code in cases.items():
+            reply = await self.refused(ws, raw)
+            assert reply["code"] == code, (raw[:60], reply)
+        await self.still_open(ws)
+        assert await self.count() == 1  # only the greeting
+        await ws.disconnect()
+
+    async def test_an_error_echoes_only_a_well_formed_client_id(self):
+        ws, _, _ = await self.connect()
+        reply = await self.refused(ws, frame(type="message", client_id="abc\n", text="x"))
+        assert "client_id" not in reply
+        reply = await self.refused(ws, frame(type="message", client_id="ok-1", text="\x00"))
+        assert reply["client_id"] == "ok-1"
+        await ws.disconnect()
+
+
+# Frames the server must refuse, every one of them: broken JSON, non-objects, unknown
+# types, and known types with at least one field it cannot accept.
+ANY_CHAR = st.characters(codec=None, exclude_categories=())  # surrogates and NUL included
+
+
+ANY_TEXT = st.text(ANY_CHAR, max_size=40)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | ANY_TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(ANY_TEXT, inner, max_size=3),
+    max_leaves=8,
+)
+
+
+BAD_CLIENT_IDS = (
+    st.none()
+    | st.integers()
+    | st.lists(ANY_TEXT, max_size=2)
+    | ANY_TEXT.filter(lambda s: CLIENT_ID.fullmatch(s) is None)
+    | st.from_regex(r"[A-Za-z0-9_-]{1,20}\n", fullmatch=True)
+    | st.text("abc", min_size=65, max_size=70)
+)
+
+
+GOOD_CLIENT_IDS = st.from_regex(r"[A-Za-z0-9_-]{1,64}", fullmatch=True)
+
+
+UNSTORABLE = st.builds(
+    lambda a, bad, b: a + bad + b, ANY_TEXT, st.sampled_from(["\x00", "\ud800", "\udfff"]), ANY_TEXT
+)
+
+
+BAD_TEXTS = (
+    st.none()
+    | st.integers()
+    | st.lists(ANY_TEXT, max_size=2)
+    | st.text(" \t\n\r", max_size=6)
+    | UNSTORABLE
+    | st.text("xé漢😀", min_size=2001, max_size=2050)
+)
+
+
+BAD_AFTERS = (
+    st.integers(max_value=-1)
+    | st.integers(min_value=2**31)
+    | st.floats()
+    | st.booleans()
+    | ANY_TEXT
+    | st.lists(st.integers(), max_size=2)
+)
+
+
+KNOWN = {"sync", "message", "retry"}
+
+
+BAD_FRAMES = st.one_of(
+    ANY_TEXT.filter(lambda s: not s.strip().startswith("{")),
+    JSON_VALUES.filter(lambda v: not isinstance(v, dict)).map(json.dumps),
+    st.integers(400, 6000).map(lambda n: "[" * n + "]" * n),
+    st.builds(lambda t: json.dumps({"type": t}), ANY_TEXT.filter(lambda t: t not in KNOWN)),
+    st.builds(lambda a: json.dumps({"type": "sync", "after": a}), BAD_AFTERS),
+    st.builds(
+        lambda c, t: json.dumps({"type": "message", "client_id": c, "text": t}),
+        BAD_CLIENT_IDS,
+        ANY_TEXT | BAD_TEXTS,
+    ),
+    st.builds(
+        lambda c, t: json.dumps({"type": "message", "client_id": c, "text": t}),
+        GOOD_CLIENT_IDS,
+        BAD_TEXTS,
+    ),
+    st.just(json.dumps({"type": "retry"})),  # nothing to retry
+)
+
+
+class GeneratedFrameTests(ConsumerTestCase):
+    def test_every_refused_frame_gets_an_error_on_an_open_socket_and_stores_nothing(self):
+        # Hypothesis runs inside the test: the cast is set up once, and since nothing may be
+        # stored, every example meets the same database.
+        @hypothesis_settings(
+            max_examples=200,  # of 1-5 frames each: about 600 frames
+            deadline=None,
+            database=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        )
+        @given(frames=st.lists(BAD_FRAMES, min_size=1, max_size=5))
+        def check(frames):
+            async_to_sync(self.exchange)(frames)
+
+        check()
+
+    async def exchange(self, frames: list[str]) -> None:
+        ws, _, _ = await self.connect()
+        for raw in frames:
+            await ws.send_input({"type": "websocket.receive", "text": raw})  # "" too
+            reply = await ws.receive_json_from(timeout=5)
+            assert reply["type"] == "error" and reply["code"] != "server_error", (raw, reply)
+        await ws.send_json_to({"type": "sync", "after": 0})
+        history = await self.receive_until(ws, lambda f: f["type"] == "history")
+        assert [m["sender"] for m in history["messages"]] == ["agent"]  # the greeting alone
+        assert await Message.objects.acount() == 1 and await Revision.objects.acount() == 1
+        await ws.disconnect()
+
+
+class RateLimitTests(ConsumerTestCase):
+    async def limit_messages(self, per_minute: int) -> None:
+        await Study.objects.filter(pk=self.pilot.pk).aupdate(messages_per_minute=per_minute)
+
+    async def hits(self) -> tuple[int, int]:
+        ana = await Participant.objects.aget(pk=self.ana.pk)
+        return ana.message_limit_hits, ana.frame_limit_hits
+
+    async def answers(self, ws, client_ids: list[str]) -> dict[str, dict]:
+        """The ack or error for each client id, by id."""
+        got: dict[str, dict] = {}
+        while len(got) < len(client_ids):
+            frame = await self.receive_until(ws, lambda f: f["type"] in ("ack", "error"))
+            got[frame["client_id"]] = frame
+        return got
+
+    async def test_a_flood_of_messages_is_slowed_down_and_stores_only_the_studys_limit(self):
+        await self.limit_messages(3)
+        ws, _, _ = await self.connect()
+        ids = [f"f-{i}" for i in range(10)]
+        for client_id in ids:
+            await ws.send_json_to({"type": "message", "client_id": client_id, "text": "spam"})
+        got = await self.answers(ws, ids)
+        stored = [i for i in ids if got[i]["type"] == "ack"]
+        refused = [got[i] for i in ids if got[i]["type"] == "error"]
+        assert len(stored) == 3 and len(refused) == 7
+        assert {f["code"] for f in refused} == {"slow_down"}
+        assert all(1 <= f["retry_after"] <= WINDOW for f in refused)
+        assert all(f"in {f['retry_after']} seconds" in f["message"] for f in refused)
+        assert await self.count(sender="participant") == 3
+        assert await self.hits() == (1, 0)  # one run of refusals, counted once
+        await ws.send_json_to({"type": "sync", "after": 0})  # the socket stays open
+        await self.receive_until(ws, lambda f: f["type"] == "history")
+        await ws.disconnect()
+
+    async def test_a_message_sent_again_after_retry_after_is_stored_once(self):
+        await self.limit_messages(1)
+        ws, _, _ = await self.connect()
+        await ws.send_json_to({"type": "message", "client_id": "first", "text": "hello"})
+        await self.receive_until(ws, lambda f: f["type"] == "ack")
+        later = {"type": "message", "client_id": "later", "text": "and one more thing"}
+        await ws.send_json_to(later)
+        refused = await self.receive_until(ws, lambda f: f["type"] == "error")
+        assert (refused["code"], refused["client_id"]) == ("slow_down", "later")
+        await ws.send_json_to(later)  # too soon: still refused
+        again = await self.receive_until(ws, lambda f: f["type"] == "error")
+        assert again["code"] == "slow_down" and again["retry_after"] <= refused["retry_after"]
+        assert await self.count(client_id="later") == 0
+        # retry_after seconds pass (the first message's time moves back by as much)
+        moved = timedelta(seconds=refused["retry_after"])
+        await Message.objects.filter(client_id="first").aupdate(created_at=F("created_at") - moved)
+        await ws.send_json_to(later)
+        ack = await self.receive_until(ws, lambda f: f["type"] == "ack")
+        assert (ack["client_id"], ack["duplicate"]) == ("later", False)
+        await ws.send_json_to(later)  # the page's resend after a lost ack
+        ack = await self.receive_until(ws, lambda f: f["type"] == "ack")
+        assert ack["duplicate"] is True
+        assert await self.count(client_id="later") == 1
+        await ws.disconnect()
+
+    async def test_a_resend_of_a_stored_message_is_never_refused_by_the_limit(self):
+        await self.limit_messages(1)
+        ws, _, _ = await self.connect()
+        frame = {"type": "message", "client_id": "once", "text": "hello"}
+        await ws.send_json_to(frame)
+        await self.receive_until(ws, lambda f: f["type"] == "ack")
+        await ws.send_json_to(frame)
+        ack = await self.receive_until(ws, lambda f: f["type"] in ("ack", "error"))
+        assert (ack["type"], ack["duplicate"]) == ("ack", True)
+        await ws.disconnect()
+
+    async def test_a_socket_sending_frames_too_fast_is_slowed_down_and_stays_open(self):
+        ws, _, _ = await self.connect()
+        for _ in range(80):
+            await ws.send_json_to({"type": "retry"})
+        slowed = await self.receive_until(ws, lambda f: f.get("code") == "slow_down")
+        assert slowed["retry_after"] >= 1 and "client_id" not in slowed
+        await asyncio.sleep(0.2)
+        _, frame_hits = await self.hits()
+        assert 1 <= frame_hits < 5  # runs of refusals, not 80 updates
+        await ws.send_json_to({"type": "sync", "after": 0})  # other frame types go on
+        await self.receive_until(ws, lambda f: f["type"] == "history")
+        await ws.disconnect()
+
+    async def test_a_hit_that_cannot_be_counted_still_slows_down_and_keeps_the_socket(self):
+        ws, _, _ = await self.connect()
+        failing = mock.patch("chat.services.limit_hit_record", side_effect=RuntimeError("db"))
+        with failing, self.assertLogs("chat.consumers", "ERROR"):
+            for _ in range(10):
+                await ws.send_json_to({"type": "retry"})
+            await self.receive_until(ws, lambda f: f.get("code") == "slow_down")
+        await ws.send_json_to({"type": "sync", "after": 0})
+        await self.receive_until(ws, lambda f: f["type"] == "history")
+        await ws.disconnect()
+
+    async def test_a_flood_of_frames_closes_the_socket_with_its_code(self):
+        ws, _, _ = await self.connect()
+        for _ in range(400):
+            await ws.send_to(text_data='{"type": "nonsense"}')
+        async with asyncio.timeout(15):
+            while True:
+                output = await ws.receive_output(timeout=15)
+                if output["type"] == "websocket.close":
+                    break
+        assert output["code"] == FLOODED
+        _, frame_hits = await self.hits()
+        assert 1 <= frame_hits < 5
+
+    async def test_the_agent_answers_one_turn_at_a_time_and_later_messages_together(self):
+        if not settings.CELERY_TASK_ALWAYS_EAGER:
+            self.skipTest("In-process turns only; with Redis a Celery worker runs them.")
+        from chat.agent import backends
+
+        started, release = threading.Event(), threading.Event()
+        original = backends.ScriptedBackend.astream
+
+        async def astream(backend, messages, *, settings, tools=None):
+            if messages[-1]["content"] == "first":  # a model that takes its time
+                started.set()
+                await asyncio.get_running_loop().run_in_executor(None, release.wait, 10)
+            async for piece in original(backend, messages, settings=settings, tools=tools):
+                yield piece
+
+        with mock.patch.object(backends.ScriptedBackend, "astream", astream):
+            ws, _, _ = await self.connect()
+            await ws.send_json_to({"type": "message", "client_id": "a", "text": "first"})
+            await self.receive_until(ws, lambda f: f["type"] == "ack")
+            await asyncio.get_running_loop().run_in_executor(None, started.wait, 5)
+            for client_id in ("b", "c", "d"):  # while the agent replies
+                await ws.send_json_to({"type": "message", "client_id": client_id, "text": "x"})
+                await self.receive_until(ws, lambda f: f["type"] == "ack")
+            assert await AgentTurn.objects.acount() == 1  # one turn in flight
+            release.set()
+            for _ in range(2):
+                await self.receive_until(
+                    ws, lambda f: f["type"] == "message" and f["message"]["sender"] == "agent"
+                )
+        replies = await sync_to_async(list)(
+            Message.objects.filter(session=self.session, sender="agent", turn__gt=1)
+            .order_by("turn")
+            .values_list("answers", flat=True)
+        )
+        assert replies == [[2], [3, 4, 5]]  # the later three answered together
+        assert await AgentTurn.objects.acount() == 2
+        await ws.disconnect()

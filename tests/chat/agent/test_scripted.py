@@ -1,60 +1,19 @@
+"""The offline agent: in character, proposing what simple statements ask for, taking changes
+on board (chat.agent.scripted, through the scripted backend)."""
+
 from __future__ import annotations
 
 import pytest
 
-from chat.agent.backends import BackendError, ScriptedBackend, get_backend
-from chat.agent.persona import Change, Turn, build_prompt, greeting, parse_reply
-from chat.identity import seed_state
-
-MIRA = seed_state(
-    {
-        "name": "Mira",
-        "role": "a travel companion",
-        "backstory": "Grew up by the sea.",
-        "register": "casual",
-        "traits": {"extraversion": 6},
-        "values": ["curiosity"],
-    }
-)
-QUILL = seed_state(
-    {
-        "name": "Quill",
-        "role": "a study assistant",
-        "register": "formal",
-        "traits": {"extraversion": 2},
-    }
-)
+from chat.agent.backends import ScriptedBackend
+from chat.agent.persona import Change, Turn, build_prompt, parse_reply
+from tests.chat.agent.states import MIRA, QUILL
 
 
 def reply(state, text, *, changes=(), mode="propose"):
     prompt = build_prompt(state, [Turn("participant", text)], changes=changes, agent_writes=mode)
     pieces = ScriptedBackend().stream(prompt, settings={})
     return parse_reply("".join(p for p in pieces if isinstance(p, str)))
-
-
-def test_prompt_is_in_character_and_carries_identity_changes_and_conversation():
-    changes = [
-        Change(
-            "participant",
-            "applied",
-            "persona.register",
-            "casual",
-            "playful",
-            "the agent's way of talking: casual → playful",
-        )
-    ]
-    prompt = build_prompt(
-        MIRA,
-        [Turn("agent", "Hi"), Turn("participant", "Hello")],
-        changes=changes,
-        agent_writes="announced",
-    )
-    system = prompt[0]["content"]
-    assert "You are Mira, a travel companion." in system
-    assert "extraversion 6/7" in system
-    assert "- participant applied: the agent's way of talking: casual → playful" in system
-    assert "apply at once and are announced" in system
-    assert [m["role"] for m in prompt] == ["system", "assistant", "user"]
 
 
 def test_scripted_agent_answers_in_character():
@@ -109,23 +68,3 @@ def test_the_agent_takes_changes_on_board_explicitly():
 def test_the_agent_accepts_participant_proposals_by_deciding():
     changes = [Change("participant", "proposed", "persona.name", "Mira", "Nova", "...", 41)]
     assert reply(MIRA, "ok", changes=changes).decisions == [{"proposal": 41, "accept": True}]
-
-
-def test_parse_reply_keeps_text_and_ignores_malformed_proposal_lines():
-    raw = 'Sure.\nPROPOSE {"target": "persona.name", "value": "Ada"}\nPROPOSE not-json\nBye.'
-    parsed = parse_reply(raw)
-    assert parsed.proposals == [{"target": "persona.name", "value": "Ada"}]
-    assert parsed.text == "Sure.\nPROPOSE not-json\nBye."
-
-
-def test_greetings_follow_register_and_remember_a_returning_participant():
-    assert greeting(QUILL).startswith("Good day.")
-    assert greeting(MIRA).startswith("Hi, I'm Mira")
-    back = {**MIRA, "partner": {**MIRA["partner"], "name": "Alex"}}
-    assert greeting(back, returning=True).startswith("Welcome back, Alex. Mira here")
-
-
-def test_unknown_backend_is_a_permanent_error():
-    with pytest.raises(BackendError) as caught:
-        get_backend("gpt-9000")
-    assert caught.value.permanent

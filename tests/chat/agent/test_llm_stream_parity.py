@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from chat.agent import backends
 from chat.agent.backends import BackendError, Finish, OpenAICompatibleBackend, ToolCall
-from tests.chat.recorded_streams import ERRORS, KEY, STREAMS
+from tests.chat.agent.recorded_streams import ERRORS, KEY, STREAMS
 from tests.fake_openai import FakeOpenAI
 
 MESSAGES = [{"role": "system", "content": "You are Mira."}, {"role": "user", "content": "hi"}]
