@@ -100,7 +100,7 @@ def simulate(args, stack: Stack, profile: dict, *, rate=None, duration=None, rec
     study = seeded(args, args.llm)
     from dashboard import pilots
     from dashboard.simulate import profiles, run
-    from studies.services import pilot_token
+    from studies.services.enrolment import pilot_token
 
     pilot = pilots.pilot_create(
         study=study, participants=args.participants, concurrency=args.participants,
@@ -347,7 +347,7 @@ def pages(args) -> dict:
     with stack_of(args) as stack:
         study = seeded(args, False)
         from dashboard import pilots
-        from studies.services import pilot_token
+        from studies.services.enrolment import pilot_token
 
         pilot = pilots.pilot_create(
             study=study, participants=args.participants, concurrency=args.participants,

@@ -50,7 +50,7 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=10)
     args = parser.parse_args()
     sqlite_django("score")
-    from chat.services.probes import probes_ask
+    from dashboard.probing import probes_ask
     from dashboard.scoring import session_score
     from studies import demo
 

@@ -71,7 +71,7 @@ def main() -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from chat import dispatch
+    from chat import background
     from chat.services import agent_turn_run, message_post, session_open
     from studies import demo
     from studies.models import Participant
@@ -83,7 +83,8 @@ def main() -> None:
     known = study if args.study else None
     # The turn a message starts on commit is run (and measured) apart from the message; on
     # real services it goes to a queue no worker reads, as a worker would take it.
-    dispatch._local["run_here"] = lambda message_id: None
+    turn = background.AGENT_TURN
+    background.register(background.Job(turn, run=lambda **_: None, here=lambda **_: False))
     profiler = cProfile.Profile(time.process_time) if args.profile else None
     cpu_message, cpu_turn, n_message, n_turn = [], [], [], []
     sql = {}

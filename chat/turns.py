@@ -30,8 +30,8 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from . import dispatch, drafts
-from .layer import home_loop
+from . import background, drafts
+from .layer import home_loop, socket_loop
 from .models import AgentTurn
 from .services.agent import agent_turn_arun, agent_turn_run
 
@@ -98,9 +98,10 @@ class TurnRunner:
         while True:
             await asyncio.sleep(interval)
             try:
+                home_loop.set(self.home)  # a turn started again goes where the last one came from
                 for message_id in await self.db(stale_turns_claim)():
                     log.warning("Restarting the stalled agent turn for message %s", message_id)
-                    await self.db(_restart)(message_id, self.home)
+                    await self.db(_restart)(message_id)
             except Exception:
                 log.warning("Reaping stale turns failed", exc_info=True)
 
@@ -123,8 +124,8 @@ def _beat(message_ids: list[int]) -> None:
     turns.update(heartbeat_at=timezone.now())
 
 
-def _restart(message_id: int, home) -> None:
-    dispatch.agent_turn_start(message_id, home=home)
+def _restart(message_id: int) -> None:
+    background.start(background.AGENT_TURN, message_id=message_id)
 
 
 def stale_turns_claim() -> list[int]:
@@ -178,12 +179,35 @@ def process_runner() -> TurnRunner:
         return _runner[1]
 
 
+def _home() -> asyncio.AbstractEventLoop | None:
+    """The loop a turn started from here notifies: the one it came from (a page's, or the
+    reaper's), else the sockets' loop when started on it."""
+    loop = background.event_loop()
+    return home_loop.get() or (loop if loop is not None and loop is socket_loop() else None)
+
+
+def _turn_run(*, message_id: int) -> None:
+    """An agent turn in this process: on its runner under Daphne, inline where there is no
+    event loop (a command, a test)."""
+    loop = background.event_loop()
+    if loop is None and settings.CELERY_TASK_ALWAYS_EAGER:
+        agent_turn_run(message_id=message_id)
+    else:
+        # The embedded default's pages live on the sockets' loop whichever loop starts it.
+        home = _home() or socket_loop() or loop
+        process_runner().submit(message_id, home)
+
+
+def _turn_stays_here(*, message_id: int) -> bool:
+    """Real services: a turn started in a process that holds sockets runs on its runner
+    (``DYAD_TURNS_IN=socket``), its text reaching them without Redis; else on a worker."""
+    home = _home()
+    return settings.DYAD_TURNS_IN == "socket" and home is not None and home.is_running()
+
+
 def register() -> None:
-    """Let services start turns in this process (``dispatch``); ``ChatConfig.ready``."""
-    dispatch.register(
-        submit=lambda message_id, home: process_runner().submit(message_id, home),
-        run_here=lambda message_id: agent_turn_run(message_id=message_id),
-    )
+    """How this process runs agent turns (``background``); ``ChatConfig.ready``."""
+    background.register(background.Job(background.AGENT_TURN, run=_turn_run, here=_turn_stays_here))
 
 
 def drain(timeout: float = 60) -> None:

@@ -12,11 +12,12 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from chat import background
 from chat.models import Message
 from chat.services import chat_data_delete
 from questionnaires.services import answers_delete
 from studies.models import Participant, Pilot, Study
-from studies.services import pilot_token
+from studies.services.enrolment import pilot_token
 
 from .simulate import answers, llm, profiles, run
 
@@ -76,6 +77,17 @@ def pilot_create(
         model=model,
         profiles=supplied or [],
     )
+
+
+def pilot_start(*, pilot: Pilot) -> None:
+    """Run the pilot in the background; one the task queue did not take is marked failed,
+    saying so, and can be started again as a new pilot."""
+    if not background.start(background.PILOT, pilot_id=pilot.pk):
+        Pilot.objects.filter(pk=pilot.pk).update(
+            status=Pilot.Status.FAILED,
+            finished_at=timezone.now(),
+            error="Never started: the task queue did not answer. Run the pilot again.",
+        )
 
 
 def pilot_run(

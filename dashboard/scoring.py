@@ -14,17 +14,18 @@ from typing import NamedTuple
 
 from django.db.models import F
 
+from chat import background
 from chat import selectors as chat_selectors
 from chat.agent.probes import BY_KEY, PROBE_SET, PROBES
 from chat.identity import seed_state
 from chat.models import ChatSession, Message, Probe, Revision
-from chat.services.probes import probes_ask
 from studies.models import Study
 
 from . import judging
 from .measures import coconstruction as cc
 from .measures import drift, uptake
 from .models import SessionScore
+from .probing import probes_ask
 
 log = logging.getLogger(__name__)
 SCORER = "dyad-measures-2"  # 2: first_participant_edit_turn ignores settling proposals
@@ -221,3 +222,13 @@ def _measures(data: Loaded, lines, probe_scores, took, score: SessionScore) -> d
         "judge_qa_mean": _mean(p.get("judge_qa") for p in score.probes),
     }
     return out
+
+
+def on_session_finished(sender, *, session_id: int, **kwargs) -> None:
+    """Score a session once it is finished (``chat.events.session_finished``). If that
+    fails, the session stays unscored until the study is scored again (the analytics page
+    counts them): the participant's session ends either way."""
+    try:
+        background.start(background.SCORE_SESSION, session_id=session_id)
+    except Exception:
+        log.exception("Could not score session %s", session_id)

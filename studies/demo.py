@@ -8,8 +8,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from . import services
 from .models import Condition, Endpoint, Study
+from .services import designing
 from .starters import CONSENT, DEBRIEF, PERSONAS
 
 DEMO_SLUG = "demo"
@@ -64,9 +64,9 @@ def ensure_demo() -> tuple[Study, bool]:
         )
     _use_llm_from_environment(study)
     if study.is_frozen():
-        services.design_version_record(study=study)
+        designing.design_version_record(study=study)
     else:
-        services.study_publish(study=study, user=user)
+        designing.study_publish(study=study, user=user)
     return study, created
 
 

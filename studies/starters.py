@@ -1,6 +1,6 @@
 """Starting points for a new study: the demo's two conditions and a three-session memory
-study, as plain design data. Pure: no Django imports. ``services.study_copy`` makes a draft
-study from one (or from a copy of another study's design)."""
+study, as plain design data. Pure: no Django imports. ``services.designing.study_copy`` makes
+a draft study from one (or from a copy of another study's design)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import prolific, selectors, services, session_keys
+from . import prolific, selectors, session_keys
+from .services import enrolment
 from .steps import participant_step, step_url, unavailable
 
 
@@ -27,10 +28,10 @@ def entry(request: HttpRequest, slug: str) -> HttpResponse:
         return unavailable(request, "not_found", status=404)
     pilot = None
     if "pilot" in request.GET:  # a simulated participant: only a signed token makes one
-        pilot = services.pilot_for_token(study, request.GET["pilot"])
+        pilot = enrolment.pilot_for_token(study, request.GET["pilot"])
         if pilot is None:
             return unavailable(request, "bad_pilot", study=study, status=400)
-    pid = services.recruitment_id(request.GET.get("PROLIFIC_PID", ""))
+    pid = enrolment.recruitment_id(request.GET.get("PROLIFIC_PID", ""))
     if pid and not pilot:
         participant = study.participants.recruited_as(study, pid).first()
     else:
@@ -39,7 +40,7 @@ def entry(request: HttpRequest, slug: str) -> HttpResponse:
     if participant is None:
         if not (study.is_open() or pilot):  # pilots may run before a study is published
             return unavailable(request, study.closed_reason(), study=study)
-        participant = services.participant_enter(
+        participant = enrolment.participant_enter(
             study=study,
             external_id="" if pilot else pid,
             external_study_id=request.GET.get("STUDY_ID", ""),
@@ -56,9 +57,9 @@ def consent(request, study, participant, step) -> HttpResponse:
     if request.method == "POST":
         decision = request.POST.get("decision")
         if decision == "agree":
-            services.participant_consent(participant_id=participant.pk)
+            enrolment.participant_consent(participant_id=participant.pk)
         elif decision == "decline":
-            services.participant_decline(participant_id=participant.pk)
+            enrolment.participant_decline(participant_id=participant.pk)
         else:
             context = {"study": study, "error": _("Please choose whether you agree to take part.")}
             return render(request, "studies/consent.html", context, status=400)
@@ -74,10 +75,10 @@ def comprehension(request, study, participant, step) -> HttpResponse:
     if request.method == "POST":
         chosen = request.POST.getlist("choice")  # one line: two are no answer, not the last
         try:
-            participant = services.comprehension_answer(
+            participant = enrolment.comprehension_answer(
                 participant_id=participant.pk, choice=chosen[0] if len(chosen) == 1 else ""
             )
-        except services.NotAChoice:
+        except enrolment.NotAChoice:
             error, status = _("Please choose one of the answers."), 400
         else:
             if participant.comprehension_passed is not None:
@@ -126,7 +127,7 @@ def wait(request, study, participant, step) -> HttpResponse:
 @require_GET
 @participant_step("debrief")
 def debrief(request, study, participant, step) -> HttpResponse:
-    services.participant_complete(participant=participant)
+    enrolment.participant_complete(participant=participant)
     outcome = selectors.finish_outcome(participant)
     context = {
         "study": study,

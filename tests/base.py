@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from studies import session_keys
 from studies.models import Condition, Endpoint, Participant, Study
-from studies.services import study_publish
+from studies.services.designing import study_publish
 
 PERSONA = {
     "name": "Mira",

@@ -202,24 +202,32 @@ async def _attempts(backend, prompt: Prompt, prompted: Message, turn: AgentTurn,
     return None
 
 
-async def _stream(backend, prompt: Prompt, prompted: Message) -> Outcome:
-    session_id, reply_to = prompted.session_id, prompted.turn
-    hidden, outcome, started = HiddenLines(), Outcome(), time.monotonic()
-    flusher = Flusher(settings.DYAD_STREAM_FLUSH_SECONDS, limit=texts.MESSAGE_MAX)
-    saved = 0.0  # when the draft was last kept (for pages that reconnect mid-reply)
+@dataclass
+class _Relay:
+    """Where a reply's batches go: each to the page as a ``delta`` frame, and the text so far
+    to the draft cache (for pages that reconnect mid-reply) at most once every
+    ``drafts.DRAFT_SECONDS``: a write through a thread costs more than the delta itself
+    (measured: 38% of a streaming worker's CPU at every flush)."""
 
-    async def send(offset: int, text: str) -> None:
-        nonlocal saved
-        await events.abroadcast_delta(session_id, reply_to, offset, text)
-        # The draft is kept at most once every DRAFT_SECONDS: a write through a thread costs
-        # more than the delta itself (measured: 38% of a streaming worker's CPU at every flush).
-        if flusher.sent and time.monotonic() - saved >= drafts.DRAFT_SECONDS:
-            saved = time.monotonic()
+    session_id: int
+    reply_to: int
+    flusher: Flusher
+    saved: float = 0.0  # when the draft was last kept
+
+    async def send(self, offset: int, text: str) -> None:
+        await events.abroadcast_delta(self.session_id, self.reply_to, offset, text)
+        if self.flusher.sent and time.monotonic() - self.saved >= drafts.DRAFT_SECONDS:
+            self.saved = time.monotonic()
             await sync_to_async(drafts.save, thread_sensitive=False)(
-                session_id, reply_to, flusher.text
+                self.session_id, self.reply_to, self.flusher.text
             )
 
-    pacer = Pacer(flusher, send) if backend.streams else None
+
+async def _stream(backend, prompt: Prompt, prompted: Message) -> Outcome:
+    hidden, outcome, started = HiddenLines(), Outcome(), time.monotonic()
+    flusher = Flusher(settings.DYAD_STREAM_FLUSH_SECONDS, limit=texts.MESSAGE_MAX)
+    relay = _Relay(prompted.session_id, prompted.turn, flusher)
+    pacer = Pacer(flusher, relay.send) if backend.streams else None
     if pacer:
         # The model's socket is read on the pacer's clock too: one read then takes every
         # event that came meanwhile, at a fraction of the CPU of a read per token (measured:
@@ -244,7 +252,7 @@ async def _stream(backend, prompt: Prompt, prompted: Message) -> Outcome:
         if pacer:
             await pacer.finish()
             if flusher.sent:
-                await send(*flusher.reset())
+                await relay.send(*flusher.reset())
         raise
     except BaseException:
         if pacer:

@@ -15,9 +15,8 @@ from django.utils.translation import ngettext
 from studies import text as texts
 from studies.models import Participant
 
-from .. import events, limits, selectors
+from .. import background, events, limits, selectors
 from ..agent import persona as persona_mod
-from ..dispatch import agent_turn_start
 from ..errors import ChatError, SlowDown
 from ..models import AgentTurn, ChatSession, Message
 from ..protocol import is_client_id
@@ -145,6 +144,10 @@ def answer_pending(session: ChatSession, *, waiting: int | None = None) -> Agent
         latest = selectors.latest_unanswered(session)
         waiting = latest.pk if latest is not None else None
     return turn_begin(waiting) if waiting is not None else None
+
+
+def agent_turn_start(message_id: int) -> None:
+    background.start(background.AGENT_TURN, message_id=message_id)
 
 
 def turn_begin(message_id: int) -> AgentTurn:

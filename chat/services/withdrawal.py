@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from questionnaires.services import answers_delete
 from studies.models import Study
-from studies.services import participant_locked, participant_withdrawal_record
+from studies.services.enrolment import participant_locked, participant_withdrawal_record
 
 from .. import events
 from ..models import AgentTurn, ChatSession, Identity, Message, Revision

@@ -3,9 +3,6 @@ from __future__ import annotations
 import pytest
 
 from chat import identity as idm
-from chat.rules import APPLY, PROPOSE, agent_write, participant_write
-from studies.design import Manipulation
-from studies.persona import validate_persona
 
 SEED = idm.seed_state({"name": "Mira", "role": "a guide", "values": ["curiosity"]})
 
@@ -65,45 +62,3 @@ def test_changes_read_as_sentences():
     assert idm.describe("persona.name", "Mira", "Nova") == "the agent's name: Mira → Nova"
     assert idm.describe("common_ground.x1", None, "we hike") == "established: we hike"
     assert idm.describe("partner.interests", [], ["birds"]) == "your interests: (none) → birds"
-
-
-def rules(panel="editable", participant="direct", agent="propose", locked=()):
-    return Manipulation(panel, participant, agent, frozenset(locked))
-
-
-def test_participant_permissions_follow_the_condition():
-    assert participant_write(rules(), "persona.name") == APPLY
-    assert participant_write(rules(participant="propose"), "persona.name") == PROPOSE
-    for manipulation, code in [
-        (rules(panel="hidden"), "panel_hidden"),
-        (rules(panel="visible"), "read_only"),
-        (rules(locked={"persona.name"}), "locked"),
-        (rules(locked={"persona"}), "locked"),
-    ]:
-        with pytest.raises(idm.IdentityError) as caught:
-            participant_write(manipulation, "persona.name")
-        assert caught.value.code == code
-    with pytest.raises(idm.IdentityError):
-        participant_write(rules(locked={"common_ground"}), "common_ground.ab12")
-
-
-def test_agent_permissions_follow_the_condition():
-    assert agent_write(rules(agent="silent"), "persona.name") == APPLY
-    assert agent_write(rules(agent="announced"), "persona.name") == APPLY
-    assert agent_write(rules(agent="propose"), "persona.name") == PROPOSE
-    assert agent_write(rules(agent="off"), "persona.name") is None
-    assert agent_write(rules(locked={"persona.name"}), "persona.name") is None
-    assert agent_write(rules(panel="hidden", agent="propose"), "persona.name") is None
-
-
-def test_values_typed_as_text_become_a_list_not_letters():
-    assert validate_persona({"name": "A", "values": "kindness, humour"})["values"] == [
-        "kindness",
-        "humour",
-    ]
-
-
-@pytest.mark.parametrize("bad", [float("inf"), float("nan"), 10**30, "9" * 5000, "٣", [4], None])
-def test_a_trait_that_is_no_whole_number_from_1_to_7_is_refused_not_a_crash(bad):
-    with pytest.raises(idm.IdentityError, match="whole numbers from 1 to 7"):
-        validate_persona({"name": "A", "traits": {"openness": bad}})

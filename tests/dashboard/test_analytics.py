@@ -67,6 +67,19 @@ class AnalyticsPageTests(AnalyticsTestCase):
             self.rita_client.post("/dashboard/studies/pilot/analytics/score/")
         delay.assert_called_once_with(study_id=self.pilot.pk)
 
+    @override_settings(CELERY_TASK_ALWAYS_EAGER=False)
+    def test_scoring_again_while_the_queue_is_down_says_so_and_scores_nothing(self):
+        down = OSError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+        with (
+            mock.patch("dashboard.tasks.score_study.delay", side_effect=down),
+            self.assertLogs("chat.background", "WARNING"),
+        ):
+            response = self.rita_client.post("/dashboard/studies/pilot/analytics/score/")
+        assert response.status_code == 302
+        page = self.page()
+        assert "Could not start scoring" in page and "Scoring again" not in page
+        assert SessionScore.objects.count() == 2
+
     def test_a_judge_needs_an_endpoint_and_a_model_and_bad_settings_change_nothing(self):
         endpoint = Endpoint.objects.create(name="lab", base_url="http://127.0.0.1:9/v1")
         url = "/dashboard/studies/pilot/analytics/"

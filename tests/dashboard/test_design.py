@@ -8,7 +8,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from chat.services import session_open
-from studies.design import content_hash, design
 from studies.models import Condition, Participant, Study
 from tests.base import DyadTestCase
 
@@ -174,14 +173,6 @@ class DesignTests(DyadTestCase):
         assert Study.objects.get(slug="trips").status == "draft"
 
 
-def test_the_design_hash_depends_on_the_design_only():
-    study = dict.fromkeys(__import__("studies.design", fromlist=["x"]).STUDY_FIELDS, "x")
-    conditions = [dict.fromkeys(__import__("studies.design", fromlist=["x"]).CONDITION_FIELDS, 1)]
-    first = content_hash(design(study, conditions))
-    assert first == content_hash(design({**study, "unrelated": 1}, conditions))
-    assert first != content_hash(design({**study, "consent_text": "y"}, conditions))
-
-
 class PreviewTests(DesignTests):
     def test_a_preview_runs_the_journey_in_a_draft_study_without_counting(self):
         study = self.create()
@@ -235,7 +226,7 @@ class PreviewTests(DesignTests):
 class PreviewExclusionTests(DyadTestCase):
     def test_previews_stay_out_of_the_study_list_and_the_pmq_results(self):
         from questionnaires.services import administration_open, administration_submit
-        from studies.services import preview_start
+        from studies.services.designing import preview_start
 
         preview = preview_start(study=self.pilot, condition=self.editable)
         a = administration_open(participant=preview, session_number=1, timepoint="pre")

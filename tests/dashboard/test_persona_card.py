@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 
 from studies.models import Condition, Study
 from tests.base import DyadTestCase
-from tests.chat.test_cards import FOREIGN
+from tests.chat.agent.test_cards import FOREIGN
 
 
 class PersonaCardCommandTests(DyadTestCase):

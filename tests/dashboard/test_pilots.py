@@ -12,7 +12,7 @@ from chat.models import ChatSession, Message
 from chat.services import message_post, session_open
 from dashboard import pilots
 from studies.models import Participant, Pilot, Study
-from studies.services import participant_consent, pilot_token
+from studies.services.enrolment import participant_consent, pilot_token
 from tests.base import DyadTestCase
 
 
@@ -82,7 +82,7 @@ class TokenTests(PilotTestCase):
 
 class PilotPageTests(PilotTestCase):
     def test_the_study_page_starts_a_pilot_in_the_background(self):
-        with mock.patch("dashboard.pilot_views.pilot_start") as start:
+        with mock.patch("dashboard.pilots.pilot_start") as start:
             response = self.rita_client.post(
                 "/dashboard/studies/pilot/pilots/new/",
                 {
@@ -98,7 +98,7 @@ class PilotPageTests(PilotTestCase):
             )
         assert response.status_code == 302 and response["Location"].endswith("#pilots")
         pilot = Pilot.objects.get()
-        start.assert_called_once_with(pilot)
+        start.assert_called_once_with(pilot=pilot)
         assert (pilot.participants_wanted, pilot.concurrency, pilot.pace) == (30, 5, 0.0)
         assert pilot.effect == "editable:hlc:+0.5" and pilot.created_by == self.rita
         assert pilot.base_url == settings.DYAD_SITE_URL
@@ -111,7 +111,7 @@ class PilotPageTests(PilotTestCase):
     )
     def test_the_simulated_participants_go_to_the_site_url_whatever_host_the_request_names(self):
         form = {"participants": 2, "concurrency": 1, "pace": "0", "seed": 1}
-        with mock.patch("dashboard.pilot_views.pilot_start"):
+        with mock.patch("dashboard.pilots.pilot_start"):
             for host in ("attacker.example:6666", "attacker.example"):
                 response = self.rita_client.post(
                     "/dashboard/studies/pilot/pilots/new/", form, HTTP_HOST=host
@@ -120,8 +120,21 @@ class PilotPageTests(PilotTestCase):
         urls = set(Pilot.objects.values_list("base_url", flat=True))
         assert urls == {"https://study.example.org"}
 
+    @override_settings(CELERY_TASK_ALWAYS_EAGER=False)
+    def test_a_pilot_the_task_queue_cannot_take_is_listed_as_never_started(self):
+        down = OSError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+        with (
+            mock.patch("dashboard.tasks.pilot.delay", side_effect=down),
+            self.assertLogs("chat.background", "WARNING"),
+        ):
+            pilots.pilot_start(pilot=self.new_pilot())
+        pilot = Pilot.objects.get()
+        assert pilot.status == Pilot.Status.FAILED and "Never started" in pilot.error
+        listed = self.rita_client.get("/dashboard/studies/pilot/pilots/").content.decode()
+        assert "Never started" in listed
+
     def test_a_pilot_that_cannot_run_is_explained_and_nothing_starts(self):
-        with mock.patch("dashboard.pilot_views.pilot_start") as start:
+        with mock.patch("dashboard.pilots.pilot_start") as start:
             response = self.rita_client.post(
                 "/dashboard/studies/pilot/pilots/new/",
                 {

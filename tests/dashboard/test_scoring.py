@@ -173,7 +173,7 @@ class AutomaticScoringTests(DyadTestCase):
 class ConcurrentScoringTests(DyadTestCase):
     def test_a_probe_answered_meanwhile_by_another_scoring_is_kept_once(self):
         from chat.models import Probe as ProbeRow
-        from chat.services import probes
+        from dashboard import probing as probes
 
         session = session_open(participant=self.ana, number=1)
         say(session, "hello")

@@ -14,7 +14,7 @@ from tests.faults.conftest import LLM_PORT
 
 def pilot_for(study, participants: int, base_url: str):
     from dashboard import pilots
-    from studies.services import pilot_token
+    from studies.services.enrolment import pilot_token
 
     pilot = pilots.pilot_create(
         study=study, participants=participants, concurrency=participants, base_url=base_url,

@@ -9,12 +9,6 @@ CODES = [item.code for item in pmq.ITEMS]
 FACTOR_OF = {item.code: item.factor for item in pmq.ITEMS}
 
 
-def test_the_pmq_has_eighteen_items_in_three_factors():
-    assert len(pmq.ITEMS) == 18
-    factors = [item.factor for item in pmq.ITEMS]
-    assert (factors.count("CCD"), factors.count("HLC"), factors.count("CF")) == (9, 6, 3)
-
-
 def test_recoding_puts_seven_at_the_positive_pole_whichever_side_it_was_on():
     assert recode(1, positive_on_left=True) == 7
     assert recode(7, positive_on_left=True) == 1

@@ -8,9 +8,9 @@ import pytest
 from django.db import connection
 from django.test import TransactionTestCase
 
-from studies import services
 from studies.allocation import choose_condition
 from studies.models import Condition, Participant, Study
+from studies.services import enrolment as services
 
 
 def enrol_sequentially(weights: dict[int, int], n: int, seed: int) -> Counter:

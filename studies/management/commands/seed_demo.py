@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from studies import demo
-from studies.services import DesignError
+from studies.services.designing import DesignError
 
 
 class Command(BaseCommand):
