@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-import pytest
-
 import math
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as sp
