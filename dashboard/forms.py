@@ -11,7 +11,7 @@ from django.db import models
 from chat.agent.cards import CardError, from_card
 from questionnaires import translation
 from studies.design import CONDITION_FIELDS, STUDY_FIELDS
-from studies.models import Condition, Endpoint, Study
+from studies.models import Condition, Endpoint, Preregistration, Study
 from studies.persona import BIG_FIVE, IdentityError, validate_persona
 from studies.starters import STARTERS
 
@@ -254,3 +254,53 @@ class StudyCopyForm(forms.Form):
         """``study_copy``'s ``source`` or ``starter`` for the chosen starting point."""
         kind, _, key = self.cleaned_data["source"].partition(":")
         return {"source": self.studies[key]} if kind == "study" else {"starter": key}
+
+
+class PlanForm(forms.ModelForm):
+    """A study's pre-registration, before it is locked."""
+
+    primary_outcome = forms.ChoiceField(label="Primary outcome")
+    condition_a = forms.ChoiceField(label="Condition A (the reference)")
+    condition_b = forms.ChoiceField(label="Condition B")
+
+    def __init__(self, *args, study: Study, outcomes: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, label_suffix="", **kwargs)
+        self.study = study
+        names = [(n, n) for n in study.conditions.order_by("name").values_list("name", flat=True)]
+        self.fields["primary_outcome"].choices = outcomes
+        self.fields["condition_a"].choices = names
+        self.fields["condition_b"].choices = names
+
+    def clean(self):
+        data = super().clean()
+        if data.get("condition_a") and data.get("condition_a") == data.get("condition_b"):
+            self.add_error("condition_b", "Choose a condition other than condition A.")
+        session = data.get("outcome_session")
+        if session and session > self.study.sessions_per_participant:
+            self.add_error(
+                "outcome_session",
+                f"This study has {self.study.sessions_per_participant} session(s) per participant.",
+            )
+        return data
+
+    class Meta:
+        model = Preregistration
+        fields = [
+            "hypotheses",
+            "primary_outcome",
+            "outcome_session",
+            "condition_a",
+            "condition_b",
+            "direction",
+            "alpha",
+            "power",
+            "effect_size",
+            "sd",
+            "planned_n",
+            "exclude_checks_failed",
+            "exclude_comprehension_failed",
+            "exclude_fewer_messages",
+            "exclude_simulated",
+            "analysis_notes",
+            "hold_participants",
+        ]

@@ -19,7 +19,7 @@ from questionnaires.pmq import FACTORS
 from studies.models import Condition, Study, present, real, simulated
 from studies.text import whole_number
 
-from .stats import changes, summarise
+from .stats import changes, contrast, holm, summarise
 
 
 def study_list(user):
@@ -274,3 +274,43 @@ def pmq_results(study: Study, cohort: Cohort = PEOPLE) -> list[Cell]:
 def provenance_fields(message: Message) -> list[tuple[str, object]]:
     names = ("identity_version", *Message.PROVENANCE)
     return [(n, getattr(message, n)) for n in names if getattr(message, n) not in (None, "")]
+
+
+def pmq_change_contrasts(study: Study, cohort: Cohort = PEOPLE) -> list[dict]:
+    """Exploratory: for every pair of conditions, session and PMQ factor, the difference in
+    change (post - pre) between the two (Welch, Hedges' g), with p adjusted by Holm's method
+    across the whole family. One query."""
+    rows = Administration.objects.filter(
+        cohort.present("participant__"),
+        participant__study=study,
+        participant__condition__isnull=False,
+        submitted_at__isnull=False,
+        instrument__code="pmq",
+    ).values_list(
+        "participant__condition__name", "session_number", "timepoint", "participant_id", "scores"
+    )
+    scores: dict = defaultdict(dict)
+    for condition, number, timepoint, pid, values in rows:
+        for factor in FACTORS:
+            scores[(condition, number, timepoint, factor)][pid] = values[factor]
+    conditions = sorted({c for c, *_ in scores})
+    sessions = sorted({n for _, n, *_ in scores})
+    out = []
+    for i, a in enumerate(conditions):
+        for b in conditions[i + 1 :]:
+            for number in sessions:
+                for factor in FACTORS:
+                    change = [
+                        changes(
+                            scores.get((c, number, "pre", factor), {}),
+                            scores.get((c, number, "post", factor), {}),
+                        )
+                        for c in (a, b)
+                    ]
+                    out.append(
+                        {"a": a, "b": b, "session": number, "factor": factor,
+                         "contrast": contrast(*change)}
+                    )  # fmt: skip
+    for row, adjusted in zip(out, holm([r["contrast"].p for r in out]), strict=True):
+        row["p_holm"] = adjusted
+    return out

@@ -99,9 +99,8 @@ def contrast(a: Sequence[float], b: Sequence[float]) -> Contrast:
         return Contrast(n_a, n_b, difference, *(None,) * 8)
     welch = sp.ttest_ind(b, a, equal_var=False)
     low, high = welch.confidence_interval(0.95)
-    df_pooled = n_a + n_b - 2
-    pooled = math.sqrt(((n_a - 1) * var_a + (n_b - 1) * var_b) / df_pooled)
-    j = 1 - 3 / (4 * df_pooled - 1)
+    pooled = pooled_sd(a, b)
+    j = 1 - 3 / (4 * (n_a + n_b - 2) - 1)
     g = g_low = g_high = None
     if pooled:
         d = difference / pooled
@@ -112,6 +111,15 @@ def contrast(a: Sequence[float], b: Sequence[float]) -> Contrast:
         n_a, n_b, difference, float(low), float(high), float(welch.statistic),
         float(welch.df), float(welch.pvalue), g, g_low, g_high,
     )  # fmt: skip
+
+
+def pooled_sd(a: Sequence[float], b: Sequence[float]) -> float | None:
+    """sqrt(((na - 1) var_a + (nb - 1) var_b) / (na + nb - 2)), sample variances; None with
+    fewer than two values in a group."""
+    var_a, var_b = _variance(a), _variance(b)
+    if var_a is None or var_b is None:
+        return None
+    return math.sqrt(((len(a) - 1) * var_a + (len(b) - 1) * var_b) / (len(a) + len(b) - 2))
 
 
 def _variance(values: Sequence[float]) -> float | None:

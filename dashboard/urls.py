@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import analytics, design, exports, overview, pilots, sessions, studies, wizard
+from .views import analytics, design, exports, overview, pilots, plan, sessions, studies, wizard
 
 app_name = "dashboard"
 urlpatterns = [
@@ -15,6 +15,8 @@ urlpatterns = [
     path("studies/<slug:slug>/conditions/<slug:name>/", design.condition_edit, name="condition"),
     path("studies/<slug:slug>/", studies.study_detail, name="study"),
     path("studies/<slug:slug>/pmq/", analytics.pmq_results, name="pmq"),
+    path("studies/<slug:slug>/plan/", plan.plan_page, name="plan"),
+    path("studies/<slug:slug>/plan/lock/", plan.plan_lock, name="plan-lock"),
     path("studies/<slug:slug>/analytics/", analytics.analytics_page, name="analytics"),
     path("studies/<slug:slug>/live/", overview.live_overview, name="live-overview"),
     path(

@@ -11,9 +11,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from chat import background
 from questionnaires.pmq import NOTE
-from studies.models import Endpoint
+from studies.models import Endpoint, Preregistration
 
-from .. import analytics, selectors
+from .. import analytics, planned, selectors
 from ..access import researcher_study
 from ..charts import pmq_chart
 from ..forms import JudgeForm
@@ -24,8 +24,24 @@ from ..pages import cohort_context
 @researcher_study
 def pmq_results(request, study):
     context = cohort_context(request, study)
-    cells = selectors.pmq_results(study, context["cohort"])
-    context |= {"cells": cells, "chart": pmq_chart(cells), "note": NOTE}
+    cohort = context["cohort"]
+    cells = selectors.pmq_results(study, cohort)
+    plan = Preregistration.objects.filter(study=study).first()
+    context |= {
+        "cells": cells,
+        "chart": pmq_chart(cells),
+        "note": NOTE,
+        "plan": plan,
+        "planned": planned.planned_analysis(study, plan, cohort) if plan else None,
+        "deviations": plan.deviations.select_related("created_by") if plan else [],
+        "contrasts": selectors.pmq_change_contrasts(study, cohort),
+    }
+    if context["planned"]:
+        rules = context["planned"]["plan"]
+        context["planned_groups"] = [
+            (rules["condition_a"], context["planned"]["a"]),
+            (rules["condition_b"], context["planned"]["b"]),
+        ]
     return render(request, "dashboard/pmq_results.html", context)
 
 

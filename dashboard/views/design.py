@@ -17,11 +17,19 @@ from ..forms import ConditionForm, StudyForm
 
 def _design_form(request, study, form, heading: str, done):
     """Show, validate and save a design form; ``done()``: where a saved form goes."""
-    context = {"study": study, "form": form, "heading": heading, "versioned": True}
+    context = {
+        "study": study,
+        "form": form,
+        "heading": heading,
+        "versioned": True,
+        "plan_locked": designing.plan_locked(study) is not None,
+        "why": request.POST.get("deviation_why", ""),
+    }
     if request.method == "POST":
         confirmed = bool(request.POST.get("confirm_new_version"))
+        why = context["why"]
         try:
-            designing.design_editable(study, confirmed=confirmed)
+            designing.design_editable(study, confirmed=confirmed, why=why)
         except designing.DesignError as error:
             context["refused"] = str(error)
             return render(request, "dashboard/form.html", context, status=400)
@@ -30,7 +38,7 @@ def _design_form(request, study, form, heading: str, done):
                 form.save()
                 if study.is_frozen():
                     study.refresh_from_db()
-                    designing.design_version_record(study=study, user=request.user)
+                    designing.design_version_record(study=study, user=request.user, why=why)
             return done()
     return render(request, "dashboard/form.html", context, status=400 if form.errors else 200)
 

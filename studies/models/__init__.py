@@ -15,14 +15,17 @@ from .participants import (
     withdrawn_mark,
 )
 from .pilots import Pilot
+from .preregistration import Deviation, Preregistration
 from .study import Study, StudyVersion
 
 __all__ = [
     "ENV_NAME",
     "Condition",
+    "Deviation",
     "Endpoint",
     "Participant",
     "Pilot",
+    "Preregistration",
     "Study",
     "StudyVersion",
     "counts_as_data",

@@ -206,11 +206,19 @@ class Study(models.Model):
     def is_open(self) -> bool:
         """Taking new participants: active and published (so every one of them has a design
         version to carry)."""
-        return self.status == self.Status.ACTIVE and self.is_frozen()
+        return self.status == self.Status.ACTIVE and self.is_frozen() and not self.held_for_plan()
+
+    def held_for_plan(self) -> bool:
+        """Real participants wait for the pre-registration's lock, where its author asked."""
+        plan = getattr(self, "preregistration", None)
+        return plan is not None and plan.hold_participants and plan.locked_at is None
 
     def closed_reason(self) -> str:
-        """Why new people are turned away: "draft" until published, else the status."""
-        return self.status if self.is_frozen() else self.Status.DRAFT
+        """Why new people are turned away: "draft" until published (or while held for the
+        plan's lock: "not started yet" to them), else the status."""
+        if not self.is_frozen() or self.held_for_plan():
+            return self.Status.DRAFT
+        return self.status
 
     def is_owned_by(self, user) -> bool:
         return user.is_authenticated and self.owners.filter(pk=user.pk).exists()
