@@ -1,7 +1,8 @@
 """What every exported file holds, column by column: the building blocks. Pure: no Django.
 
-The codebook, the Frictionless datapackage.json and the CSV headers are all built from the
-definitions (``study_columns``, ``pmq_columns``), so they cannot disagree with the files.
+The codebook, the Frictionless datapackage.json, the CSV headers and the order of every row's
+cells are all built from the definitions (``study_columns``, ``pmq_columns``, ...): rows are
+keyed by column name, so the files cannot disagree with the codebook.
 """
 
 from __future__ import annotations
