@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .columns import Table, condition, flagged
+from .columns import Table, condition
 from .measure_columns import agent_consistency_table, co_construction_table, uptake_table
 from .pmq_columns import (
     attention_checks_table,
@@ -42,6 +42,5 @@ TABLES = (
 
 def analysis_tables(conditions: Sequence[str]) -> tuple[Table, ...]:
     """Every file of the analysis ZIP but the codebook and datapackage, in ZIP order; the
-    study's condition names are the allowed values of every ``condition`` column, and every
-    file says of each row whether its participant was simulated."""
-    return tuple(flagged(table(condition(conditions))) for table in TABLES)
+    study's condition names are the allowed values of every ``condition`` column."""
+    return tuple(table(condition(conditions)) for table in TABLES)

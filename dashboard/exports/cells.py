@@ -12,8 +12,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
+from operator import itemgetter
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_CHARACTERS = frozenset(FORMULA_START)
@@ -84,6 +85,27 @@ def encode(rows: Iterable[Sequence], kinds: Sequence[str]) -> bytes:
                 out[i] = format_(value)
         writer.writerow(out)
     return buffer.getvalue().encode("utf-8")
+
+
+def in_order(rows: Iterable[Mapping], names: Sequence[str]) -> Iterator[tuple]:
+    """Each row's values in the order of ``names``: rows are keyed by column name, so the
+    column definitions alone decide the order. A row without one of the columns, or with
+    one the table does not define, is a programming error, raised here."""
+    values, width = itemgetter(*names), len(names)
+    for row in rows:
+        if len(row) != width:
+            raise _mismatch(row, names)
+        try:
+            laid_out = values(row)
+        except KeyError:
+            raise _mismatch(row, names) from None
+        yield laid_out
+
+
+def _mismatch(row: Mapping, names: Sequence[str]) -> ValueError:
+    missing = [n for n in names if n not in row]
+    extra = [k for k in row if k not in names]
+    return ValueError(f"A row keyed otherwise than its columns: no {missing}, unknown {extra}.")
 
 
 def header(names: Sequence[str]) -> bytes:

@@ -1,7 +1,8 @@
 """What every exported file holds, column by column: the building blocks. Pure: no Django.
 
-The codebook, the Frictionless datapackage.json and the CSV headers are all built from the
-definitions (``study_columns``, ``pmq_columns``), so they cannot disagree with the files.
+The codebook, the Frictionless datapackage.json, the CSV headers and the order of every row's
+cells are all built from the definitions (``study_columns``, ``pmq_columns``, ...): rows are
+keyed by column name, so the files cannot disagree with the codebook.
 """
 
 from __future__ import annotations
@@ -64,15 +65,19 @@ SIMULATED = Column(
 )
 
 
-def flagged(table: Table) -> Table:
-    """The table with ``is_simulated`` right after its ``condition`` column."""
-    at = table.names.index("condition") + 1
-    columns = (*table.columns[:at], SIMULATED, *table.columns[at:])
-    return table._replace(columns=columns)
-
-
 def session(required: bool = True) -> Column:
     return Column("session", "integer", "Session number, 1 = first.", required=required, minimum=1)
+
+
+SESSION = session()
+
+
+def who(c: Column, *, session: bool = True) -> tuple[Column, ...]:
+    """The columns an analysis file starts with: the participant, their condition ``c``,
+    whether they were simulated and (unless ``session=False``) the session, so that each
+    file can be analysed alone."""
+    leading = (participant(), c, SIMULATED)
+    return (*leading, SESSION) if session else leading
 
 
 def timepoint() -> Column:

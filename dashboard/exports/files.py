@@ -8,7 +8,7 @@ a streamed HTTP response needs under ASGI.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
@@ -21,7 +21,7 @@ from django.utils import timezone
 from studies.models import Study
 
 from .catalogue import RECRUITMENT, analysis_tables
-from .cells import encode, header, iso_utc
+from .cells import encode, header, in_order, iso_utc
 from .columns import Table
 from .measure_rows import MEASURE_ROWS
 from .package import CODEBOOK, codebook_rows, descriptor_bytes
@@ -53,19 +53,28 @@ def snapshot():
             cursor.execute("ROLLBACK")
 
 
-def csv_chunks(table: Table, rows: Iterable[tuple]) -> Iterator[bytes]:
+def csv_chunks(table: Table, rows: Iterable[Mapping]) -> Iterator[bytes]:
+    """The file: its header, then its rows (keyed by column name) in the table's column
+    order, ROWS_PER_CHUNK at a time."""
     yield header(table.names)
-    rows = iter(rows)
-    while batch := list(islice(rows, ROWS_PER_CHUNK)):
+    cells = in_order(rows, table.names)
+    while batch := list(islice(cells, ROWS_PER_CHUNK)):
         yield encode(batch, table.types)
+
+
+def table_rows(study: Study, name: str) -> Iterator[dict]:
+    """The rows of one file, keyed by column name. Every analysis file says of each row
+    whether its participant was simulated; recruitment.csv holds people only."""
+    if name == RECRUITMENT.name:
+        return ROWS[name](study)
+    return flag_simulated(study, ALL_ROWS[name](study))
 
 
 def analysis_files(study: Study, created: datetime) -> Iterator[tuple[str, Iterator[bytes]]]:
     """Every file of the analysis ZIP as ``(name, chunks)``; nothing is read until asked."""
     tables = analysis_tables(list(study.conditions.values_list("name", flat=True)))
     for table in tables:
-        rows = flag_simulated(study, table.names, ALL_ROWS[table.name](study))
-        yield table.name, csv_chunks(table, rows)
+        yield table.name, csv_chunks(table, table_rows(study, table.name))
     yield CODEBOOK.name, csv_chunks(CODEBOOK, codebook_rows((*tables, CODEBOOK)))
     yield "datapackage.json", iter([descriptor_bytes(tables, _about(study, created))])
 
@@ -100,7 +109,7 @@ def file_download(study_id: int, name: str) -> Iterator[bytes]:
     with snapshot():
         study = Study.objects.get(pk=study_id)
         if name == RECRUITMENT.name:
-            yield from csv_chunks(RECRUITMENT, ROWS[name](study))
+            yield from csv_chunks(RECRUITMENT, table_rows(study, name))
             return
         for member, chunks in analysis_files(study, timezone.now()):
             if member == name:
@@ -124,7 +133,7 @@ def export_to(
         if recruitment:
             members = [
                 *members,
-                (RECRUITMENT.name, csv_chunks(RECRUITMENT, ROWS[RECRUITMENT.name](study))),
+                (RECRUITMENT.name, csv_chunks(RECRUITMENT, table_rows(study, RECRUITMENT.name))),
             ]
         for name, chunks in members:
             written.append(_write(directory / name, chunks))

@@ -4,7 +4,7 @@ probe). Pure: no Django imports. docs/data.md defines every measure and its limi
 
 from __future__ import annotations
 
-from .columns import Column, Table, at, by_session, participant, session
+from .columns import Column, Table, at, by_session, who
 
 COARSE = " Offline and coarse (docs/data.md)."
 SIMILARITY = {"minimum": 0, "maximum": 1}
@@ -15,7 +15,7 @@ def _count(name: str, what: str) -> Column:
     return Column(name, "integer", what, minimum=0)
 
 
-def _who(by: str) -> list[Column]:
+def _proposals(by: str) -> list[Column]:
     made = _count(f"proposals_{by}", f"Proposals the {by} made in the session.")
     return [made] + [
         _count(f"proposals_{by}_{outcome}", f"Proposals of the {by}'s {outcome} in the session.")
@@ -43,8 +43,8 @@ MEASURES = (
         _count(f"revisions_{p}", f"Changes to the {p.replace('_', ' ')} that took effect.")
         for p in ("persona", "partner", "common_ground")
     ),
-    *_who("participant"),
-    *_who("agent"),
+    *_proposals("participant"),
+    *_proposals("agent"),
     Column(
         "first_participant_edit_turn",
         "integer",
@@ -132,7 +132,7 @@ def co_construction_table(c: Column) -> Table:
         "One row per scored session (finished sessions are scored when they end): who "
         "changed the identity, what became of proposals, how far the persona moved and what "
         "carried over, uptake and drift.",
-        (participant(), c, session(), *PROVENANCE, *MEASURES),
+        (*who(c), *PROVENANCE, *MEASURES),
         ("participant", "session"),
         (by_session(),),
     )
@@ -144,9 +144,7 @@ def uptake_table(c: Column) -> Table:
         "One row per change to the identity that took effect in a scored session: did the "
         "agent's later replies reflect the new value, and after how many replies?" + COARSE,
         (
-            participant(),
-            c,
-            session(),
+            *who(c),
             Column("revision", "integer", "The change's row in revisions.csv.", required=True),
             Column("target", "string", "Field changed (as in revisions.csv).", required=True),
             Column("author", "string", "Who made or proposed it.", required=True),
@@ -182,9 +180,7 @@ def agent_consistency_table(c: Column) -> Table:
         "One row per agent reply and per Q&A probe of a scored session (probes are asked "
         "after the session, never shown to the participant).",
         (
-            participant(),
-            c,
-            session(),
+            *who(c),
             Column("item", "integer", "Order within the session, from 1.", required=True),
             Column(
                 "kind",

@@ -45,42 +45,47 @@ DIALECT = {
 POLES = {i.code: i for i in pmq.ITEMS}
 
 
-def codebook_rows(tables: Sequence[Table]) -> Iterator[tuple]:
+def codebook_rows(tables: Sequence[Table]) -> Iterator[dict]:
+    """One row per column of every table, each followed by one per allowed value."""
     for table in tables:
         for col in table.columns:
             facts = col.pmq or {}
-            yield (
-                table.name,
-                col.name,
-                "",
-                col.type,
-                col.required,
-                col.description,
-                col.minimum,
-                col.maximum,
-                facts.get("factor", ""),
-                "",
-                "",
-                facts.get("scale", ""),
-                facts.get("scoring", ""),
-            )
+            yield {
+                "file": table.name,
+                "column": col.name,
+                "value": "",
+                "type": col.type,
+                "required": col.required,
+                "description": col.description,
+                "minimum": col.minimum,
+                "maximum": col.maximum,
+                "factor": facts.get("factor", ""),
+                "positive_pole": "",
+                "negative_pole": "",
+                "scale": facts.get("scale", ""),
+                "scoring": facts.get("scoring", ""),
+            }
             for value, meaning in col.values:
-                item = POLES.get(value) if col.pmq else None
-                yield (
-                    table.name,
-                    col.name,
-                    value,
-                    "",
-                    False,
-                    meaning,
-                    None,
-                    None,
-                    item.factor if item else "",
-                    item.positive if item else "",
-                    item.negative if item else "",
-                    SCALE if item else "",
-                    SCORING_RULE if item else "",
-                )
+                yield _value_row(table, col, value, meaning)
+
+
+def _value_row(table: Table, col: Column, value: str, meaning: str) -> dict:
+    item = POLES.get(value) if col.pmq else None
+    return {
+        "file": table.name,
+        "column": col.name,
+        "value": value,
+        "type": "",
+        "required": False,
+        "description": meaning,
+        "minimum": None,
+        "maximum": None,
+        "factor": item.factor if item else "",
+        "positive_pole": item.positive if item else "",
+        "negative_pole": item.negative if item else "",
+        "scale": SCALE if item else "",
+        "scoring": SCORING_RULE if item else "",
+    }
 
 
 def field(col: Column) -> dict:

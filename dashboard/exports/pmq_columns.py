@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from questionnaires import pmq
 
-from .columns import Column, Table, at, by_participant, by_session, participant, session, timepoint
+from .columns import Column, Table, at, by_participant, by_session, timepoint, who
 
 SCORING_RULE = (
     "Dyad's documented convention: the raw position is stored (1 = left end, 7 = right end) "
@@ -30,6 +30,11 @@ INSTRUMENT_LANGUAGE = Column(
 )
 
 
+def factor_name(key: str, suffix: str = "") -> str:
+    """The column of a factor's score, from the key scores are stored under (CCD, overall)."""
+    return f"{key.lower()}{suffix}"
+
+
 def factor_columns(suffix: str, what: str, low: float, high: float) -> tuple[Column, ...]:
     factors = {
         "ccd": "CCD, communicative competence and dependability (9 items)",
@@ -39,7 +44,7 @@ def factor_columns(suffix: str, what: str, low: float, high: float) -> tuple[Col
     }
     return tuple(
         Column(
-            f"{code}{suffix}",
+            factor_name(code, suffix),
             "number",
             f"{what}: {label}.",
             minimum=low,
@@ -55,9 +60,7 @@ def pmq_items_table(c: Column) -> Table:
         "pmq_items.csv",
         "One row per PMQ item answered (long format).",
         (
-            participant(),
-            c,
-            session(),
+            *who(c),
             timepoint(),
             Column(
                 "item",
@@ -128,9 +131,7 @@ def pmq_scores_table(c: Column) -> Table:
         "pmq_scores.csv",
         "One row per participant x session x timepoint: PMQ factor scores.",
         (
-            participant(),
-            c,
-            session(),
+            *who(c),
             timepoint(),
             *factor_columns("", "Mean recoded score", 1, 7),
             at("submitted_at", "Questionnaire submitted", required=True),
@@ -145,7 +146,7 @@ def pmq_change_table(c: Column) -> Table:
     return Table(
         "pmq_change.csv",
         "One row per participant x session with both PMQs: post - pre per factor.",
-        (participant(), c, session(), *factor_columns("_change", "Post - pre", -6, 6)),
+        (*who(c), *factor_columns("_change", "Post - pre", -6, 6)),
         ("participant", "session"),
         (by_session(),),
     )
@@ -157,9 +158,7 @@ def attention_checks_table(c: Column) -> Table:
         "One row per attention check answered: a row placed among a PMQ's items that asks "
         "for one answer (the study's attention checks). Recorded, never scored.",
         (
-            participant(),
-            c,
-            session(),
+            *who(c),
             timepoint(),
             Column(
                 "display_position",

@@ -3,8 +3,9 @@
 A page is one short query, so memory stays flat however large the study, and no cursor stays
 open between pages. Each query asks for the rows of a group of participants only, so it never
 sorts the whole study and the export's time grows linearly with its size. Rows come out as
-tuples in the column order of ``columns``. Researchers' previews and withdrawn participants
-are never read.
+dicts keyed by the names of their table's columns (``study_columns``, ``pmq_columns``, ...);
+the CSV writer puts them in the table's order. Researchers' previews and withdrawn
+participants are never read.
 """
 
 from __future__ import annotations
@@ -22,10 +23,15 @@ from questionnaires.models import Administration, Response
 from questionnaires.pmq import FACTORS
 from studies.models import Participant, Study, exported, progress_of
 
+from .pmq_columns import factor_name
+from .study_columns import identity_name
+
 PAGE = 2000
 GROUP = 100  # participants per group
 SCORE_KEYS = (*FACTORS, "overall")
-IDENTITY_TARGETS = [f.target for f in idm.PERSONA_FIELDS + idm.PARTNER_FIELDS]
+IDENTITY_COLUMNS = {
+    identity_name(f.target): f.target for f in idm.PERSONA_FIELDS + idm.PARTNER_FIELDS
+}
 
 
 def pages(queryset: QuerySet, key: Sequence[str], size: int = PAGE) -> Iterator[list]:
@@ -57,13 +63,13 @@ def people(study: Study) -> QuerySet:
     return Participant.objects.filter(exported(), study=study)
 
 
-def flag_simulated(study: Study, names: list[str], rows: Iterator[tuple]) -> Iterator[tuple]:
-    """Rows of a table laid out as ``names`` (with ``is_simulated`` after ``condition``), from
-    rows without it: the flag is looked up by the participant's code."""
+def flag_simulated(study: Study, rows: Iterator[dict]) -> Iterator[dict]:
+    """The rows, each with ``is_simulated``: looked up by the participant's code (one query
+    for the file), so that no row function needs to read it."""
     codes = set(people(study).filter(is_simulated=True).values_list("code", flat=True))
-    who, at = names.index("participant"), names.index("is_simulated")
     for row in rows:
-        yield (*row[:at], row[who] in codes, *row[at:])
+        row["is_simulated"] = row["participant"] in codes
+        yield row
 
 
 def grouped(study: Study, rows: QuerySet, through: str, key: Sequence[str]):
@@ -77,7 +83,7 @@ def progress(row: dict) -> str:
     return progress_of(row).replace(" ", "_")  # snake_case values for analysts
 
 
-def participant_rows(study: Study) -> Iterator[tuple]:
+def participant_rows(study: Study) -> Iterator[dict]:
     versions = dict(study.versions.values_list("design_hash", "number"))
     per_minute = _messages_per_minute(study)
     finished = Count("chat_sessions", filter=Q(chat_sessions__status=ChatSession.Status.FINISHED))
@@ -89,15 +95,19 @@ def participant_rows(study: Study) -> Iterator[tuple]:
     for page in pages(rows, ["id"]):
         failed = _checks_failed([r["id"] for r in page])
         for r in page:
-            yield (
-                r["code"], r["condition__name"], r["design_hash"],
-                versions.get(r["design_hash"]), progress(r), r["finished"],
-                r["entered_at"], r["consented_at"], r["declined_at"], r["completed_at"],
-                failed.get(r["id"]), len(r["comprehension_answers"]) or None,
-                r["comprehension_passed"],
-                per_minute.get(r["design_hash"], study.messages_per_minute),
-                r["message_limit_hits"], r["frame_limit_hits"],
-            )  # fmt: skip
+            yield {
+                "participant": r["code"], "condition": r["condition__name"],
+                "design_hash": r["design_hash"], "design_version": versions.get(r["design_hash"]),
+                "progress": progress(r), "sessions_finished": r["finished"],
+                "entered_at": r["entered_at"], "consented_at": r["consented_at"],
+                "declined_at": r["declined_at"], "completed_at": r["completed_at"],
+                "checks_failed": failed.get(r["id"]),
+                "comprehension_tries": len(r["comprehension_answers"]) or None,
+                "comprehension_passed": r["comprehension_passed"],
+                "messages_per_minute": per_minute.get(r["design_hash"], study.messages_per_minute),
+                "message_limit_hits": r["message_limit_hits"],
+                "frame_limit_hits": r["frame_limit_hits"],
+            }  # fmt: skip
 
 
 def _messages_per_minute(study: Study) -> dict[str, int]:
@@ -118,7 +128,7 @@ def _checks_failed(participant_ids: list[int]) -> dict[int, int]:
     return {r["participant_id"]: r["failed"] for r in totals}
 
 
-def session_rows(study: Study) -> Iterator[tuple]:
+def session_rows(study: Study) -> Iterator[dict]:
     rows = (
         ChatSession.objects.annotate(message_count=Count("messages"))
         .values(
@@ -132,46 +142,57 @@ def session_rows(study: Study) -> Iterator[tuple]:
     for page in grouped(study, rows, "participant_id", ["participant_id", "number"]):
         for r in page:
             ended = r["ended_at"]
-            yield (
-                r["participant__code"], r["participant__condition__name"], r["number"],
-                r["status"], r["started_at"], ended,
-                (ended - r["started_at"]).total_seconds() if ended else None,
-                r["participant_turns"], r["message_count"], r["design_hash"],
-                r["identity_version_start"], r["identity_version_end"],
-                r["telemetry_refused"] if recorded else None,
-            )  # fmt: skip
+            yield {
+                "participant": r["participant__code"],
+                "condition": r["participant__condition__name"], "session": r["number"],
+                "status": r["status"], "started_at": r["started_at"], "ended_at": ended,
+                "duration_seconds": (ended - r["started_at"]).total_seconds() if ended else None,
+                "participant_turns": r["participant_turns"], "messages": r["message_count"],
+                "design_hash": r["design_hash"],
+                "identity_version_start": r["identity_version_start"],
+                "identity_version_end": r["identity_version_end"],
+                "telemetry_refused": r["telemetry_refused"] if recorded else None,
+            }  # fmt: skip
 
 
-AGENT_FIELDS = ("revisions_seen", *Message.PROVENANCE)  # the column order of messages.csv
-NO_PROVENANCE = (None,) * len(AGENT_FIELDS)
+# What an agent reply records of how it was made: fields and columns of messages.csv alike.
+AGENT_FIELDS = ("revisions_seen", *Message.PROVENANCE)
+NO_PROVENANCE = dict.fromkeys(AGENT_FIELDS)
 
 
-def message_rows(study: Study) -> Iterator[tuple]:
+def message_rows(study: Study) -> Iterator[dict]:
+    # Tuples, not values() dicts: the largest file, and tuples are read faster.
     rows = Message.objects.values_list(
         "session_id", "turn", "session__participant_id", "session__participant__code",
         "session__participant__condition__name", "session__number", "sender", "text",
-        "created_at", "reply_to__turn", "answers", "identity_version", *AGENT_FIELDS,
-        "authored", "wizard__username", "reply_to__wizard_request__draft",
-        "typing_ms", "paste_count", "pasted_chars",
+        "created_at", "reply_to__turn", "answers", "identity_version", "authored",
+        "wizard__username", "reply_to__wizard_request__draft", "typing_ms", "paste_count",
+        "pasted_chars", *AGENT_FIELDS,
     )  # fmt: skip
     agent = Message.Sender.AGENT
     for page in grouped(study, rows, "session__participant_id", ["session_id", "turn"]):
         version_at = _versions_by_time({r[2] for r in page})
         for _, turn, pid, code, condition, number, sender, text, at, *rest in page:
-            reply_to, answers, version, *provenance, authored, wizard, draft = rest[:-3]
-            typed, pastes, pasted = rest[-3:]
-            if sender != agent:
-                version, provenance = version_at(pid, at), NO_PROVENANCE
-            elif reply_to is None:
-                authored = "greeting"  # Dyad's template, before anyone wrote anything
-            yield (
-                code, condition, number, turn, sender, text, at, reply_to, answers, version,
-                *provenance, (authored or "agent") if sender == agent else None, wizard,
-                draft, typed, pastes, pasted, telemetry.pasted_share(text, pasted),
-            )  # fmt: skip
+            (reply_to, answers, version, authored, wizard, draft, typed, pastes, pasted,
+             *provenance) = rest  # fmt: skip
+            row = {
+                "participant": code, "condition": condition, "session": number, "turn": turn,
+                "sender": sender, "text": text, "created_at": at, "reply_to_turn": reply_to,
+                "answers_turns": answers, "identity_version": version, "authored": None,
+                "wizard": wizard, "wizard_draft": draft, "typing_ms": typed, "pastes": pastes,
+                "pasted_chars": pasted, "pasted_share": telemetry.pasted_share(text, pasted),
+            }  # fmt: skip
+            if sender == agent:
+                # A reply to nothing is the greeting: Dyad's template, before anyone wrote.
+                row["authored"] = "greeting" if reply_to is None else (authored or "agent")
+                row.update(zip(AGENT_FIELDS, provenance, strict=True))
+            else:
+                row["identity_version"] = version_at(pid, at)
+                row.update(NO_PROVENANCE)
+            yield row
 
 
-def session_event_rows(study: Study) -> Iterator[tuple]:
+def session_event_rows(study: Study) -> Iterator[dict]:
     rows = SessionEvent.objects.values_list(
         "session_id", "id", "session__participant__code",
         "session__participant__condition__name", "session__number", "kind", "ended_at",
@@ -182,7 +203,10 @@ def session_event_rows(study: Study) -> Iterator[tuple]:
         for session_id, _, code, condition, number, kind, ended_at, ms in page:
             n = n + 1 if session_id == current else 1
             current = session_id
-            yield (code, condition, number, n, kind, ended_at, ms / 1000)
+            yield {
+                "participant": code, "condition": condition, "session": number, "event": n,
+                "kind": kind, "ended_at": ended_at, "seconds": ms / 1000,
+            }  # fmt: skip
 
 
 def _versions_by_time(participant_ids: set[int]):
@@ -206,21 +230,26 @@ def _versions_by_time(participant_ids: set[int]):
     return version_at
 
 
-REVISION_FIELDS = (
-    "id", "identity__participant__code", "identity__participant__condition__name",
-    "session__number", "turn", "version", "author", "status", "target", "before", "after",
-    "rationale", "resolves_id", "decision__status", "created_at",
-)  # fmt: skip
-
-
-def revision_rows(study: Study) -> Iterator[tuple]:
-    rows = Revision.objects.values(*REVISION_FIELDS)
+def revision_rows(study: Study) -> Iterator[dict]:
+    rows = Revision.objects.values(
+        "id", "identity__participant__code", "identity__participant__condition__name",
+        "session__number", "turn", "version", "author", "status", "target", "before", "after",
+        "rationale", "resolves_id", "decision__status", "created_at",
+    )  # fmt: skip
     for page in grouped(study, rows, "identity__participant_id", ["id"]):
         for r in page:
-            yield tuple(r[f] for f in REVISION_FIELDS)
+            yield {
+                "revision": r["id"], "participant": r["identity__participant__code"],
+                "condition": r["identity__participant__condition__name"],
+                "session": r["session__number"], "turn": r["turn"], "version": r["version"],
+                "author": r["author"], "status": r["status"], "target": r["target"],
+                "before": r["before"], "after": r["after"], "rationale": r["rationale"],
+                "resolves": r["resolves_id"], "outcome": r["decision__status"],
+                "created_at": r["created_at"],
+            }  # fmt: skip
 
 
-def snapshot_rows(study: Study) -> Iterator[tuple]:
+def snapshot_rows(study: Study) -> Iterator[dict]:
     rows = ChatSession.objects.values(
         "participant_id", "number", "participant__code", "participant__condition__name",
         "status", "identity_version_start", "identity_version_end",
@@ -235,11 +264,13 @@ def snapshot_rows(study: Study) -> Iterator[tuple]:
                 state = states.get((r["participant_id"], version))
                 if state is None:
                     continue  # no recorded version (sessions from before versions were kept)
-                yield (
-                    r["participant__code"], r["participant__condition__name"], r["number"],
-                    moment, version, *(idm.get(state, t) for t in IDENTITY_TARGETS),
-                    state[idm.COMMON_GROUND],
-                )  # fmt: skip
+                yield {
+                    "participant": r["participant__code"],
+                    "condition": r["participant__condition__name"], "session": r["number"],
+                    "moment": moment, "version": version,
+                    **{name: idm.get(state, t) for name, t in IDENTITY_COLUMNS.items()},
+                    "common_ground": state[idm.COMMON_GROUND],
+                }  # fmt: skip
 
 
 def _states(participant_ids: set[int]) -> dict[tuple[int, int], dict]:
@@ -263,8 +294,9 @@ def _states(participant_ids: set[int]) -> dict[tuple[int, int], dict]:
 SUBMITTED_PMQ = {"instrument__code": "pmq", "submitted_at__isnull": False}
 
 
-def pmq_item_rows(study: Study) -> Iterator[tuple]:
+def pmq_item_rows(study: Study) -> Iterator[dict]:
     answered = {f"administration__{k}": v for k, v in SUBMITTED_PMQ.items()}
+    # Tuples, as for messages: the second largest file (every item of every PMQ).
     rows = Response.objects.filter(**answered).values_list(
         "administration_id", "display_position", "id", "administration__participant__code",
         "administration__participant__condition__name", "administration__session_number",
@@ -277,10 +309,13 @@ def pmq_item_rows(study: Study) -> Iterator[tuple]:
         for _, position, _, code, condition, number, timepoint, item, factor, *rest in page:
             positive, negative, positive_on_left, raw, score, submitted_at, language = rest
             left, right = (positive, negative) if positive_on_left else (negative, positive)
-            yield (
-                code, condition, number, timepoint, item, factor, position,
-                positive_on_left, left, right, raw, score, submitted_at, language,
-            )  # fmt: skip
+            yield {
+                "participant": code, "condition": condition, "session": number,
+                "timepoint": timepoint, "item": item, "factor": factor,
+                "display_position": position, "positive_on_left": positive_on_left,
+                "left_pole": left, "right_pole": right, "raw": raw, "score": score,
+                "submitted_at": submitted_at, "instrument_language": language,
+            }  # fmt: skip
 
 
 def _score_values(queryset: QuerySet) -> QuerySet:
@@ -290,19 +325,28 @@ def _score_values(queryset: QuerySet) -> QuerySet:
     )  # fmt: skip
 
 
-def pmq_score_rows(study: Study) -> Iterator[tuple]:
+def pmq_score_rows(study: Study) -> Iterator[dict]:
     rows = _score_values(Administration.objects.filter(**SUBMITTED_PMQ))
     for page in grouped(study, rows, "participant_id", ["participant_id", "id"]):
         for r in page:
-            yield (
-                r["participant__code"], r["participant__condition__name"],
-                r["session_number"], r["timepoint"],
-                *(r["scores"][k] for k in SCORE_KEYS), r["submitted_at"],
-                r["instrument_language"],
-            )  # fmt: skip
+            yield {
+                **_who(r), "timepoint": r["timepoint"],
+                **{factor_name(k): r["scores"][k] for k in SCORE_KEYS},
+                "submitted_at": r["submitted_at"],
+                "instrument_language": r["instrument_language"],
+            }  # fmt: skip
 
 
-def pmq_change_rows(study: Study) -> Iterator[tuple]:
+def _who(r: dict) -> dict:
+    """The participant, condition and session of an administration's ``values()`` row."""
+    return {
+        "participant": r["participant__code"],
+        "condition": r["participant__condition__name"],
+        "session": r["session_number"],
+    }
+
+
+def pmq_change_rows(study: Study) -> Iterator[dict]:
     """Post - pre per factor, for every session with both (the dashboard's change scores)."""
     administrations = Administration.objects.filter(**SUBMITTED_PMQ)
     posts = _score_values(administrations.filter(timepoint=Administration.Timepoint.POST))
@@ -316,13 +360,13 @@ def pmq_change_rows(study: Study) -> Iterator[tuple]:
             before = pre.get((r["participant_id"], r["session_number"]))
             if before is None:
                 continue
-            yield (
-                r["participant__code"], r["participant__condition__name"], r["session_number"],
-                *(r["scores"][k] - before[k] for k in SCORE_KEYS),
-            )  # fmt: skip
+            yield {
+                **_who(r),
+                **{factor_name(k, "_change"): r["scores"][k] - before[k] for k in SCORE_KEYS},
+            }
 
 
-def attention_check_rows(study: Study) -> Iterator[tuple]:
+def attention_check_rows(study: Study) -> Iterator[dict]:
     rows = Administration.objects.filter(**SUBMITTED_PMQ, check_answers__isnull=False).values(
         "id", "participant_id", "participant__code", "participant__condition__name",
         "session_number", "timepoint", "check_answers", "submitted_at",
@@ -330,24 +374,27 @@ def attention_check_rows(study: Study) -> Iterator[tuple]:
     for page in grouped(study, rows, "participant_id", ["participant_id", "id"]):
         for r in page:
             for check in r["check_answers"] or ():
-                yield (
-                    r["participant__code"], r["participant__condition__name"],
-                    r["session_number"], r["timepoint"], check["position"], check["answer"],
-                    check["raw"], check["passed"], r["submitted_at"],
-                )  # fmt: skip
+                yield {
+                    **_who(r), "timepoint": r["timepoint"],
+                    "display_position": check["position"], "asked": check["answer"],
+                    "answer": check["raw"], "passed": check["passed"],
+                    "submitted_at": r["submitted_at"],
+                }  # fmt: skip
 
 
-def recruitment_rows(study: Study) -> Iterator[tuple]:
+def recruitment_rows(study: Study) -> Iterator[dict]:
     rows = people(study).filter(is_simulated=False).values(
         "id", "code", "external_id", "external_study_id", "external_session_id",
         "entered_at", "consented_at", "declined_at", "completed_at",
     )  # fmt: skip
     for page in pages(rows, ["id"]):
         for r in page:
-            yield (
-                r["code"], r["external_id"], r["external_study_id"], r["external_session_id"],
-                progress(r), r["entered_at"], r["completed_at"],
-            )  # fmt: skip
+            yield {
+                "participant": r["code"], "external_id": r["external_id"],
+                "external_study_id": r["external_study_id"],
+                "external_session_id": r["external_session_id"], "progress": progress(r),
+                "entered_at": r["entered_at"], "completed_at": r["completed_at"],
+            }  # fmt: skip
 
 
 ROWS = {

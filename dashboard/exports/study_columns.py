@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chat.identity import PARTNER_FIELDS, PERSONA_FIELDS
 
-from .columns import Column, Table, at, by_participant, by_session, participant, session
+from .columns import Column, Table, at, by_participant, by_session, participant, session, who
 from .typing_columns import TYPING_COLUMNS
 
 PROGRESS = (
@@ -33,6 +33,12 @@ STATUSES = (
 )
 
 
+def identity_name(target: str) -> str:
+    """The column of an identity field: its target with underscores for dots
+    (persona.traits.openness -> persona_traits_openness)."""
+    return target.replace(".", "_")
+
+
 def identity_columns() -> tuple[Column, ...]:
     kinds = {"text": "string", "long_text": "string", "scale": "integer", "list": "array"}
     columns = []
@@ -40,7 +46,7 @@ def identity_columns() -> tuple[Column, ...]:
         scale = field.kind == "scale"
         columns.append(
             Column(
-                field.target.replace(".", "_"),
+                identity_name(field.target),
                 kinds[field.kind],
                 f"{field.label} ({field.target})"
                 + ("; a whole number from 1 to 7." if scale else "")
@@ -65,8 +71,7 @@ def participants_table(c: Column) -> Table:
         "One row per participant who entered (researchers' previews and withdrawn "
         "participants are never included).",
         (
-            participant(),
-            c,
+            *who(c, session=False),
             Column(
                 "design_hash",
                 "string",
@@ -137,9 +142,7 @@ def sessions_table(c: Column) -> Table:
         "sessions.csv",
         "One row per chat session.",
         (
-            participant(),
-            c,
-            session(),
+            *who(c),
             Column(
                 "status",
                 "string",
@@ -201,9 +204,7 @@ def messages_table(c: Column) -> Table:
         "messages.csv",
         "One row per message, in transcript order within each session.",
         (
-            participant(),
-            c,
-            session(),
+            *who(c),
             Column("turn", "integer", "Order within the session, from 1.", required=True),
             Column("sender", "string", "Who wrote it.", SENDERS, required=True),
             Column("text", "string", "The message as shown.", required=True),
@@ -277,8 +278,7 @@ def revisions_table(c: Column) -> Table:
                 "Ledger row id; increases with time across the study.",
                 required=True,
             ),
-            participant(),
-            c,
+            *who(c, session=False),
             session(required=False),
             Column("turn", "integer", "The last transcript turn before the change."),
             Column(
@@ -323,9 +323,7 @@ def identity_snapshots_table(c: Column) -> Table:
         "The shared identity at the start and at the end of every session (no end row "
         "while a session is active).",
         (
-            participant(),
-            c,
-            session(),
+            *who(c),
             Column(
                 "moment",
                 "string",

@@ -3,7 +3,7 @@ file of time away, session_events.csv. Pure: no Django imports."""
 
 from __future__ import annotations
 
-from .columns import Column, Table, at, by_session, participant, session
+from .columns import Column, Table, at, by_session, who
 
 RECORDED = "Participant messages, where the study records typing"
 
@@ -46,9 +46,7 @@ def session_events_table(c: Column) -> Table:
         "as their page reported it when they came back (a tab closed while hidden reports "
         "nothing).",
         (
-            participant(),
-            c,
-            session(),
+            *who(c),
             Column("event", "integer", "Order within the session, from 1.", required=True),
             Column("kind", "string", "What kind of time away.", EVENTS, required=True),
             at("ended_at", "When the page reported it, on the participant's return", True),

@@ -1,12 +1,10 @@
-"""The study's live overview: every session in progress on one page, updated over one
-socket; who may see it; and its cost with many sessions."""
+"""The study's live overview page: every session in progress; who may see it; its cost with many
+sessions."""
 
 from __future__ import annotations
 
-import asyncio
 from unittest import mock
 
-from asgiref.sync import sync_to_async
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -16,7 +14,6 @@ from chat.models import AgentTurn, ChatSession, Message
 from chat.services import message_post, session_open
 from studies.models import Participant
 from tests.base import DyadTestCase
-from tests.chat.sockets import ConsumerTestCase
 from tests.dashboard.export_data import away, begun_earlier, say
 
 
@@ -96,39 +93,3 @@ class OverviewPageTests(DyadTestCase):
             page = self.client.get("/dashboard/studies/pilot/live/").text
         assert len(many) == len(few)
         assert 'id="overview-count">200<' in page
-
-
-class OverviewSocketTests(ConsumerTestCase):
-    async def overview(self, user):
-        ws, _, _ = await self.watch(user, "/ws/watch-study/pilot/")
-        return ws
-
-    async def test_sessions_that_start_after_an_empty_overview_opened_are_noticed(self):
-        await sync_to_async(ChatSession.objects.all().delete)()
-        with mock.patch("dashboard.consumers.FOLLOW_SECONDS", 0.2):
-            watcher = await self.overview(self.rita)
-            await asyncio.sleep(0.5)  # followed once with nothing in progress
-            ben = await sync_to_async(session_open)(participant=self.ben, number=1)
-            new = await self.receive_until(watcher, lambda f: f["type"] == "changed")
-            assert new["sessions"] == [ben.pk]
-            await watcher.disconnect()
-
-    async def test_one_socket_says_which_sessions_changed_and_notices_new_ones(self):
-        with mock.patch("dashboard.consumers.FOLLOW_SECONDS", 0.2):
-            watcher = await self.overview(self.rita)
-            ws, _, _ = await self.connect()
-            await ws.send_json_to({"type": "message", "client_id": "o1", "text": "hello"})
-            changed = await self.receive_until(watcher, lambda f: f["type"] == "changed")
-            assert changed["sessions"] == [self.session.pk]
-            ben = await sync_to_async(session_open)(participant=self.ben, number=1)
-            new = await self.receive_until(
-                watcher, lambda f: f["type"] == "changed" and ben.pk in f["sessions"]
-            )
-            assert new["sessions"] == [ben.pk]
-            await ws.disconnect()
-            await watcher.disconnect()
-
-    async def test_other_researchers_and_strangers_are_refused(self):
-        for user in (self.omar, None):
-            ws = await self.overview(user)
-            assert await self.close_code(ws) == 4403
