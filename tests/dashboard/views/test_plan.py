@@ -1,0 +1,157 @@
+"""The pre-registration page: a plan written, locked with the design in force, frozen; design
+changes after the lock recorded as deviations; participants held until the lock; and the
+results page leading with the planned contrast."""
+
+from __future__ import annotations
+
+from django.test import Client
+
+from dashboard.stats import contrast
+from questionnaires.models import Administration
+from studies.models import Condition, Deviation, Participant, Preregistration, Study
+from studies.preregistration import plan_hash
+from tests.base import PERSONA, DyadTestCase
+
+PLAN = {
+    "hypotheses": "Editing the panel makes the agent seem more human-like.",
+    "primary_outcome": "pmq_change:HLC",
+    "outcome_session": 1,
+    "condition_a": "hidden",
+    "condition_b": "editable",
+    "direction": "greater",
+    "alpha": 0.05,
+    "power": 0.8,
+    "effect_size": 0.5,
+    "sd": 1,
+    "planned_n": 64,
+    "exclude_checks_failed": "",
+    "exclude_fewer_messages": "",
+    "exclude_simulated": "on",
+    "analysis_notes": "",
+}
+
+
+class PlanTestCase(DyadTestCase):
+    def setUp(self):
+        super().setUp()
+        self.rita_client = Client()
+        self.rita_client.force_login(self.rita)
+
+    def write(self, slug: str = "pilot", **fields):
+        return self.rita_client.post(f"/dashboard/studies/{slug}/plan/", {**PLAN, **fields})
+
+    def lock(self, slug: str = "pilot"):
+        return self.rita_client.post(f"/dashboard/studies/{slug}/plan/lock/")
+
+    def page(self, path: str) -> str:
+        return self.rita_client.get(f"/dashboard/studies/pilot/{path}").content.decode()
+
+
+class PlanPageTests(PlanTestCase):
+    def test_a_plan_is_written_with_its_power_calculation_locked_and_then_frozen(self):
+        assert self.write().status_code == 302
+        assert "51 participants per condition" in self.page("plan/")  # d = 0.5, one-sided
+        self.write(direction="two-sided")
+        assert "64 participants per condition" in self.page("plan/")
+        assert self.lock().status_code == 302
+        plan = Preregistration.objects.get()
+        assert plan.locked_by == self.rita and plan.plan["hypotheses"] == PLAN["hypotheses"]
+        assert plan.plan_hash == plan_hash(plan.plan) and len(plan.plan_hash) == 64
+        assert (plan.design_version, plan.design_hash) == (1, self.pilot.design_hash)
+        locked = self.page("plan/")
+        assert plan.plan_hash in locked and self.pilot.design_hash in locked
+        changed = self.write(hypotheses="Something else entirely.")
+        assert changed.status_code == 400 and "cannot change" in changed.content.decode()
+        assert self.lock().status_code == 400
+        plan.refresh_from_db()
+        assert plan.plan["hypotheses"] == PLAN["hypotheses"] == plan.hypotheses
+
+    def test_a_plan_must_name_two_conditions_of_the_study_and_a_session_it_has(self):
+        response = self.write(condition_b="hidden", outcome_session=3)
+        text = response.content.decode()
+        assert response.status_code == 400 and not Preregistration.objects.exists()
+        assert "other than condition A" in text and "1 session(s)" in text
+
+    def test_a_draft_study_cannot_lock_its_plan_until_published(self):
+        draft = Study.objects.create(title="D", slug="draft", consent_text="c", debrief_text="d")
+        draft.owners.add(self.rita)
+        for name in ("hidden", "editable"):
+            Condition.objects.create(study=draft, name=name, seed_persona=PERSONA)
+        assert self.write("draft").status_code == 302
+        refused = self.lock("draft")
+        assert refused.status_code == 400 and "Publish the study first" in refused.content.decode()
+        assert not Preregistration.objects.get(study=draft).is_locked()
+
+    def test_a_design_change_after_the_lock_needs_a_reason_and_is_kept_as_a_deviation(self):
+        self.write()
+        self.lock()
+        edit = {"confirm_new_version": "1"}
+        data = {f: getattr(self.pilot, f) or "" for f in ("consent_text", "debrief_text")}
+        data |= {"title": "Pilot, renamed", "slug": "pilot", "sessions_per_participant": 1}
+        data |= {"min_participant_turns": 2, "min_gap_hours": 0, "withdrawal": "delete"}
+        data |= {"pmq_before": "on", "pmq_after": "on", "completion_code": "PILOT-OK"}
+        refused = self.rita_client.post("/dashboard/studies/pilot/edit/", data | edit)
+        assert refused.status_code == 400 and "deviation" in refused.content.decode()
+        assert Study.objects.get(slug="pilot").title == "Pilot" and not Deviation.objects.exists()
+        why = "The title had a typo."
+        saved = self.rita_client.post(
+            "/dashboard/studies/pilot/edit/", data | edit | {"deviation_why": why}
+        )
+        assert saved.status_code == 302, saved.content.decode()[:3000]
+        deviation = Deviation.objects.get()
+        assert (deviation.design_version, deviation.why) == (2, why)
+        assert deviation.changed == ["study.title"] and deviation.created_by == self.rita
+        for path in ("pmq/", "plan/"):
+            assert "Deviations from the locked plan" in self.page(path) and why in self.page(path)
+
+    def test_real_participants_wait_for_the_lock_when_the_plan_holds_them(self):
+        self.write(hold_participants="on")
+        waiting = Client().get("/s/pilot/?PROLIFIC_PID=5f0c0c0c0c0c0c0c0c0c0c0c")
+        assert "has not started yet" in waiting.content.decode()
+        assert not Participant.objects.filter(external_id__startswith="5f0c").exists()
+        self.lock()
+        entered = Client().get("/s/pilot/?PROLIFIC_PID=5f0c0c0c0c0c0c0c0c0c0c0c")
+        assert entered.status_code == 302
+        assert Participant.objects.filter(external_id__startswith="5f0c").exists()
+
+
+class PlannedAnalysisTests(PlanTestCase):
+    def test_the_results_page_leads_with_the_planned_contrast_after_the_exclusions(self):
+        raws = {"editable": ["4", "5", "6", "7", "6"], "hidden": ["4", "3", "4", "5", "2"]}
+        failed = None
+        for condition in (self.editable, self.hidden):
+            for n, raw in enumerate(raws[condition.name]):
+                person = Participant.objects.create(
+                    study=self.pilot, condition=condition, external_id=f"{condition.name}{n}"
+                )
+                self.answer_pmq(person, "pre", raw="4")
+                self.answer_pmq(person, "post", raw=raw)
+                if condition.name == "editable" and n == 3:
+                    failed = person
+        Participant.objects.filter(pk=failed.pk).update(comprehension_passed=False)
+        self.write(exclude_comprehension_failed="on")
+        response = self.rita_client.get("/dashboard/studies/pilot/pmq/")
+        planned = response.context["planned"]
+
+        def hlc_changes(name: str) -> list[float]:
+            kept = Participant.objects.filter(condition__name=name).exclude(pk=failed.pk)
+            change = []
+            for person in kept.order_by("pk"):
+                submitted = Administration.objects.filter(
+                    participant=person, submitted_at__isnull=False
+                )
+                pmq = {a.timepoint: a.scores["HLC"] for a in submitted}
+                if "pre" in pmq and "post" in pmq:
+                    change.append(pmq["post"] - pmq["pre"])
+            return change
+
+        expected = contrast(hlc_changes("hidden"), hlc_changes("editable"))
+        assert planned["a"]["n_before"] == 5 and planned["b"]["n_before"] == 5
+        assert planned["b"]["excluded"] == {"comprehension_failed": 1}
+        assert planned["contrast"] == expected and expected.difference != 0
+        assert (
+            abs(planned["p"] - (expected.p / 2 if expected.t > 0 else 1 - expected.p / 2)) < 1e-12
+        )
+        text = response.content.decode()
+        assert text.index("Planned analysis") < text.index("Exploratory")
+        assert "comprehension_failed: 1" in text and "draft plan, not locked" in text
