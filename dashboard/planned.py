@@ -1,6 +1,6 @@
 """The pre-registered analysis: the plan's primary outcome for each participant, its exclusion
-rules applied, and the planned contrast between its two conditions; and, for the exports,
-who the locked rules exclude. docs/data.md ("The planned analysis") states each step.
+rules applied (as the exports apply them: ``exports.rows.exclusions``), and the planned
+contrast between its two conditions. docs/data.md ("The planned analysis") states each step.
 
 A fixed number of queries: the participants, their attention checks, their outcome
 session's messages, and the outcome (their PMQ administrations or their newest scores).
@@ -10,71 +10,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Sum
 from scipy import stats as sp
 
-from chat.models import ChatSession
 from questionnaires.models import Administration
-from questionnaires.pmq import FACTORS
-from studies.models import Participant, Preregistration, Study, exported
+from studies.models import Preregistration, Study
 from studies.preregistration import PLAN_FIELDS, exclusion_reasons, plan_data
 
 from . import selectors
-from .exports.measure_columns import MEASURES
+from .exports.catalogue import outcome_label
+from .exports.rows import exclusion_facts
 from .models import SessionScore
 from .selectors import PEOPLE, Cohort
 from .stats import Contrast, contrast, pooled_sd
 
 
-def outcome_choices() -> list[tuple[str, str]]:
-    """What a plan's primary outcome may be: a PMQ factor's change, or a session measure of
-    co_construction.csv (by its column name)."""
-    pmq = [(f"pmq_change:{f}", f"PMQ {f}: change, post - pre (pmq_change.csv)") for f in FACTORS]
-    measures = [
-        (f"measure:{c.name}", f"{c.name} (co_construction.csv)")
-        for c in MEASURES
-        if c.type in ("integer", "number")
-    ]
-    return pmq + measures
-
-
-def outcome_label(outcome: str) -> str:
-    return dict(outcome_choices()).get(outcome, outcome)
-
-
 def plan_of(plan: Preregistration) -> dict:
     """The plan as locked, or as it stands while still a draft."""
     return plan.plan if plan.is_locked() else plan_data({f: getattr(plan, f) for f in PLAN_FIELDS})
-
-
-def facts(study: Study, who, session: int) -> dict[int, dict]:
-    """Participant id -> what the exclusion rules read (``exclusion_reasons``), with their
-    code and condition, for the participants ``who`` (a Q on Participant) selects."""
-    people = Participant.objects.filter(who, study=study, condition__isnull=False).values(
-        "id", "code", "condition__name", "comprehension_passed", "is_simulated"
-    )
-    found = {
-        p["id"]: {
-            "code": p["code"],
-            "condition": p["condition__name"],
-            "comprehension_passed": p["comprehension_passed"],
-            "simulated": p["is_simulated"],
-            "checks_failed": None,
-            "messages": None,
-        }
-        for p in people
-    }
-    checks = (
-        Administration.objects.filter(participant_id__in=found, checks_failed__gte=0)
-        .values("participant_id")
-        .annotate(failed=Sum("checks_failed"))
-    )
-    for row in checks:
-        found[row["participant_id"]]["checks_failed"] = row["failed"]
-    sessions = ChatSession.objects.filter(participant_id__in=found, number=session)
-    for pid, turns in sessions.values_list("participant_id", "participant_turns"):
-        found[pid]["messages"] = turns
-    return found
 
 
 def outcomes(study: Study, ids, outcome: str, session: int) -> dict[int, float]:
@@ -112,7 +64,7 @@ def planned_analysis(study: Study, plan: Preregistration, cohort: Cohort = PEOPL
     if cohort is not PEOPLE:
         rules = {**rules, "exclude_simulated": False}
     session = rules["outcome_session"]
-    found = facts(study, cohort.present(), session)
+    found = exclusion_facts(study, cohort.present(), session)
     values = outcomes(study, list(found), rules["primary_outcome"], session)
     groups = {}
     for name in (rules["condition_a"], rules["condition_b"]):
@@ -173,13 +125,3 @@ def pilot_estimates(study: Study, plan: Preregistration) -> list[dict]:
             difference = analysis["contrast"].difference
             estimates.append({"pilot": pilot, "difference": difference, "sd": sd})
     return estimates
-
-
-def exclusions(study: Study) -> dict[int, list[str]]:
-    """Participant id -> the locked plan's reasons to exclude them (empty list: kept), for
-    every participant of the study; {} without a locked plan (the exports leave it empty)."""
-    plan = Preregistration.objects.filter(study=study, locked_at__isnull=False).first()
-    if plan is None:
-        return {}
-    found = facts(study, exported(), plan.plan["outcome_session"])
-    return {pid: exclusion_reasons(plan.plan, f) for pid, f in found.items()}

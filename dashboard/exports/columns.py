@@ -65,6 +65,24 @@ SIMULATED = Column(
 )
 
 
+PILOT = Column(
+    "pilot",
+    "integer",
+    "For a simulated participant, the pilot run they came from (its number on the study "
+    "page); empty for a person.",
+    minimum=1,
+)
+DESIGN_VERSION = Column(
+    "design_version",
+    "integer",
+    "The study's design version this row belongs to: its session's (sessions.csv "
+    "design_hash), or, in a file without sessions and for a session from before versions "
+    "were kept, the one the participant entered under. datapackage.json lists every "
+    "version's number, SHA-256 and time (dyad.designVersions).",
+    minimum=1,
+)
+
+
 def session(required: bool = True) -> Column:
     return Column("session", "integer", "Session number, 1 = first.", required=required, minimum=1)
 
@@ -74,9 +92,10 @@ SESSION = session()
 
 def who(c: Column, *, session: bool = True) -> tuple[Column, ...]:
     """The columns an analysis file starts with: the participant, their condition ``c``,
-    whether they were simulated and (unless ``session=False``) the session, so that each
-    file can be analysed alone."""
-    leading = (participant(), c, SIMULATED)
+    whether they were simulated and in which pilot, the design version, and (unless
+    ``session=False``) the session, so that each file can be analysed, and split by pilot or
+    design version, alone."""
+    leading = (participant(), c, SIMULATED, PILOT, DESIGN_VERSION)
     return (*leading, SESSION) if session else leading
 
 

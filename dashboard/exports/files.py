@@ -8,24 +8,27 @@ a streamed HTTP response needs under ASGI.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
+from typing import NamedTuple
 
 from django.db import connection
 from django.utils import timezone
 
-from studies.models import Study
+from studies.models import Preregistration, Study
+from studies.preregistration import markdown
 
-from .catalogue import RECRUITMENT, analysis_tables
+from .catalogue import RECRUITMENT, analysis_tables, outcome_label
 from .cells import encode, header, in_order, iso_utc
 from .columns import Table
 from .measure_rows import MEASURE_ROWS
-from .package import CODEBOOK, codebook_rows, descriptor_bytes
-from .rows import ROWS, flag_simulated
+from .package import CODEBOOK, PLAN_FILES, codebook_rows, descriptor_bytes, plan_rows
+from .rows import ROWS, people, who_they_are
 from .zipstream import zip_stream
 
 ROWS_PER_CHUNK = 500
@@ -67,16 +70,101 @@ def table_rows(study: Study, name: str) -> Iterator[dict]:
     whether its participant was simulated; recruitment.csv holds people only."""
     if name == RECRUITMENT.name:
         return ROWS[name](study)
-    return flag_simulated(study, ALL_ROWS[name](study))
+    return who_they_are(study, ALL_ROWS[name](study))
 
 
-def analysis_files(study: Study, created: datetime) -> Iterator[tuple[str, Iterator[bytes]]]:
-    """Every file of the analysis ZIP as ``(name, chunks)``; nothing is read until asked."""
+class Selection(NamedTuple):
+    """Whose rows an export holds: everyone (``codes`` None), people only, or one pilot's
+    simulated participants."""
+
+    label: str
+    codes: frozenset[str] | None = None
+
+
+EVERYONE = Selection("everyone: people and every pilot's simulated participants")
+
+
+class NoSuchSelection(LookupError):
+    """A ``?pilot=`` that names nothing in this study."""
+
+
+def selection(study: Study, pilot: str | None) -> Selection:
+    """``pilot``: absent or "all", everyone; "people", people only; a pilot's number, its
+    simulated participants. Anything else: NoSuchSelection."""
+    if pilot in (None, "", "all"):
+        return EVERYONE
+    exported = people(study)
+    if pilot == "people":
+        codes = exported.filter(is_simulated=False).values_list("code", flat=True)
+        return Selection("people only (no simulated participants)", frozenset(codes))
+    if pilot.isdigit() and study.pilots.filter(pk=int(pilot)).exists():
+        codes = exported.filter(pilot_id=int(pilot)).values_list("code", flat=True)
+        return Selection(f"the simulated participants of pilot {pilot}", frozenset(codes))
+    raise NoSuchSelection(
+        f"No pilot {pilot[:20]!r} in this study: choose people, all, or a pilot's number."
+    )
+
+
+def analysis_files(
+    study: Study, created: datetime, only: Selection = EVERYONE
+) -> Iterator[tuple[str, Iterator[bytes]]]:
+    """Every file of the analysis ZIP as ``(name, chunks)``, with the rows of ``only``;
+    nothing is read until asked. A study with a locked plan adds it (``PLAN_FILES``)."""
     tables = analysis_tables(list(study.conditions.values_list("name", flat=True)))
     for table in tables:
-        yield table.name, csv_chunks(table, table_rows(study, table.name))
-    yield CODEBOOK.name, csv_chunks(CODEBOOK, codebook_rows((*tables, CODEBOOK)))
-    yield "datapackage.json", iter([descriptor_bytes(tables, _about(study, created))])
+        rows = table_rows(study, table.name)
+        if only.codes is not None:
+            rows = (row for row in rows if row["participant"] in only.codes)
+        yield table.name, csv_chunks(table, rows)
+    plan = Preregistration.objects.filter(study=study, locked_at__isnull=False).first()
+    if plan is not None:
+        text, data = _plan_files(study, plan)
+        yield PLAN_FILES[0], iter([text.encode()])
+        yield (
+            PLAN_FILES[1],
+            iter([(json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()]),
+        )
+    extra = plan_rows(plan.plan_hash, plan.design_version) if plan else []
+    yield CODEBOOK.name, csv_chunks(CODEBOOK, codebook_rows((*tables, CODEBOOK), extra))
+    about = _about(study, created) | {"selection": only.label, "plan": _plan_about(plan)}
+    yield "datapackage.json", iter([descriptor_bytes(tables, about)])
+
+
+def _plan_about(plan: Preregistration | None) -> dict | None:
+    if plan is None:
+        return None
+    return {
+        "planHash": plan.plan_hash,
+        "designHash": plan.design_hash,
+        "designVersion": plan.design_version,
+        "locked": iso_utc(plan.locked_at),
+        "deviations": [
+            {
+                "created": iso_utc(d.created_at),
+                "designVersion": d.design_version,
+                "designHash": d.design_hash,
+                "changed": d.changed,
+                "why": d.why,
+            }
+            for d in plan.deviations.all()
+        ],
+    }
+
+
+def _plan_files(study: Study, plan: Preregistration) -> tuple[str, dict]:
+    """The locked plan as preregistration.md and preregistration.json."""
+    about = {
+        "title": study.title,
+        "slug": study.slug,
+        "locked_at": iso_utc(plan.locked_at),
+        "locked_by": plan.locked_by.username if plan.locked_by else "a deleted user",
+        "plan_hash": plan.plan_hash,
+        "design_hash": plan.design_hash,
+        "design_version": plan.design_version,
+        "outcome_label": outcome_label(plan.plan["primary_outcome"]),
+    }
+    data = {"plan": plan.plan, **{k: v for k, v in about.items() if k != "outcome_label"}}
+    return markdown(plan.plan, about), data
 
 
 def _about(study: Study, created: datetime) -> dict:
@@ -93,25 +181,27 @@ def _about(study: Study, created: datetime) -> dict:
     }
 
 
-# The analysis ZIP's files, in order; any of them can be downloaded alone.
+# The analysis ZIP's files, in order; any of them can be downloaded alone. A study with a
+# locked plan has PLAN_FILES too, before the codebook.
 FILE_NAMES = (*(t.name for t in analysis_tables(())), CODEBOOK.name, "datapackage.json")
+DOWNLOADABLE = (*FILE_NAMES, *PLAN_FILES)
 
 
-def zip_download(study_id: int) -> Iterator[bytes]:
+def zip_download(study_id: int, pilot: str | None = None) -> Iterator[bytes]:
     with snapshot():
         study = Study.objects.get(pk=study_id)
         created = timezone.now()
-        yield from zip_stream(analysis_files(study, created), created)
+        yield from zip_stream(analysis_files(study, created, selection(study, pilot)), created)
 
 
-def file_download(study_id: int, name: str) -> Iterator[bytes]:
+def file_download(study_id: int, name: str, pilot: str | None = None) -> Iterator[bytes]:
     """One file of the analysis ZIP, or the restricted recruitment file."""
     with snapshot():
         study = Study.objects.get(pk=study_id)
         if name == RECRUITMENT.name:
             yield from csv_chunks(RECRUITMENT, table_rows(study, name))
             return
-        for member, chunks in analysis_files(study, timezone.now()):
+        for member, chunks in analysis_files(study, timezone.now(), selection(study, pilot)):
             if member == name:
                 yield from chunks
                 return

@@ -45,8 +45,40 @@ DIALECT = {
 POLES = {i.code: i for i in pmq.ITEMS}
 
 
-def codebook_rows(tables: Sequence[Table]) -> Iterator[dict]:
-    """One row per column of every table, each followed by one per allowed value."""
+PLAN_FILES = ("preregistration.md", "preregistration.json")
+
+
+def plan_rows(plan_hash: str, design_version: int) -> list[dict]:
+    """The codebook's rows for the locked plan's files: what each is, with the plan's hash."""
+    what = (
+        f"The study's pre-registered plan as locked with design version {design_version}, "
+        f"SHA-256 {plan_hash} (of the plan's canonical JSON: keys sorted, no spaces)"
+    )
+    return [
+        {**_blank(name), "column": "(file)", "type": kind, "description": f"{what}; {how}."}
+        for name, kind, how in (
+            (PLAN_FILES[0], "markdown", "readable, in the order of AsPredicted's questions"),
+            (PLAN_FILES[1], "json", "the plan under 'plan', with the lock's facts"),
+        )
+    ]
+
+
+def _blank(name: str) -> dict:
+    return {
+        "file": name, "column": "", "value": "", "type": "", "required": False,
+        "description": "", "minimum": None, "maximum": None, "factor": "",
+        "positive_pole": "", "negative_pole": "", "scale": "", "scoring": "",
+    }  # fmt: skip
+
+
+def codebook_rows(tables: Sequence[Table], files: Sequence[dict] = ()) -> Iterator[dict]:
+    """One row per column of every table, each followed by one per allowed value; then one
+    per other file (``files``: the locked plan's)."""
+    yield from _table_rows(tables)
+    yield from files
+
+
+def _table_rows(tables: Sequence[Table]) -> Iterator[dict]:
     for table in tables:
         for col in table.columns:
             facts = col.pmq or {}
@@ -137,8 +169,10 @@ def resource(table: Table) -> dict:
 def descriptor(tables: Sequence[Table], study: dict) -> dict:
     """The datapackage.json content. ``study`` carries slug, title, created, withdrawal and
     design_versions (number, hash, created)."""
+    # Every resource is a table, unless the locked plan's two files come along.
+    tabular = not study.get("plan")
     return {
-        "profile": "tabular-data-package",
+        "profile": "tabular-data-package" if tabular else "data-package",
         "name": f"dyad-{study['slug']}".lower(),
         "title": study["title"],
         "description": (
@@ -153,6 +187,8 @@ def descriptor(tables: Sequence[Table], study: dict) -> dict:
             "study": study["slug"],
             "withdrawal": study["withdrawal"],
             "designVersions": study["design_versions"],
+            "selection": study.get("selection", ""),
+            "preregistration": study.get("plan"),
         },
         "pmq": {
             "name": pmq.NAME,
@@ -163,9 +199,26 @@ def descriptor(tables: Sequence[Table], study: dict) -> dict:
             "referents": pmq.REFERENTS,
             "items": ITEM_FACTS,
         },
-        "resources": [resource(t) for t in (*tables, CODEBOOK)],
+        "resources": [
+            *(resource(t) for t in tables),
+            *(_plan_resource(name) for name in PLAN_FILES if study.get("plan")),
+            resource(CODEBOOK),
+        ],
     }
 
 
 def descriptor_bytes(tables: Sequence[Table], study: dict) -> bytes:
     return (json.dumps(descriptor(tables, study), ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def _plan_resource(name: str) -> dict:
+    markdown = name.endswith(".md")
+    return {
+        "name": name.replace(".", "-"),
+        "path": name,
+        "profile": "data-resource",
+        "description": "The study's pre-registered plan as locked (dyad.preregistration).",
+        "format": "md" if markdown else "json",
+        "mediatype": "text/markdown" if markdown else "application/json",
+        "encoding": "utf-8",
+    }

@@ -146,7 +146,15 @@ def pmq_change_table(c: Column) -> Table:
     return Table(
         "pmq_change.csv",
         "One row per participant x session with both PMQs: post - pre per factor.",
-        (*who(c), *factor_columns("_change", "Post - pre", -6, 6)),
+        (
+            *who(c),
+            *factor_columns("_change", "Post - pre", -6, 6),
+            INSTRUMENT_LANGUAGE._replace(
+                description="The language of the PMQ after the session (the one before it "
+                "is in pmq_scores.csv): en, the validated English original; any other code, "
+                "the study's own translation (not validated; compare with care)."
+            ),
+        ),
         ("participant", "session"),
         (by_session(),),
     )

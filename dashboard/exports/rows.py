@@ -21,7 +21,8 @@ from chat import telemetry
 from chat.models import ChatSession, Message, Revision, SessionEvent
 from questionnaires.models import Administration, Response
 from questionnaires.pmq import FACTORS
-from studies.models import Participant, Study, exported, progress_of
+from studies.models import Participant, Preregistration, Study, exported, progress_of
+from studies.preregistration import exclusion_reasons
 
 from .pmq_columns import factor_name
 from .study_columns import identity_name
@@ -59,16 +60,29 @@ def _after(key: Sequence[str], values: Sequence) -> Q:
 
 def people(study: Study) -> QuerySet:
     """Who appears: every participant but previews and the withdrawn (simulated ones too,
-    flagged by ``flag_simulated``)."""
+    flagged by ``who_they_are``)."""
     return Participant.objects.filter(exported(), study=study)
 
 
-def flag_simulated(study: Study, rows: Iterator[dict]) -> Iterator[dict]:
-    """The rows, each with ``is_simulated``: looked up by the participant's code (one query
-    for the file), so that no row function needs to read it."""
-    codes = set(people(study).filter(is_simulated=True).values_list("code", flat=True))
+def who_they_are(study: Study, rows: Iterator[dict]) -> Iterator[dict]:
+    """The rows, each with ``is_simulated``, ``pilot`` and ``design_version``: looked up by
+    the participant's code and the row's session (two queries for the file), so that no row
+    function needs to read them."""
+    versions = dict(study.versions.values_list("design_hash", "number"))
+    known = {
+        code: (simulated, pilot, versions.get(digest))
+        for code, simulated, pilot, digest in people(study).values_list(
+            "code", "is_simulated", "pilot_id", "design_hash"
+        )
+    }
+    sessions = ChatSession.objects.filter(participant__in=people(study)).values_list(
+        "participant__code", "number", "design_hash"
+    )
+    in_session = {(code, n): versions[d] for code, n, d in sessions if d in versions}
     for row in rows:
-        row["is_simulated"] = row["participant"] in codes
+        simulated, pilot, entered = known[row["participant"]]
+        row["is_simulated"], row["pilot"] = simulated, pilot
+        row["design_version"] = in_session.get((row["participant"], row.get("session")), entered)
         yield row
 
 
@@ -84,7 +98,6 @@ def progress(row: dict) -> str:
 
 
 def participant_rows(study: Study) -> Iterator[dict]:
-    versions = dict(study.versions.values_list("design_hash", "number"))
     per_minute = _messages_per_minute(study)
     finished = Count("chat_sessions", filter=Q(chat_sessions__status=ChatSession.Status.FINISHED))
     rows = people(study).annotate(finished=finished).values(
@@ -92,12 +105,14 @@ def participant_rows(study: Study) -> Iterator[dict]:
         "declined_at", "completed_at", "finished", "comprehension_answers",
         "comprehension_passed", "message_limit_hits", "frame_limit_hits",
     )  # fmt: skip
+    excluded = exclusions(study)
     for page in pages(rows, ["id"]):
         failed = _checks_failed([r["id"] for r in page])
         for r in page:
+            reasons = excluded.get(r["id"])
             yield {
                 "participant": r["code"], "condition": r["condition__name"],
-                "design_hash": r["design_hash"], "design_version": versions.get(r["design_hash"]),
+                "design_hash": r["design_hash"],
                 "progress": progress(r), "sessions_finished": r["finished"],
                 "entered_at": r["entered_at"], "consented_at": r["consented_at"],
                 "declined_at": r["declined_at"], "completed_at": r["completed_at"],
@@ -107,6 +122,8 @@ def participant_rows(study: Study) -> Iterator[dict]:
                 "messages_per_minute": per_minute.get(r["design_hash"], study.messages_per_minute),
                 "message_limit_hits": r["message_limit_hits"],
                 "frame_limit_hits": r["frame_limit_hits"],
+                "excluded": None if reasons is None else bool(reasons),
+                "exclusion_reasons": ";".join(reasons or ()) or None,
             }  # fmt: skip
 
 
@@ -363,6 +380,7 @@ def pmq_change_rows(study: Study) -> Iterator[dict]:
             yield {
                 **_who(r),
                 **{factor_name(k, "_change"): r["scores"][k] - before[k] for k in SCORE_KEYS},
+                "instrument_language": r["instrument_language"],
             }
 
 
@@ -410,3 +428,38 @@ ROWS = {
     "attention_checks.csv": attention_check_rows,
     "recruitment.csv": recruitment_rows,
 }
+
+
+def exclusion_facts(study: Study, who: Q, session: int) -> dict[int, dict]:
+    """Participant id -> what a pre-registration's exclusion rules read
+    (``studies.preregistration.exclusion_reasons``), with their code and condition, for the
+    study's participants ``who`` selects. Three queries."""
+    found = {
+        p["id"]: {
+            "code": p["code"],
+            "condition": p["condition__name"],
+            "comprehension_passed": p["comprehension_passed"],
+            "simulated": p["is_simulated"],
+            "checks_failed": None,
+            "messages": None,
+        }
+        for p in Participant.objects.filter(who, study=study).values(
+            "id", "code", "condition__name", "comprehension_passed", "is_simulated"
+        )
+    }
+    for pid, failed in _checks_failed(list(found)).items():
+        found[pid]["checks_failed"] = failed
+    sessions = ChatSession.objects.filter(participant_id__in=found, number=session)
+    for pid, turns in sessions.values_list("participant_id", "participant_turns"):
+        found[pid]["messages"] = turns
+    return found
+
+
+def exclusions(study: Study) -> dict[int, list[str]]:
+    """Participant id -> the locked plan's reasons to exclude them ([]: kept), for every
+    exported participant; {} without a locked plan."""
+    plan = Preregistration.objects.filter(study=study, locked_at__isnull=False).first()
+    if plan is None:
+        return {}
+    found = exclusion_facts(study, exported(), plan.plan["outcome_session"])
+    return {pid: exclusion_reasons(plan.plan, facts) for pid, facts in found.items()}

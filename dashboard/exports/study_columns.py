@@ -75,13 +75,8 @@ def participants_table(c: Column) -> Table:
             Column(
                 "design_hash",
                 "string",
-                "SHA-256 of the study design version the participant entered under.",
-            ),
-            Column(
-                "design_version",
-                "integer",
-                "Number of that design version (1 = as first published).",
-                minimum=1,
+                "SHA-256 of the study design version the participant entered under (its "
+                "number: design_version).",
             ),
             Column("progress", "string", "How far they got.", PROGRESS, required=True),
             Column("sessions_finished", "integer", "Chat sessions finished.", required=True),
@@ -131,6 +126,21 @@ def participants_table(c: Column) -> Table:
                 "above 0 suggests a script or a modified page.",
                 required=True,
                 minimum=0,
+            ),
+            Column(
+                "excluded",
+                "boolean",
+                "true: the study's locked pre-registration excludes them from its planned "
+                "analysis (exclusion_reasons says by which rules); false: it does not; empty: "
+                "the study has no locked plan. Their data are here either way.",
+            ),
+            Column(
+                "exclusion_reasons",
+                "string",
+                "The locked plan's rules that exclude them, separated by ';': "
+                "checks_failed>=k (k or more attention checks failed), comprehension_failed, "
+                "messages<m (fewer than m messages in the plan's outcome session, or never "
+                "in it), simulated; empty when none does or there is no locked plan.",
             ),
         ),
         ("participant",),

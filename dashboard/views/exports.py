@@ -6,14 +6,16 @@ from __future__ import annotations
 from functools import partial
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
+
+from studies.models import Preregistration
 
 from ..access import researcher_study
 from ..exports import files
 from ..exports.catalogue import RECRUITMENT, analysis_tables
-from ..exports.package import CODEBOOK
+from ..exports.package import CODEBOOK, PLAN_FILES
 
 CONTENT_TYPES = {
     ".csv": "text/csv; charset=utf-8",
@@ -41,6 +43,8 @@ def export_page(request, study):
         "tables": [*tables, CODEBOOK],
         "recruitment": RECRUITMENT,
         "is_owner": study.is_owned_by(request.user),
+        "pilots": study.pilots.order_by("pk"),
+        "plan": Preregistration.objects.filter(study=study, locked_at__isnull=False).first(),
     }
     return render(request, "dashboard/export.html", context)
 
@@ -48,19 +52,47 @@ def export_page(request, study):
 @require_GET
 @researcher_study
 def export_zip(request, study):
-    return _download(partial(files.zip_download, study.pk), files.download_name(study, ".zip"))
+    """The analysis ZIP; ``?pilot=``: people, a pilot's number, or all (the default)."""
+    pilot = request.GET.get("pilot")
+    if refused := _refused_selection(study, pilot):
+        return refused
+    produce = partial(files.zip_download, study.pk, pilot)
+    return _download(produce, files.download_name(study, _suffix(pilot, ".zip")))
 
 
 @require_GET
 @researcher_study
 def export_file(request, study, name: str):
-    if name not in files.FILE_NAMES:
+    if name not in files.DOWNLOADABLE:
         raise Http404(f"No export file called {name!r}.")
+    if (
+        name in PLAN_FILES
+        and not Preregistration.objects.filter(study=study, locked_at__isnull=False).exists()
+    ):
+        raise Http404("This study has no locked pre-registration yet.")
+    pilot = request.GET.get("pilot")
+    if refused := _refused_selection(study, pilot):
+        return refused
     stem, suffix = name.rsplit(".", 1)
     return _download(
-        partial(files.file_download, study.pk, name),
-        files.download_name(study, f"-{stem}.{suffix}"),
+        partial(files.file_download, study.pk, name, pilot),
+        files.download_name(study, _suffix(pilot, f"-{stem}.{suffix}")),
     )
+
+
+def _refused_selection(study, pilot: str | None) -> HttpResponseBadRequest | None:
+    try:
+        files.selection(study, pilot)
+    except files.NoSuchSelection as error:
+        return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
+    return None
+
+
+def _suffix(pilot: str | None, suffix: str) -> str:
+    """Downloads of part of a study say which part in their names."""
+    if pilot == "people":
+        return f"-people{suffix}"
+    return f"-pilot{pilot}{suffix}" if pilot and pilot.isdigit() else suffix
 
 
 @require_GET

@@ -13,6 +13,7 @@ from studies.services import designing
 
 from .. import planned
 from ..access import researcher_study
+from ..exports.catalogue import outcome_choices, outcome_label
 from ..forms import PlanForm
 
 
@@ -31,7 +32,7 @@ def plan_page(request, study):
         instance=plan or Preregistration(study=study),
         initial=initial,
         study=study,
-        outcomes=planned.outcome_choices(),
+        outcomes=outcome_choices(),
     )
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -64,7 +65,7 @@ def _locked_page(request, study, plan, refused: str = "", status: int = 200):
         "study": study,
         "plan": plan,
         "rules": plan.plan,
-        "outcome_label": planned.outcome_label(plan.plan["primary_outcome"]),
+        "outcome_label": outcome_label(plan.plan["primary_outcome"]),
         "deviations": plan.deviations.select_related("created_by"),
         "refused": refused,
     }

@@ -21,7 +21,7 @@ from dashboard import selectors as dashboard_selectors
 from dashboard.exports import files
 from questionnaires.models import Administration, Response
 from questionnaires.services import administration_open, administration_submit
-from studies.models import Participant
+from studies.models import Participant, Preregistration
 from tests.base import DyadTestCase
 from tests.dashboard import export_data
 
@@ -440,3 +440,97 @@ class RateLimitColumnTests(ExportTestCase):
         assert people.loc[self.ben.code, columns].tolist() == [30, 0, 0]
         codebook = self.read("codebook.csv")
         assert set(columns) <= set(codebook[codebook.file == "participants.csv"].column)
+
+
+class AuditTests(ExportTestCase):
+    """What a reviewer needs to audit the export: the pilot and design version of every row,
+    the locked plan with its hash, who it excludes, and an export of one part of the study."""
+
+    def lock_plan(self, **rules):
+        from studies.services.designing import plan_lock
+
+        Preregistration.objects.create(
+            study=self.pilot,
+            hypotheses="H1: editing raises HLC.",
+            primary_outcome="pmq_change:HLC",
+            condition_a="hidden",
+            condition_b="editable",
+            planned_n=40,
+            **rules,
+        )
+        return plan_lock(study=self.pilot, user=self.rita)
+
+    def test_every_file_names_each_rows_pilot_and_design_version(self):
+        digest = self.pilot.design_hash  # as entering the published study stamps it
+        Participant.objects.filter(study=self.pilot).update(design_hash=digest)
+        ChatSession.objects.update(design_hash=digest)
+        self.dir = export_dir(self.pilot)
+        for path, schema in self.schemas.items():
+            if path == "codebook.csv":
+                continue
+            names = [f["name"] for f in schema["fields"]]
+            leading = {"participant", "condition", "is_simulated", "pilot", "design_version"}
+            assert leading <= set(names), path
+            frame = self.read(path)
+            assert frame["design_version"].eq(1).all(), path
+            assert frame["pilot"].isna().all(), path  # people only in this study
+        change = self.read("pmq_change.csv")
+        assert set(change["instrument_language"]) == {"en"}
+
+    def test_without_a_locked_plan_nobody_is_marked_excluded_or_kept(self):
+        frame = self.read("participants.csv")
+        assert frame["excluded"].isna().all() and frame["exclusion_reasons"].isna().all()
+        assert not (self.dir / "preregistration.md").exists()
+
+    def test_the_locked_plan_travels_with_the_export_and_marks_who_it_excludes(self):
+        plan = self.lock_plan(exclude_checks_failed=1, exclude_fewer_messages=2)
+        directory = export_dir(self.pilot)
+        package = json.loads((directory / "datapackage.json").read_text())
+        assert package["dyad"]["preregistration"]["planHash"] == plan.plan_hash
+        written = json.loads((directory / "preregistration.json").read_text())
+        assert written["plan"] == plan.plan and written["plan_hash"] == plan.plan_hash
+        text = (directory / "preregistration.md").read_text()
+        assert plan.plan_hash in text and "## 6. Outliers and exclusions" in text
+        codebook = pd.read_csv(directory / "codebook.csv", keep_default_na=False)
+        described = codebook[codebook["file"] == "preregistration.json"]["description"]
+        assert plan.plan_hash in described.iloc[0]
+        report = Package(str(directory / "datapackage.json")).validate()
+        assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "note"])
+        frame = pd.read_csv(directory / "participants.csv").set_index("participant")
+        people = self.read("participants.csv").set_index("participant")
+        for code, row in frame.iterrows():  # recomputed from the export's own columns
+            failed = people.loc[code, "checks_failed"]
+            sessions = pd.read_csv(directory / "sessions.csv")
+            first = sessions[(sessions.participant == code) & (sessions.session == 1)]
+            turns = first["participant_turns"].iloc[0] if len(first) else 0
+            expected = [r for r, hit in (
+                ("checks_failed>=1", pd.notna(failed) and failed >= 1),
+                ("messages<2", turns < 2),
+            ) if hit]  # fmt: skip
+            assert row["excluded"] == bool(expected), code
+            reasons = row["exclusion_reasons"]
+            assert (reasons.split(";") if isinstance(reasons, str) else []) == expected, code
+
+    def test_an_export_of_people_only_or_of_one_pilot_holds_their_rows_alone(self):
+        from studies.models import Pilot
+
+        pilot = Pilot.objects.create(study=self.pilot, participants_wanted=1, base_url="x")
+        Participant.objects.filter(pk=self.ben.pk).update(is_simulated=True, pilot=pilot)
+        for choice, expected in (("people", False), (str(pilot.pk), True)):
+            archive = zipfile.ZipFile(
+                io.BytesIO(b"".join(files.zip_download(self.pilot.pk, choice)))
+            )
+            for name in archive.namelist():
+                if name.endswith(".csv") and name != "codebook.csv":
+                    frame = pd.read_csv(archive.open(name))
+                    assert frame["is_simulated"].eq(expected).all(), (choice, name)
+            frame = pd.read_csv(archive.open("participants.csv"))
+            assert (self.ben.code in set(frame["participant"])) == expected
+            if expected:
+                assert frame["pilot"].eq(pilot.pk).all()
+        client = Client()
+        client.force_login(self.rita)
+        refused = client.get("/dashboard/studies/pilot/export.zip?pilot=999")
+        assert refused.status_code == 400 and "No pilot" in refused.content.decode()
+        missing = client.get("/dashboard/studies/pilot/export/preregistration.md")
+        assert missing.status_code == 404
