@@ -28,7 +28,7 @@ from .models import SessionScore
 from .probing import probes_ask
 
 log = logging.getLogger(__name__)
-SCORER = "dyad-measures-2"  # 2: first_participant_edit_turn ignores settling proposals
+SCORER = "dyad-measures-2"  # 2: first edits ignore settling proposals; identity text sorted
 
 
 class Loaded(NamedTuple):

@@ -71,7 +71,10 @@ def identity_text(state: dict) -> str:
     parts += list(persona.get("values") or [])
     parts += [partner.get(k) for k in ("name", "about", "style")]
     parts += list(partner.get("interests") or [])
-    parts += list(state.get("common_ground", {}).values())
+    # By statement id: the order PostgreSQL keeps a JSON object's keys in is not the order
+    # they were added in, and the exports must reproduce the text exactly.
+    common = state.get("common_ground", {})
+    parts += [common[k] for k in sorted(common)]
     return " ".join(str(p) for p in parts if p)
 
 
