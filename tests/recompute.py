@@ -1,0 +1,262 @@
+"""Recompute Dyad's exported numbers from an export's own files and docs/data.md alone, as an
+analyst defending them to a reviewer would: nothing here imports Dyad.
+
+    python tests/recompute.py EXPORT_DIR     # prints every disagreement; exit status 1 if any
+
+Checked: PMQ item scores, factor and overall scores, change scores (data.md "Scoring
+convention"); the co-construction counts and first edit, common-ground sizes and the Big
+Five distance ("Co-construction"); the per-session uptake sums ("Uptake"); every reply's
+prompt-to-line and line-to-line score and their session means, and the Q&A mean ("Drift",
+"Exact settings"). Not recomputed: which reply mentions a value (uptake.csv's per-change
+rows, data.md's matching rules) and the exact name and age checks.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics.pairwise import cosine_similarity
+
+TOLERANCE = 1.01e-4  # numbers are rounded once, to 4 decimals
+FACTORS = {"ccd": "CCD", "hlc": "HLC", "cf": "CF"}
+TRAITS = ("openness", "conscientiousness", "extraversion", "agreeableness", "neuroticism")
+FORMULA = re.compile(r"^'(?=[=+\-@\t\r])")
+
+
+def read(folder: Path, name: str) -> pd.DataFrame:
+    frame = pd.read_csv(folder / name, keep_default_na=False, na_values=[""], dtype=str)
+    return frame.map(lambda v: FORMULA.sub("", v) if isinstance(v, str) else v)
+
+
+def number(value) -> float | None:
+    return (
+        None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+    )
+
+
+class Checker:
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self.compared = 0
+
+    def same(self, what: str, ours, theirs) -> None:
+        self.compared += 1
+        a, b = number(ours), number(theirs)
+        if a is None and b is None:
+            return
+        if a is None or b is None or abs(a - b) > TOLERANCE:
+            self.problems.append(f"{what}: recomputed {a}, exported {b}")
+
+
+def pmq(folder: Path, check: Checker) -> None:
+    items = read(folder, "pmq_items.csv")
+    scores = read(folder, "pmq_scores.csv")
+    items["recoded"] = [
+        8 - int(raw) if left == "true" else int(raw)
+        for raw, left in zip(items["raw"], items["positive_on_left"], strict=True)
+    ]
+    for _, row in items.iterrows():
+        check.same(f"pmq_items {row.participant} {row.item}", row.recoded, row.score)
+    key = ["participant", "session", "timepoint"]
+    by = items.groupby(key)
+    for _, row in scores.iterrows():
+        answered = by.get_group(tuple(row[k] for k in key))
+        for column, factor in FACTORS.items():
+            mean = answered[answered.factor == factor]["recoded"].mean()
+            check.same(f"pmq_scores {row.participant} s{row.session} {column}", mean, row[column])
+        check.same(f"pmq_scores {row.participant} overall", answered["recoded"].mean(), row.overall)
+    both = scores.pivot_table(index=["participant", "session"], columns="timepoint",
+                              values=list(FACTORS) + ["overall"], aggfunc="first")  # fmt: skip
+    for _, row in read(folder, "pmq_change.csv").iterrows():
+        for column in (*FACTORS, "overall"):
+            post = float(both.loc[(row.participant, row.session), (column, "post")])
+            pre = float(both.loc[(row.participant, row.session), (column, "pre")])
+            check.same(
+                f"pmq_change {row.participant} {column}", post - pre, row[f"{column}_change"]
+            )
+
+
+def co_construction(folder: Path, check: Checker) -> None:
+    ledger = read(folder, "revisions.csv")
+    proposer = dict(zip(ledger["revision"], ledger["author"], strict=True))
+    ledger["proposer"] = [
+        proposer.get(r, "") if isinstance(r, str) else "" for r in ledger["resolves"]
+    ]
+    for _, row in read(folder, "co_construction.csv").iterrows():
+        mine = ledger[(ledger.participant == row.participant) & (ledger.session == row.session)]
+        where = f"co_construction {row.participant} s{row.session}"
+        in_effect = mine[mine.status.isin(["applied", "accepted"])]
+        for author in ("participant", "agent", "researcher", "system"):
+            by = [
+                (p if p else a) == author
+                for p, a in zip(in_effect.proposer, in_effect.author, strict=True)
+            ]
+            check.same(f"{where} revisions_{author}", sum(by), row[f"revisions_{author}"])
+        for part in ("persona", "partner", "common_ground"):
+            hits = sum(t.split(".")[0] == part for t in in_effect.target)
+            check.same(f"{where} revisions_{part}", hits, row[f"revisions_{part}"])
+        for by in ("participant", "agent"):
+            made = ((mine.status == "proposed") & (mine.author == by)).sum()
+            check.same(f"{where} proposals_{by}", made, row[f"proposals_{by}"])
+            for outcome in ("accepted", "rejected", "expired"):
+                hits = ((mine.status == outcome) & (mine.proposer == by)).sum()
+                check.same(
+                    f"{where} proposals_{by}_{outcome}", hits, row[f"proposals_{by}_{outcome}"]
+                )
+        edits = mine[(mine.author == "participant") & mine.status.isin(["applied", "proposed"])]
+        first = edits["turn"].astype(float).min() if len(edits) else None
+        check.same(f"{where} first_participant_edit_turn", first, row.first_participant_edit_turn)
+
+
+def uptake(folder: Path, check: Checker) -> None:
+    changes = read(folder, "uptake.csv")
+    for _, row in read(folder, "co_construction.csv").iterrows():
+        mine = changes[(changes.participant == row.participant) & (changes.session == row.session)]
+        where = f"co_construction {row.participant} s{row.session}"
+        observable = mine[(mine.observable == "true") & mine.taken_up.notna()]
+        taken = observable[observable.taken_up == "true"]
+        check.same(f"{where} uptake_changes", len(mine), row.uptake_changes)
+        check.same(f"{where} uptake_observable", len(observable), row.uptake_observable)
+        check.same(f"{where} uptake_taken_up", len(taken), row.uptake_taken_up)
+        rate = len(taken) / len(observable) if len(observable) else None
+        check.same(f"{where} uptake_rate", rate, row.uptake_rate)
+        replies = taken["replies_to_uptake"].astype(float).mean() if len(taken) else None
+        check.same(f"{where} uptake_mean_replies", replies, row.uptake_mean_replies)
+
+
+def states(folder: Path) -> dict[tuple[str, int], dict]:
+    """(participant, version) -> the identity, rebuilt from the ledger: the seed row (target
+    ``*``) at version 1, then each applied or accepted row's ``after`` in version order."""
+    ledger = read(folder, "revisions.csv")
+    ledger = ledger[ledger.version.notna()].copy()
+    ledger["v"] = ledger.version.astype(int)
+    out: dict[tuple[str, int], dict] = {}
+    for code, rows in ledger.sort_values(["participant", "v"]).groupby("participant"):
+        state: dict = {}
+        for _, row in rows.iterrows():
+            after = json.loads(row["after"]) if isinstance(row["after"], str) else None
+            if row.target == "*":
+                state = after
+            else:
+                state = json.loads(json.dumps(state))
+                *path, last = row.target.split(".")
+                place = state
+                for step in path:
+                    place = place.setdefault(step, {})
+                if after is None:
+                    place.pop(last, None)
+                else:
+                    place[last] = after
+            out[(code, row.v)] = state
+    return out
+
+
+def identity_text(state: dict) -> str:
+    persona, partner = state.get("persona", {}), state.get("partner", {})
+    parts = [persona.get(k) for k in ("name", "role", "backstory", "register")]
+    parts += list(persona.get("values") or [])
+    parts += [partner.get(k) for k in ("name", "about", "style")]
+    parts += list(partner.get("interests") or [])
+    common = state.get("common_ground", {})
+    parts += [common[k] for k in sorted(common)]
+    return " ".join(str(p) for p in parts if p)
+
+
+def cosines(docs: list[str], pairs: list[tuple[int, int]], **settings) -> list[float | None]:
+    if not pairs:
+        return []
+    try:
+        matrix = TfidfVectorizer(**settings).fit_transform(docs)
+    except ValueError:
+        return [None] * len(pairs)
+    return [
+        None if not docs[a].strip() or not docs[b].strip()
+        else round(float(cosine_similarity(matrix[a], matrix[b])[0, 0]), 4)
+        for a, b in pairs
+    ]  # fmt: skip
+
+
+def drift(folder: Path, check: Checker) -> None:
+    messages = read(folder, "messages.csv")
+    consistency = read(folder, "agent_consistency.csv")
+    identity = states(folder)
+    for _, row in read(folder, "co_construction.csv").iterrows():
+        where = f"drift {row.participant} s{row.session}"
+        said = messages[
+            (messages.participant == row.participant) & (messages.session == row.session)
+        ]
+        replies = said[(said.sender == "agent") & (said.authored != "greeting")].copy()
+        replies["t"] = replies.turn.astype(int)
+        replies = replies.sort_values("t")
+        texts = list(replies.text.fillna(""))
+        versions = [int(v) for v in replies.identity_version]
+        identities = [identity_text(identity[(row.participant, v)]) for v in versions]
+        n = len(texts)
+        lexical = cosines(texts + identities, [(i, n + i) for i in range(n)], analyzer="word",
+                          token_pattern=r"(?u)\b\w+\b", sublinear_tf=True)  # fmt: skip
+        style = cosines(texts, [(i - 1, i) for i in range(1, n)], analyzer="char_wb",
+                        ngram_range=(2, 4))  # fmt: skip
+        of_session = consistency[
+            (consistency.participant == row.participant) & (consistency.session == row.session)
+        ]
+        scored = of_session[of_session.kind == "reply"]
+        exported = {int(r.turn): r for _, r in scored.iterrows()}
+        for i, turn in enumerate(replies.t):
+            line = exported.get(turn)
+            if line is None:
+                check.problems.append(f"{where} turn {turn}: no row in agent_consistency.csv")
+                continue
+            check.same(f"{where} turn {turn} prompt_to_line", lexical[i], line.prompt_to_line)
+            check.same(
+                f"{where} turn {turn} line_to_line", style[i - 1] if i else None, line.line_to_line
+            )
+        means = {"prompt_to_line_mean": lexical, "line_to_line_mean": style}
+        for column, values in means.items():
+            present = [v for v in values if v is not None]
+            check.same(f"{where} {column}", np.mean(present) if present else None, row[column])
+        qa = of_session[of_session.kind == "probe"].qa.dropna().astype(float)
+        check.same(f"{where} qa_mean", qa.mean() if len(qa) else None, row.qa_mean)
+
+
+def identity_sizes(folder: Path, check: Checker) -> None:
+    snapshots = read(folder, "identity_snapshots.csv")
+    identity = states(folder)
+    for _, row in read(folder, "co_construction.csv").iterrows():
+        where = f"co_construction {row.participant} s{row.session}"
+        mine = snapshots[
+            (snapshots.participant == row.participant) & (snapshots.session == row.session)
+        ]
+        moments = {m.moment: m for _, m in mine.iterrows()}
+        for moment, column in (("start", "common_ground_start"), ("end", "common_ground_end")):
+            if moment in moments:
+                size = len(json.loads(moments[moment].common_ground))
+                check.same(f"{where} {column}", size, row[column])
+        if "end" in moments:
+            seed = identity[(row.participant, 1)]["persona"].get("traits", {})
+            end = moments["end"]
+            distance = math.sqrt(sum(
+                (float(seed.get(t, 4)) - float(end[f"persona_traits_{t}"])) ** 2 for t in TRAITS
+            ))  # fmt: skip
+            check.same(
+                f"{where} persona_big_five_distance", distance, row.persona_big_five_distance
+            )
+
+
+def recompute(folder: Path) -> Checker:
+    check = Checker()
+    for step in (pmq, co_construction, uptake, drift, identity_sizes):
+        step(folder, check)
+    return check
+
+
+if __name__ == "__main__":
+    done = recompute(Path(sys.argv[1]))
+    print("\n".join(done.problems) or f"All {done.compared} recomputed numbers agree.")
+    sys.exit(1 if done.problems else 0)
