@@ -58,7 +58,9 @@ def analytics_page(request, study):
     context = cohort_context(request, study)
     cohort = context["cohort"]
     rows = analytics.scored(study, cohort)
+    plan = Preregistration.objects.filter(study=study, locked_at__isnull=False).first()
     context |= {
+        "deviations": plan.deviations.select_related("created_by") if plan else [],
         "coverage": analytics.coverage(study, cohort, rows),
         "measures": analytics.by_condition(rows),
         "against_pmq": analytics.against_pmq(study, cohort, rows),

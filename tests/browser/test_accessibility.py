@@ -8,7 +8,8 @@ import re
 from playwright.sync_api import expect
 
 from chat.services import agent_turn_run, message_post, session_finish, session_open
-from studies.models import Participant, Study
+from studies.models import Participant, Preregistration, Study
+from studies.services import designing
 from tests.browser.base import BrowserTestCase
 
 
@@ -134,8 +135,23 @@ class DashboardPagesTests(BrowserTestCase):
             f"{base}/conditions/editable/",
             f"{base}/conditions/new/",
             "/dashboard/studies/new/",
+            f"{base}/plan/",
         ):
             self.visit(path)
+        plan = Preregistration.objects.create(
+            study=self.pilot, hypotheses="H1.", primary_outcome="pmq_change:HLC",
+            condition_a="hidden", condition_b="editable", planned_n=30, effect_size=0.5, sd=1,
+        )  # fmt: skip
+        self.visit(f"{base}/plan/")  # written: its power calculation, the lock
+        self.visit(f"{base}/pmq/")  # led by the planned contrast (a draft plan)
+        designing.plan_lock(study=self.pilot, user=self.rita)
+        self.pilot.refresh_from_db()
+        self.pilot.title = "Pilot, renamed"
+        self.pilot.save()
+        designing.design_version_record(study=self.pilot, user=self.rita, why="A typo.")
+        assert plan.deviations.count() == 1
+        self.visit(f"{base}/plan/")  # locked, with its deviation
+        self.visit(f"{base}/pmq/")
         self.page.goto(self.url(f"{base}/sessions/{session.pk}/"))
         expect(self.page.get_by_text("Each agent reply's scores")).to_be_visible()  # scored
         self.page.goto(self.url(f"{base}/analytics/"))

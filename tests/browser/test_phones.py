@@ -180,7 +180,8 @@ class PhoneDashboardTests(PhoneTestCase):
         self.sign_in(page)
         for path in ["/dashboard/", "/dashboard/studies/pilot/", "/dashboard/studies/pilot/pmq/",
                      f"/dashboard/studies/pilot/sessions/{session.pk}/",
-                     "/dashboard/studies/pilot/export/"]:  # fmt: skip
+                     "/dashboard/studies/pilot/export/",
+                     "/dashboard/studies/pilot/plan/"]:  # fmt: skip
             page.goto(self.url(path))
             assert page.evaluate(SIDEWAYS) <= 0, f"{path}: the page scrolls sideways"
             self.assert_accessible()
