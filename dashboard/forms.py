@@ -13,6 +13,7 @@ from questionnaires import translation
 from studies.design import CONDITION_FIELDS, STUDY_FIELDS
 from studies.models import Condition, Endpoint, Preregistration, Study
 from studies.persona import BIG_FIVE, IdentityError, validate_persona
+from studies.preregistration import PLAN_FIELDS
 from studies.starters import STARTERS
 
 
@@ -285,22 +286,4 @@ class PlanForm(forms.ModelForm):
 
     class Meta:
         model = Preregistration
-        fields = [
-            "hypotheses",
-            "primary_outcome",
-            "outcome_session",
-            "condition_a",
-            "condition_b",
-            "direction",
-            "alpha",
-            "power",
-            "effect_size",
-            "sd",
-            "planned_n",
-            "exclude_checks_failed",
-            "exclude_comprehension_failed",
-            "exclude_fewer_messages",
-            "exclude_simulated",
-            "analysis_notes",
-            "hold_participants",
-        ]
+        fields = [*PLAN_FIELDS, "hold_participants"]

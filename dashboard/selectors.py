@@ -237,9 +237,9 @@ class Cell(NamedTuple):
     change: object
 
 
-def pmq_results(study: Study, cohort: Cohort = PEOPLE) -> list[Cell]:
-    """Per condition and session number: pre and post means with 95% CIs, and change
-    scores (post - pre, per participant with both), for every PMQ factor. One query."""
+def pmq_scores(study: Study, cohort: Cohort = PEOPLE) -> dict:
+    """(condition, session, timepoint, factor) -> {participant id: score}, for the cohort's
+    submitted PMQs. One query."""
     rows = Administration.objects.filter(
         cohort.present("participant__"),
         participant__study=study,
@@ -253,6 +253,13 @@ def pmq_results(study: Study, cohort: Cohort = PEOPLE) -> list[Cell]:
     for condition, number, timepoint, pid, values in rows:
         for factor in FACTORS:
             scores[(condition, number, timepoint, factor)][pid] = values[factor]
+    return scores
+
+
+def pmq_results(study: Study, cohort: Cohort = PEOPLE) -> list[Cell]:
+    """Per condition and session number: pre and post means with 95% CIs, and change
+    scores (post - pre, per participant with both), for every PMQ factor. One query."""
+    scores = pmq_scores(study, cohort)
     cells = []
     for condition, number in sorted({(c, n) for c, n, _, _ in scores}):
         for factor in FACTORS:
@@ -280,19 +287,7 @@ def pmq_change_contrasts(study: Study, cohort: Cohort = PEOPLE) -> list[dict]:
     """Exploratory: for every pair of conditions, session and PMQ factor, the difference in
     change (post - pre) between the two (Welch, Hedges' g), with p adjusted by Holm's method
     across the whole family. One query."""
-    rows = Administration.objects.filter(
-        cohort.present("participant__"),
-        participant__study=study,
-        participant__condition__isnull=False,
-        submitted_at__isnull=False,
-        instrument__code="pmq",
-    ).values_list(
-        "participant__condition__name", "session_number", "timepoint", "participant_id", "scores"
-    )
-    scores: dict = defaultdict(dict)
-    for condition, number, timepoint, pid, values in rows:
-        for factor in FACTORS:
-            scores[(condition, number, timepoint, factor)][pid] = values[factor]
+    scores = pmq_scores(study, cohort)
     conditions = sorted({c for c, *_ in scores})
     sessions = sorted({n for _, n, *_ in scores})
     out = []

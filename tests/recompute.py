@@ -4,11 +4,13 @@ analyst defending them to a reviewer would: nothing here imports Dyad.
     python tests/recompute.py EXPORT_DIR     # prints every disagreement; exit status 1 if any
 
 Checked: PMQ item scores, factor and overall scores, change scores (data.md "Scoring
-convention"); the co-construction counts and first edit, common-ground sizes and the Big
-Five distance ("Co-construction"); the per-session uptake sums ("Uptake"); every reply's
-prompt-to-line and line-to-line score and their session means, and the Q&A mean ("Drift",
-"Exact settings"). Not recomputed: which reply mentions a value (uptake.csv's per-change
-rows, data.md's matching rules) and the exact name and age checks.
+convention"); every co-construction measure: the counts and first edit, the common ground's
+sizes and course, the Big Five and edit distances, what carried between sessions
+("Co-construction"); the per-session uptake sums ("Uptake"); every reply's prompt-to-line
+and line-to-line score, their session means, the replies, contradictions and Q&A counts and
+mean ("Drift", "Exact settings"). Not recomputed: which reply mentions a value (uptake.csv's
+per-change rows, data.md's matching rules), the exact name and age checks themselves, and
+the LLM judge's scores.
 """
 
 from __future__ import annotations
@@ -225,33 +227,112 @@ def drift(folder: Path, check: Checker) -> None:
         check.same(f"{where} qa_mean", qa.mean() if len(qa) else None, row.qa_mean)
 
 
-def identity_sizes(folder: Path, check: Checker) -> None:
-    snapshots = read(folder, "identity_snapshots.csv")
+def flat(state: dict) -> dict:
+    """The identity's fields as identity_snapshots.csv has them (traits one by one, lists as
+    tuples), the common ground as one field: its statements, sorted."""
+    out = {}
+    for part in ("persona", "partner"):
+        for key, value in state.get(part, {}).items():
+            if isinstance(value, dict):
+                out |= {f"{part}.{key}.{k}": v for k, v in value.items()}
+            else:
+                out[f"{part}.{key}"] = tuple(value) if isinstance(value, list) else value
+    out["common_ground"] = tuple(sorted(state.get("common_ground", {}).values()))
+    return out
+
+
+def changed(a: dict, b: dict) -> set[str]:
+    fa, fb = flat(a), flat(b)
+    return {k for k in fa.keys() | fb.keys() if fa.get(k) != fb.get(k)}
+
+
+def levenshtein(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def as_text(value) -> str:
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value or "")
+
+
+def identity_measures(folder: Path, check: Checker) -> None:
+    """The common ground's sizes, how far the persona moved from the seed, what carried."""
+    sessions = read(folder, "sessions.csv").set_index(["participant", "session"])
+    ledger = read(folder, "revisions.csv")
+    consistency = read(folder, "agent_consistency.csv")
     identity = states(folder)
     for _, row in read(folder, "co_construction.csv").iterrows():
         where = f"co_construction {row.participant} s{row.session}"
-        mine = snapshots[
-            (snapshots.participant == row.participant) & (snapshots.session == row.session)
-        ]
-        moments = {m.moment: m for _, m in mine.iterrows()}
-        for moment, column in (("start", "common_ground_start"), ("end", "common_ground_end")):
-            if moment in moments:
-                size = len(json.loads(moments[moment].common_ground))
-                check.same(f"{where} {column}", size, row[column])
-        if "end" in moments:
-            seed = identity[(row.participant, 1)]["persona"].get("traits", {})
-            end = moments["end"]
-            distance = math.sqrt(sum(
-                (float(seed.get(t, 4)) - float(end[f"persona_traits_{t}"])) ** 2 for t in TRAITS
-            ))  # fmt: skip
-            check.same(
-                f"{where} persona_big_five_distance", distance, row.persona_big_five_distance
+        session = sessions.loc[(row.participant, row.session)]
+        seed = identity[(row.participant, 1)]
+        start = identity[(row.participant, int(session.identity_version_start))]
+        end = identity[(row.participant, int(session.identity_version_end))]
+        ground = dict(start.get("common_ground", {}))
+        course = [[0, len(ground)]]
+        mine = ledger[(ledger.participant == row.participant) & (ledger.session == row.session)
+                      & ledger.status.isin(["applied", "accepted"])]  # fmt: skip
+        for _, change in mine.sort_values("revision", key=lambda c: c.astype(int)).iterrows():
+            if change.target.startswith("common_ground."):
+                entry = change.target.split(".", 1)[1]
+                after = json.loads(change["after"]) if isinstance(change["after"], str) else None
+                if after is None:
+                    ground.pop(entry, None)
+                else:
+                    ground[entry] = after
+                course.append(
+                    [int(change.turn) if isinstance(change.turn, str) else 0, len(ground)]
+                )
+        check.same(f"{where} common_ground_start", course[0][1], row.common_ground_start)
+        check.same(
+            f"{where} common_ground_end", len(end.get("common_ground", {})), row.common_ground_end
+        )
+        check.same(f"{where} common_ground_max", max(n for _, n in course), row.common_ground_max)
+        if json.loads(row.common_ground_by_turn) != course:
+            check.problems.append(f"{where} common_ground_by_turn: recomputed {course}")
+        traits = seed["persona"].get("traits", {}), end["persona"].get("traits", {})
+        distance = math.sqrt(sum(
+            (float(traits[0].get(t, 4)) - float(traits[1].get(t, 4))) ** 2 for t in TRAITS
+        ))  # fmt: skip
+        check.same(f"{where} persona_big_five_distance", distance, row.persona_big_five_distance)
+        for field in ("name", "role", "backstory", "register", "values"):
+            moved = levenshtein(
+                as_text(seed["persona"].get(field)), as_text(end["persona"].get(field))
             )
+            check.same(
+                f"{where} persona_edit_distance_{field}",
+                moved,
+                row[f"persona_edit_distance_{field}"],
+            )
+        check.same(f"{where} carried_in", len(changed(seed, start)), row.carried_in)
+        check.same(f"{where} changed_in_session", len(changed(start, end)), row.changed_in_session)
+        earlier = (row.participant, str(int(row.session) - 1))
+        if earlier in sessions.index:
+            before = sessions.loc[earlier]
+            a = identity[(row.participant, int(before.identity_version_start))]
+            b = identity[(row.participant, int(before.identity_version_end))]
+            moved = changed(a, b)
+            kept = sum(flat(b).get(k) == flat(start).get(k) for k in moved)
+            check.same(f"{where} previous_changes", len(moved), row.previous_changes)
+            check.same(f"{where} carried_from_previous", kept, row.carried_from_previous)
+        of_session = consistency[(consistency.participant == row.participant)
+                                 & (consistency.session == row.session)]  # fmt: skip
+        replies = of_session[of_session.kind == "reply"]
+        probes = of_session[of_session.kind == "probe"]
+        check.same(f"{where} replies", len(replies), row.replies)
+        for column in ("contradictions_persona", "contradictions_line"):
+            source = column.replace("contradictions_", "contradicts_")
+            check.same(f"{where} {column}", replies[source].notna().sum(), row[column])
+        check.same(f"{where} qa_probes", probes.qa.notna().sum(), row.qa_probes)
 
 
 def recompute(folder: Path) -> Checker:
     check = Checker()
-    for step in (pmq, co_construction, uptake, drift, identity_sizes):
+    for step in (pmq, co_construction, uptake, drift, identity_measures):
         step(folder, check)
     return check
 
