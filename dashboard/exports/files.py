@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from studies.models import Preregistration, Study
 from studies.preregistration import markdown
+from studies.text import whole_number
 
 from .catalogue import RECRUITMENT, analysis_tables, outcome_label
 from .cells import encode, header, in_order, iso_utc
@@ -97,8 +98,9 @@ def selection(study: Study, pilot: str | None) -> Selection:
     if pilot == "people":
         codes = exported.filter(is_simulated=False).values_list("code", flat=True)
         return Selection("people only (no simulated participants)", frozenset(codes))
-    if pilot.isdigit() and study.pilots.filter(pk=int(pilot)).exists():
-        codes = exported.filter(pilot_id=int(pilot)).values_list("code", flat=True)
+    number = whole_number(pilot)
+    if number and study.pilots.filter(pk=number).exists():
+        codes = exported.filter(pilot_id=number).values_list("code", flat=True)
         return Selection(f"the simulated participants of pilot {pilot}", frozenset(codes))
     raise NoSuchSelection(
         f"No pilot {pilot[:20]!r} in this study: choose people, all, or a pilot's number."

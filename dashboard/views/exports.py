@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from studies.models import Preregistration
+from studies.text import whole_number
 
 from ..access import researcher_study
 from ..exports import files
@@ -92,7 +93,8 @@ def _suffix(pilot: str | None, suffix: str) -> str:
     """Downloads of part of a study say which part in their names."""
     if pilot == "people":
         return f"-people{suffix}"
-    return f"-pilot{pilot}{suffix}" if pilot and pilot.isdigit() else suffix
+    number = whole_number(pilot)
+    return f"-pilot{number}{suffix}" if number else suffix
 
 
 @require_GET
