@@ -24,7 +24,20 @@ def _https_urls(field, **kwargs):
     return field.formfield(**kwargs)
 
 
-class StudyForm(forms.ModelForm):
+class DesignForm(forms.ModelForm):
+    """A design form whose text keeps one kind of line end: browsers send CRLF from a text
+    box, and a design resubmitted unchanged must not become a new version (or, after a
+    plan's lock, a deviation)."""
+
+    def clean(self):
+        data = super().clean()
+        for name, value in data.items():
+            if isinstance(value, str):
+                data[name] = value.replace("\r\n", "\n")
+        return data
+
+
+class StudyForm(DesignForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)
         for name in ("comprehension_tries", "language", "messages_per_minute"):
@@ -73,7 +86,7 @@ def _default(name: str):
     return Study._meta.get_field(name).default
 
 
-class ConditionForm(forms.ModelForm):
+class ConditionForm(DesignForm):
     """A condition, with its seed persona as fields (or replaced by a Character Card)."""
 
     persona_name = forms.CharField(label="Agent name", max_length=60, required=False)
@@ -150,6 +163,13 @@ class ConditionForm(forms.ModelForm):
                 )
         except (CardError, IdentityError) as error:
             raise ValidationError(getattr(error, "message", str(error))) from None
+        renamed = self.instance.pk and data.get("name") != self.initial.get("name")
+        if renamed and self.initial.get("name") in _planned_conditions(self.instance.study):
+            self.add_error(
+                "name",
+                "The study's locked pre-registration compares this condition by its name: "
+                "renaming it would leave the planned analysis without it.",
+            )
         self.instance.seed_persona = persona
         self.instance.locked_fields = [
             part.strip() for part in data.get("locked", "").split(",") if part.strip()
@@ -257,12 +277,40 @@ class StudyCopyForm(forms.Form):
         return {"source": self.studies[key]} if kind == "study" else {"starter": key}
 
 
-class PlanForm(forms.ModelForm):
+def _planned_conditions(study) -> set[str]:
+    plan = Preregistration.objects.filter(study=study, locked_at__isnull=False).first()
+    return {plan.plan["condition_a"], plan.plan["condition_b"]} if plan else set()
+
+
+class PlanForm(DesignForm):
     """A study's pre-registration, before it is locked."""
 
     primary_outcome = forms.ChoiceField(label="Primary outcome")
     condition_a = forms.ChoiceField(label="Condition A (the reference)")
     condition_b = forms.ChoiceField(label="Condition B")
+    effect_size = forms.FloatField(
+        label="Expected difference (B − A)",
+        required=False,
+        help_text="Optional: in the outcome's own units (e.g. PMQ points), not standardised.",
+    )
+    planned_n = forms.IntegerField(
+        label="Planned sample size per condition", min_value=2, max_value=100_000
+    )
+    exclude_checks_failed = forms.IntegerField(
+        label="Exclude at this many failed attention checks",
+        min_value=1,
+        max_value=100,
+        required=False,
+        help_text="Optional: exclude a participant who failed this many or more.",
+    )
+    exclude_fewer_messages = forms.IntegerField(
+        label="Exclude with fewer messages than",
+        min_value=1,
+        max_value=1000,
+        required=False,
+        help_text="Optional: exclude a participant who sent fewer messages than this in the "
+        "outcome session.",
+    )
 
     def __init__(self, *args, study: Study, outcomes: list[tuple[str, str]], **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)
@@ -276,6 +324,13 @@ class PlanForm(forms.ModelForm):
         data = super().clean()
         if data.get("condition_a") and data.get("condition_a") == data.get("condition_b"):
             self.add_error("condition_b", "Choose a condition other than condition A.")
+        effect, direction = data.get("effect_size"), data.get("direction")
+        if effect and (effect < 0) != (direction == "less") and direction != "two-sided":
+            self.add_error(
+                "effect_size",
+                "The expected difference and the direction disagree: a negative difference "
+                "means B lower than A.",
+            )
         session = data.get("outcome_session")
         if session and session > self.study.sessions_per_participant:
             self.add_error(

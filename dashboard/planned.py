@@ -83,7 +83,9 @@ def planned_analysis(study: Study, plan: Preregistration, cohort: Cohort = PEOPL
         }
     a, b = groups[rules["condition_a"]], groups[rules["condition_b"]]
     result = contrast(a["values"], b["values"])
+    names = set(study.conditions.values_list("name", flat=True))
     return {
+        "missing": [n for n in (rules["condition_a"], rules["condition_b"]) if n not in names],
         "plan": rules,
         "outcome_label": outcome_label(rules["primary_outcome"]),
         "a": a,

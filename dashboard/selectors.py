@@ -283,29 +283,34 @@ def provenance_fields(message: Message) -> list[tuple[str, object]]:
     return [(n, getattr(message, n)) for n in names if getattr(message, n) not in (None, "")]
 
 
-def pmq_change_contrasts(study: Study, cohort: Cohort = PEOPLE) -> list[dict]:
+def pmq_change_contrasts(
+    study: Study, cohort: Cohort = PEOPLE, planned: tuple[str, str] | None = None
+) -> list[dict]:
     """Exploratory: for every pair of conditions, session and PMQ factor, the difference in
     change (post - pre) between the two (Welch, Hedges' g), with p adjusted by Holm's method
-    across the whole family. One query."""
+    across the whole family. A pair is b - a in name order, but the plan's pair (``planned``:
+    its A and B) as the plan has it, B - A, so the same effect never shows two signs."""
     scores = pmq_scores(study, cohort)
     conditions = sorted({c for c, *_ in scores})
     sessions = sorted({n for _, n, *_ in scores})
     out = []
-    for i, a in enumerate(conditions):
-        for b in conditions[i + 1 :]:
-            for number in sessions:
-                for factor in FACTORS:
-                    change = [
-                        changes(
-                            scores.get((c, number, "pre", factor), {}),
-                            scores.get((c, number, "post", factor), {}),
-                        )
-                        for c in (a, b)
-                    ]
-                    out.append(
-                        {"a": a, "b": b, "session": number, "factor": factor,
-                         "contrast": contrast(*change)}
-                    )  # fmt: skip
+    pairs = [(a, b) for i, a in enumerate(conditions) for b in conditions[i + 1 :]]
+    if planned is not None:
+        pairs = [planned if {a, b} == set(planned) else (a, b) for a, b in pairs]
+    for a, b in pairs:
+        for number in sessions:
+            for factor in FACTORS:
+                change = [
+                    changes(
+                        scores.get((c, number, "pre", factor), {}),
+                        scores.get((c, number, "post", factor), {}),
+                    )
+                    for c in (a, b)
+                ]
+                out.append(
+                    {"a": a, "b": b, "session": number, "factor": factor,
+                     "contrast": contrast(*change)}
+                )  # fmt: skip
     for row, adjusted in zip(out, holm([r["contrast"].p for r in out]), strict=True):
         row["p_holm"] = adjusted
     return out

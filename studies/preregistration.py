@@ -87,7 +87,9 @@ def n_per_group(d: float, *, alpha: float = 0.05, power: float = 0.8, sides: int
     while achieved(high) < power:
         low, high = high, high * 2
         if high > 10_000_000:
-            raise ValueError("the effect is too small to detect with any sample")
+            raise ValueError(
+                "detecting so small an effect needs more than 10,000,000 participants per condition"
+            )
     while low < high:
         middle = (low + high) // 2
         low, high = (middle + 1, high) if achieved(middle) < power else (low, middle)

@@ -146,9 +146,10 @@ def _plan_about(plan: Preregistration | None) -> dict | None:
                 "designVersion": d.design_version,
                 "designHash": d.design_hash,
                 "changed": d.changed,
+                "by": d.created_by.username if d.created_by else "a deleted user",
                 "why": d.why,
             }
-            for d in plan.deviations.all()
+            for d in plan.deviations.select_related("created_by")
         ],
     }
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from chat import background
 from questionnaires.pmq import NOTE
 from studies.models import Endpoint, Preregistration
+from studies.preregistration import DIRECTIONS
 
 from .. import analytics, planned, selectors
 from ..access import researcher_study
@@ -34,10 +35,13 @@ def pmq_results(request, study):
         "plan": plan,
         "planned": planned.planned_analysis(study, plan, cohort) if plan else None,
         "deviations": plan.deviations.select_related("created_by") if plan else [],
-        "contrasts": selectors.pmq_change_contrasts(study, cohort),
+        "contrasts": selectors.pmq_change_contrasts(
+            study, cohort, (plan.condition_a, plan.condition_b) if plan else None
+        ),
     }
     if context["planned"]:
         rules = context["planned"]["plan"]
+        context["direction_text"] = DIRECTIONS[rules["direction"]]
         context["planned_groups"] = [
             (rules["condition_a"], context["planned"]["a"]),
             (rules["condition_b"], context["planned"]["b"]),

@@ -21,6 +21,7 @@ from ..exports.package import CODEBOOK, PLAN_FILES
 CONTENT_TYPES = {
     ".csv": "text/csv; charset=utf-8",
     ".json": "application/json",
+    ".md": "text/markdown; charset=utf-8",
     ".zip": "application/zip",
 }
 

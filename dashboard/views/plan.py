@@ -4,11 +4,12 @@ locked, with every deviation from it since."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from studies.models import Preregistration
-from studies.preregistration import n_per_group
+from studies.preregistration import DIRECTIONS, n_per_group
 from studies.services import designing
 
 from .. import planned
@@ -36,6 +37,7 @@ def plan_page(request, study):
     )
     if request.method == "POST" and form.is_valid():
         form.save()
+        messages.success(request, "Plan saved. It can still change until you lock it.")
         return redirect("dashboard:plan", slug=study.slug)
     context = {
         "study": study,
@@ -67,6 +69,7 @@ def _locked_page(request, study, plan, refused: str = "", status: int = 200):
         "rules": plan.plan,
         "outcome_label": outcome_label(plan.plan["primary_outcome"]),
         "deviations": plan.deviations.select_related("created_by"),
+        "direction_text": DIRECTIONS[plan.plan["direction"]],
         "refused": refused,
     }
     return render(request, "dashboard/plan_locked.html", context, status=status)

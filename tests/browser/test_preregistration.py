@@ -60,7 +60,7 @@ class PreregistrationBrowserTests(BrowserTestCase):
         page.get_by_label("Condition A (the reference)").select_option("hidden")
         page.get_by_label("Condition B").select_option("editable")
         page.get_by_label("Direction").select_option("greater")
-        page.get_by_label("Effect size").fill("0.8")
+        page.get_by_label("Expected difference (B − A)").fill("0.8")
         page.get_by_label("SD").fill("1")
         page.get_by_label("Planned sample size per condition").fill("21")
         page.get_by_label("Exclude who failed the comprehension question").check()
@@ -75,10 +75,10 @@ class PreregistrationBrowserTests(BrowserTestCase):
         null = self.pilot_run(seed=4)
         difference, low, high = self.planned_result(planted)
         assert difference > 0 and low > 0, (difference, low, high)  # recovered, right sign
-        expect(page.locator("#planned-result")).to_contain_text("As planned")
+        expect(page.locator("#planned-result")).to_contain_text("the hypothesis is supported")
         difference, low, high = self.planned_result(null)
         assert low < 0 < high, (difference, low, high)  # what chance looks like
-        expect(page.locator("#planned-result")).to_contain_text("Not as planned")
+        expect(page.locator("#planned-result")).to_contain_text("not supported by these data")
         expect(page.get_by_role("heading", name="Exploratory")).to_be_visible()
 
         page.goto(self.url("/dashboard/studies/pilot/edit/"))

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from django.test import Client
 
+from dashboard.exports import files
 from dashboard.stats import contrast
 from questionnaires.models import Administration
 from studies.models import Condition, Deviation, Participant, Preregistration, Study
 from studies.preregistration import plan_hash
+from studies.services import designing
 from tests.base import PERSONA, DyadTestCase
 
 PLAN = {
@@ -155,3 +157,87 @@ class PlannedAnalysisTests(PlanTestCase):
         text = response.content.decode()
         assert text.index("Planned analysis") < text.index("Exploratory")
         assert "comprehension_failed: 1" in text and "draft plan, not locked" in text
+
+
+class PlanSafetyTests(PlanTestCase):
+    """What the first outside try of the feature found."""
+
+    def condition_data(self, name: str) -> dict:
+        """The condition form as the page fills it, renamed, with a reason to change it."""
+        form = self.rita_client.get("/dashboard/studies/pilot/conditions/hidden/").context["form"]
+        data = {}
+        for field in form:
+            value = field.value()
+            if isinstance(value, bool):
+                if value:
+                    data[field.name] = "on"
+            elif value is not None:
+                data[field.name] = value
+        return data | {"name": name, "confirm_new_version": "1", "deviation_why": "Clearer."}
+
+    def test_a_condition_the_locked_plan_compares_cannot_be_renamed(self):
+        self.write()
+        self.lock()
+        response = self.rita_client.post(
+            "/dashboard/studies/pilot/conditions/hidden/", self.condition_data("control")
+        )
+        assert response.status_code == 400, response.content.decode()[:2000]
+        assert "compares this condition by its name" in response.content.decode()
+        assert set(self.pilot.conditions.values_list("name", flat=True)) == {"editable", "hidden"}
+        assert not Deviation.objects.exists()
+
+    def test_a_design_sent_back_unchanged_with_crlf_line_ends_is_no_change(self):
+        self.write()
+        self.lock()
+        data = {f: getattr(self.pilot, f) or "" for f in ("consent_text", "debrief_text")}
+        data = {k: v.replace("\n", "\r\n") for k, v in data.items()}  # as a browser sends
+        data |= {"title": "Pilot", "slug": "pilot", "sessions_per_participant": 1}
+        data |= {"min_participant_turns": 2, "min_gap_hours": 0, "withdrawal": "delete"}
+        data |= {"pmq_before": "on", "pmq_after": "on", "completion_code": "PILOT-OK"}
+        data |= {"confirm_new_version": "1", "deviation_why": "Nothing, really."}
+        self.pilot.consent_text = "Line one.\nLine two."  # a version with two lines
+        self.pilot.save()
+        designing.design_version_record(study=self.pilot, user=self.rita, why="Two lines.")
+        versions, deviations = self.pilot.versions.count(), Deviation.objects.count()
+        data["consent_text"] = "Line one.\r\nLine two."
+        response = self.rita_client.post("/dashboard/studies/pilot/edit/", data)
+        assert response.status_code == 302
+        assert Study.objects.get(slug="pilot").consent_text == "Line one.\nLine two."
+        assert self.pilot.versions.count() == versions  # nothing changed: no new version
+        assert Deviation.objects.count() == deviations
+
+    def test_the_expected_difference_must_agree_with_the_direction_and_limits_say_their_bounds(
+        self,
+    ):
+        response = self.write(effect_size=-0.5, planned_n=-5, exclude_checks_failed=-1)
+        text = response.content.decode()
+        assert response.status_code == 400 and not Preregistration.objects.exists()
+        assert "disagree" in text and "greater than or equal to 2" in text
+        assert "greater than or equal to 1" in text
+
+    def test_the_locked_plan_downloads_as_markdown_and_deviations_say_who(self):
+        self.write()
+        self.lock()
+        plan = Preregistration.objects.get()
+        download = self.rita_client.get("/dashboard/studies/pilot/export/preregistration.md")
+        assert download.status_code == 200
+        assert download["Content-Type"].startswith("text/markdown")
+        body = b"".join(files.file_download(self.pilot.pk, "preregistration.md"))  # what streams
+        assert plan.plan_hash in body.decode()
+
+    def test_the_exploratory_table_shows_the_planned_pair_as_the_plan_does(self):
+        for condition, raw in ((self.editable, "6"), (self.hidden, "3")):
+            for n in range(3):
+                person = Participant.objects.create(
+                    study=self.pilot, condition=condition, external_id=f"{condition.name}{n}"
+                )
+                self.answer_pmq(person, "pre", raw="4")
+                self.answer_pmq(person, "post", raw=str(int(raw) + n % 2))
+        self.write()
+        response = self.rita_client.get("/dashboard/studies/pilot/pmq/")
+        planned = response.context["planned"]["contrast"]
+        hlc = next(
+            r for r in response.context["contrasts"] if r["factor"] == "HLC" and r["session"] == 1
+        )
+        assert (hlc["a"], hlc["b"]) == ("hidden", "editable")
+        assert hlc["contrast"].difference == planned.difference
