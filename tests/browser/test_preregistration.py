@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from django.core.management import call_command
 from django.db import connection
 from frictionless import Package
@@ -23,6 +24,7 @@ from tests.browser.base import BrowserTestCase
 RESULT = re.compile(r"Difference (-?[\d.]+) \[95% CI (-?[\d.]+), (-?[\d.]+)\]")
 
 
+@pytest.mark.slow  # two pilots of 40: the whole suite runs it, the fast subset does not
 class PreregistrationBrowserTests(BrowserTestCase):
     def pilot_run(self, seed: int, effect: str = "") -> Pilot:
         """A pilot as the command line runs one (on a thread of its own: Playwright's event
