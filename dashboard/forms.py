@@ -342,3 +342,25 @@ class PlanForm(DesignForm):
     class Meta:
         model = Preregistration
         fields = [*PLAN_FIELDS, "hold_participants"]
+
+
+class RatingSampleForm(forms.Form):
+    """A sample of the study's scored replies for people to rate: whose, how many, and a
+    seed (drawn when left empty; kept either way)."""
+
+    cohort = forms.ChoiceField(label="Replies of")
+    size = forms.IntegerField(label="Replies in the sample", min_value=1, max_value=1000)
+    seed = forms.IntegerField(
+        label="Seed (optional)",
+        min_value=0,
+        max_value=2**31 - 1,
+        required=False,
+        help_text="The same seed draws the same replies from the same pool. Empty: drawn at "
+        "random, and kept.",
+    )
+
+    def __init__(self, *args, pilots=(), **kwargs):
+        super().__init__(*args, label_suffix="", **kwargs)
+        choices = [("people", "people")]
+        choices += [(str(p.pk), f"pilot {p.pk}'s simulated participants") for p in pilots]
+        self.fields["cohort"].choices = choices

@@ -1,7 +1,9 @@
-"""What the researcher's tools compute and keep: the measures of each ended session."""
+"""What the researcher's tools compute and keep: the measures of each ended session, and
+people's ratings of a sample of the agent's replies."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
@@ -45,3 +47,87 @@ class SessionScore(models.Model):
 
     def __str__(self) -> str:
         return f"score of {self.session} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class RatingSample(models.Model):
+    """A random sample of a study's scored agent replies for people to rate (docs/data.md,
+    "Ratings"): drawn once, with its seed recorded, from people's replies or one pilot's;
+    every rater rates the same replies in the same order."""
+
+    study = models.ForeignKey(
+        "studies.Study", on_delete=models.CASCADE, related_name="rating_samples"
+    )
+    pilot = models.ForeignKey(
+        "studies.Pilot",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Drawn from this pilot's simulated participants; empty: from people.",
+    )
+    seed = models.PositiveIntegerField()
+    size = models.PositiveIntegerField()
+    pool = models.PositiveIntegerField(help_text="Scored replies it was drawn from.")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["study", "id"]
+
+    def __str__(self) -> str:
+        return f"sample {self.pk} of {self.study} (seed {self.seed}, {self.size} replies)"
+
+
+class RatingItem(models.Model):
+    """One reply of a sample, at its place in the order every rater sees."""
+
+    sample = models.ForeignKey(RatingSample, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField(help_text="1 = rated first.")
+    message = models.ForeignKey("chat.Message", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["sample", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["sample", "position"], name="rating_item_position"),
+            models.UniqueConstraint(fields=["sample", "message"], name="rating_item_once"),
+        ]
+
+
+class RatingQuerySet(models.QuerySet):
+    def newest(self):
+        """Only each rater's newest answer on each item (the one that counts)."""
+        latest = Rating.objects.filter(
+            item=OuterRef("item"), rater_label=OuterRef("rater_label")
+        ).order_by("-id")
+        return self.filter(id=Subquery(latest.values("id")[:1]))
+
+
+class Rating(models.Model):
+    """One person's answer on one reply of a sample: is it consistent with the identity it
+    was given? Answering again appends a row; each rater's newest counts."""
+
+    class Answer(models.TextChoices):
+        YES = "yes", "Yes, consistent"
+        NO = "no", "No, not consistent"
+        CANT_TELL = "cant_tell", "Can't tell"
+
+    item = models.ForeignKey(RatingItem, on_delete=models.CASCADE, related_name="ratings")
+    rater = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rater_label = models.CharField(
+        max_length=8, help_text="R1, R2, ...: the sample's raters in the order they began."
+    )
+    answer = models.CharField(max_length=10, choices=Answer.choices)
+    rated_at = models.DateTimeField(default=timezone.now)
+
+    objects = RatingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["item", "id"]
+        indexes = [models.Index(fields=["item", "rater_label", "-id"], name="rating_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.rater_label} on item {self.item_id}: {self.answer}"

@@ -1,5 +1,6 @@
-"""Means, 95% confidence intervals, change scores, correlations and the planned contrast
-between two conditions. Pure: no Django; the distributions are SciPy's.
+"""Means, 95% confidence intervals, change scores, correlations, the planned contrast
+between two conditions, and Cohen's kappa between two judges. Pure: no Django; the
+distributions are SciPy's.
 
 Everything here is exact; pages round once, where they show a number. docs/data.md states
 each formula, so an analyst can recompute every number from the exports."""
@@ -7,7 +8,8 @@ each formula, so an analyst can recompute every number from the exports."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Hashable, Sequence
 from typing import NamedTuple
 
 from scipy import stats as sp
@@ -139,3 +141,40 @@ def holm(p_values: Sequence[float | None]) -> list[float | None]:
         running = max(running, min(1.0, (m - rank) * p))
         adjusted[i] = running
     return adjusted
+
+
+class Kappa(NamedTuple):
+    """Agreement between two judges over the same items."""
+
+    n: int  # items both judged
+    agreement: float | None  # raw agreement: the share of items judged alike
+    kappa: float | None  # None with no items, or when chance agreement is 1 (nothing varies)
+    low: float | None  # 95% CI: kappa ± z(.975) se, kept within [-1, 1]; None where one
+    high: float | None  # judge gave the same answer throughout (kappa is 0, se 0: no interval)
+    se: float | None  # large-sample standard error (Fleiss, Cohen & Everitt 1969)
+
+
+def kappa(pairs: Sequence[tuple[Hashable, Hashable]]) -> Kappa:
+    """Cohen's kappa between the first and the second judgement of each pair, with its 95%
+    interval from the large-sample standard error (docs/data.md, "Ratings")."""
+    n = len(pairs)
+    if n == 0:
+        return Kappa(0, None, None, None, None, None)
+    labels = sorted({a for a, _ in pairs} | {b for _, b in pairs}, key=str)
+    counts = Counter(pairs)
+    cell = {(a, b): counts[a, b] / n for a in labels for b in labels}
+    rows = {a: sum(counts[a, b] for b in labels) / n for a in labels}
+    cols = {b: sum(counts[a, b] for a in labels) / n for b in labels}
+    po = sum(counts[a, a] for a in labels) / n
+    pe = sum(rows[a] * cols[a] for a in labels)
+    if pe >= 1 - 1e-12:
+        return Kappa(n, po, None, None, None, None)
+    k = (po - pe) / (1 - pe)
+    same = sum(cell[a, a] * ((1 - pe) - (rows[a] + cols[a]) * (1 - po)) ** 2 for a in labels)
+    other = sum(cell[a, b] * (cols[a] + rows[b]) ** 2 for a in labels for b in labels if a != b)
+    var = (same + (1 - po) ** 2 * other - (po * pe - 2 * pe + po) ** 2) / (n * (1 - pe) ** 4)
+    se = math.sqrt(max(var, 0.0))
+    if max(rows.values()) == 1 or max(cols.values()) == 1:
+        return Kappa(n, po, k, None, None, se)
+    half = float(sp.norm.ppf(0.975)) * se
+    return Kappa(n, po, k, max(-1.0, k - half), min(1.0, k + half), se)

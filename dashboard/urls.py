@@ -1,6 +1,17 @@
 from django.urls import path
 
-from .views import analytics, design, exports, overview, pilots, plan, sessions, studies, wizard
+from .views import (
+    analytics,
+    design,
+    exports,
+    overview,
+    pilots,
+    plan,
+    ratings,
+    sessions,
+    studies,
+    wizard,
+)
 
 app_name = "dashboard"
 urlpatterns = [
@@ -28,6 +39,17 @@ urlpatterns = [
         "studies/<slug:slug>/analytics/score/",
         analytics.analytics_rescore,
         name="analytics-score",
+    ),
+    path("studies/<slug:slug>/ratings/", ratings.ratings_page, name="ratings"),
+    path(
+        "studies/<slug:slug>/ratings/<int:sample_id>/",
+        ratings.rating_sample,
+        name="rating-sample",
+    ),
+    path(
+        "studies/<slug:slug>/ratings/<int:sample_id>/rate/",
+        ratings.rating_rate,
+        name="rating-rate",
     ),
     path("studies/<slug:slug>/pilots/", pilots.pilot_list, name="pilots"),
     path("studies/<slug:slug>/pilots/new/", pilots.pilot_new, name="pilot-new"),

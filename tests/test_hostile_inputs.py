@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from chat.models import Revision
 from chat.services import session_open
 from dashboard import pilots
+from dashboard.models import RatingItem, RatingSample
 from studies import session_keys
 from tests.base import DyadTestCase
 
@@ -42,7 +43,7 @@ FIELD = re.compile(r'\sname="([^"]+)"')
 READ_BY_VIEWS = [
     "PROLIFIC_PID", "STUDY_ID", "SESSION_ID", "pilot", "ids", "version", "from", "to",
     "decision", "choice", "target", "value", "remove", "text", "paused", "back", "wizard",
-    "condition", "code", "confirm_new_version", "source", "next",
+    "condition", "code", "confirm_new_version", "source", "next", "item",
 ]  # fmt: skip
 
 NUMBERS = st.one_of(
@@ -128,10 +129,13 @@ class HostileInputTests(DyadTestCase):
         self.run = pilots.pilot_create(
             study=self.pilot, participants=2, concurrency=1, base_url="http://testserver"
         )
+        rated = RatingSample.objects.create(study=talk, seed=1, size=1, pool=1)
+        RatingItem.objects.create(sample=rated, position=1, message=self.session.messages.first())
         # Path values that exist, so that the views behind a valid path get hostile fields too.
         self.real = {
             "slug": ["pilot", "talk", "quiz"],
-            "int": ["1", str(self.session.pk), str(self.revision.pk), str(self.run.pk)],
+            "int": ["1", str(self.session.pk), str(self.revision.pk), str(self.run.pk)]
+            + [str(rated.pk)],
             "str": ["pre", "post", "sessions.csv"],
         }
         self.clients = {who: self.browser(who) for who in WHO}

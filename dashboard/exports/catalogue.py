@@ -19,6 +19,7 @@ from .pmq_columns import (
     pmq_items_table,
     pmq_scores_table,
 )
+from .rating_columns import ratings_table
 from .study_columns import (
     RECRUITMENT,
     identity_snapshots_table,
@@ -44,6 +45,7 @@ TABLES = (
     co_construction_table,
     uptake_table,
     agent_consistency_table,
+    ratings_table,
 )
 
 

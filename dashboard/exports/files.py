@@ -29,11 +29,12 @@ from .cells import encode, header, in_order, iso_utc
 from .columns import Table
 from .measure_rows import MEASURE_ROWS
 from .package import CODEBOOK, PLAN_FILES, codebook_rows, descriptor_bytes, plan_rows
+from .rating_rows import RATING_ROWS
 from .rows import ROWS, people, who_they_are
 from .zipstream import zip_stream
 
 ROWS_PER_CHUNK = 500
-ALL_ROWS = {**ROWS, **MEASURE_ROWS}
+ALL_ROWS = {**ROWS, **MEASURE_ROWS, **RATING_ROWS}
 BEGIN = {
     "postgresql": "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
     # Deferred: a reader in WAL mode sees one snapshot and never blocks a writer.

@@ -8,6 +8,7 @@ import re
 from playwright.sync_api import expect
 
 from chat.services import agent_turn_run, message_post, session_finish, session_open
+from dashboard.ratings import rating_add, sample_draw
 from studies.models import Participant, Preregistration, Study
 from studies.services import designing
 from tests.browser.base import BrowserTestCase
@@ -136,8 +137,20 @@ class DashboardPagesTests(BrowserTestCase):
             f"{base}/conditions/new/",
             "/dashboard/studies/new/",
             f"{base}/plan/",
+            f"{base}/ratings/",
         ):
             self.visit(path)
+        sample = sample_draw(study=self.pilot, pilot=None, size=1, seed=1)
+        for path in ("", "rate/?item=1"):
+            self.visit(f"{base}/ratings/{sample.pk}/{path}")  # not rated yet
+        rating_add(sample=sample, position=1, rater=self.rita, answer="no")
+        for path in ("", "rate/", "rate/?item=1", "rate/?item=9"):  # 9: a 400
+            self.visit(f"{base}/ratings/{sample.pk}/{path}")
+        self.page.goto(self.url(f"{base}/ratings/"))
+        self.page.get_by_label("Replies in the sample").fill("0")
+        self.page.get_by_role("button", name="Draw the sample").click()
+        expect(self.page.get_by_role("alert").first).to_be_visible()  # a form with errors
+        self.assert_accessible()
         plan = Preregistration.objects.create(
             study=self.pilot, hypotheses="H1.", primary_outcome="pmq_change:HLC",
             condition_a="hidden", condition_b="editable", planned_n=30, effect_size=0.5, sd=1,

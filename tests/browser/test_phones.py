@@ -9,8 +9,10 @@ import re
 from playwright.sync_api import expect
 
 from chat.services import session_open
+from dashboard.ratings import sample_draw
 from questionnaires.services import administration_open, administration_submit
 from tests.browser.base import BrowserTestCase
+from tests.dashboard import rating_data
 
 PHONES = {"390x844": (390, 844), "360x640": (360, 640)}
 
@@ -185,3 +187,18 @@ class PhoneDashboardTests(PhoneTestCase):
             page.goto(self.url(path))
             assert page.evaluate(SIDEWAYS) <= 0, f"{path}: the page scrolls sideways"
             self.assert_accessible()
+
+    def test_rating_a_reply_fits_a_phone(self):
+        page = self.on_phone("360x640")
+        rating_data.build(self, people=2)
+        sample = sample_draw(study=self.pilot, pilot=None, size=3, seed=1)
+        self.sign_in(page)
+        base = f"/dashboard/studies/pilot/ratings/{sample.pk}"
+        page.goto(self.url(f"{base}/rate/"))
+        self.assert_fits("a reply to rate")
+        page.get_by_role("button", name="No, not consistent").tap()
+        expect(page.get_by_role("status")).to_contain_text("for reply 1.")
+        self.assert_fits("the next reply, with the answer saved")
+        for path in (f"{base}/", "/dashboard/studies/pilot/ratings/"):
+            page.goto(self.url(path))
+            self.assert_fits(path)

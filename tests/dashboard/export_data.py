@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from unittest import mock
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from chat.models import Message, SessionEvent
@@ -20,6 +21,7 @@ from chat.services import (
     session_finish,
     session_open,
 )
+from dashboard.ratings import rating_add, sample_draw
 from dashboard.scoring import study_score
 from questionnaires.services import administration_open, administration_submit
 from studies.models import Participant, Study
@@ -111,3 +113,17 @@ def build(case) -> None:
         study=case.pilot, external_id="@SUM(A1:A9)", declined_at=timezone.now()
     )
     study_score(study_id=case.pilot.pk)  # as each session's end would, in the background
+    rate(case)
+
+
+def rate(case) -> None:
+    """A sample of people's scored replies, rated by rita (one answered twice) and cleo, a
+    collaborator (one "can't tell")."""
+    case.cleo = get_user_model().objects.create_user("cleo", password="cleo-pass-123")
+    case.pilot.collaborators.add(case.cleo)
+    case.sample = sample_draw(study=case.pilot, pilot=None, size=4, seed=27, user=case.rita)
+    answers = {case.rita: ["yes", "no", "yes", "no"], case.cleo: ["yes", "no", "no", "cant_tell"]}
+    for rater, given in answers.items():
+        for position, answer in enumerate(given, start=1):
+            rating_add(sample=case.sample, position=position, rater=rater, answer=answer)
+    rating_add(sample=case.sample, position=2, rater=case.rita, answer="yes")  # changed

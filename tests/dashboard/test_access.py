@@ -7,6 +7,7 @@ import re
 from django.test import Client
 
 from chat.models import ChatSession
+from dashboard.models import Rating, RatingSample
 from studies.models import Participant, Pilot, Study
 from tests.dashboard.views.base import DashboardTestCase, page_of
 
@@ -74,9 +75,10 @@ class PermissionTests(DashboardTestCase):
         assert b"did not match" in bad.content
 
 
-def url_of(pattern, session_id: int, pilot_id: int = 0) -> str:
+def url_of(pattern, session_id: int, pilot_id: int = 0, sample_id: int = 0) -> str:
     """A URL of the pattern for the pilot study (a condition's or an export file's name)."""
     values = {"slug": "pilot", "session_id": session_id, "name": "editable", "pilot_id": pilot_id}
+    values["sample_id"] = sample_id
     if pattern.name.startswith("export"):
         values["name"] = "messages.csv"
     path = re.sub(r"<\w+:(\w+)>", lambda m: str(values[m.group(1)]), str(pattern.pattern))
@@ -90,7 +92,10 @@ class EveryURLPermissionTests(DashboardTestCase):
         pilot = Pilot.objects.create(
             study=self.pilot, participants_wanted=1, base_url="http://testserver", status="done"
         )
-        pages = [url_of(p, self.session.pk, pilot.pk) for p in dashboard_urls.urlpatterns]
+        sample = RatingSample.objects.create(study=self.pilot, seed=1, size=0, pool=0)
+        pages = [
+            url_of(p, self.session.pk, pilot.pk, sample.pk) for p in dashboard_urls.urlpatterns
+        ]
         assert len(pages) == len(dashboard_urls.urlpatterns) >= 12
         for url in pages:
             assert self.as_user(self.rita).get(url).status_code in (200, 405), url
@@ -116,3 +121,4 @@ class EveryURLPermissionTests(DashboardTestCase):
                 assert page_of(response) == page_of(missing), (method, url)
         after = (Study.objects.get(slug="pilot").title, ChatSession.objects.get().agent_paused)
         assert after == before
+        assert RatingSample.objects.count() == 1 and not Rating.objects.exists()
