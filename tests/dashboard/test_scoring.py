@@ -173,13 +173,13 @@ class AutomaticScoringTests(DyadTestCase):
 class ConcurrentScoringTests(DyadTestCase):
     def test_a_probe_answered_meanwhile_by_another_scoring_is_kept_once(self):
         from chat.models import Probe as ProbeRow
-        from dashboard import probing as probes
+        from dashboard import asking
 
         session = session_open(participant=self.ana, number=1)
         say(session, "hello")
         say(session, "bye")
         session_finish(session_id=session.pk)
-        real_ask = probes._ask
+        real_ask = asking.answer_of
 
         def racing(backend, messages, settings):
             # The other scoring stores the name probe just before this one does.
@@ -189,7 +189,7 @@ class ConcurrentScoringTests(DyadTestCase):
                 )
             return real_ask(backend, messages, settings)
 
-        with mock.patch.object(probes, "_ask", racing):
+        with mock.patch.object(asking, "answer_of", racing):
             score = session_score(session_id=session.pk)
         assert ProbeRow.objects.filter(key="name").count() == 1
         assert len(score.probes) == 7
