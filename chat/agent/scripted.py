@@ -118,7 +118,8 @@ def _about_us(state: dict, p: dict, text: str) -> str:
     them, in English), and to the personality inventory's items, from the identity as it
     stands."""
     if item := inventory.item_asked(text):
-        return str(inventory.offline_answer(item, p["traits"][item.trait]))
+        score = inventory.offline_answer(item, p["traits"][item.trait])
+        return f"{score} ({inventory.ANCHORS[score - 1]})"
     lowered = text.lower()
     partner = state.get("partner", {})
     ground = list(state.get("common_ground", {}).values())

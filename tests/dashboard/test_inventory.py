@@ -41,7 +41,8 @@ class OfflineInventoryTests(DyadTestCase):
         assert (by_item[1].score, by_item[6].score, by_item[5].score) == (4, 2, 4)
         assert (by_item[3].score, by_item[8].score) == (3, 3)
         assert (by_item[1].set_trait, by_item[3].set_trait) == (6, 4)
-        assert by_item[1].answer == "4" and by_item[1].question == question(BY_NUMBER[1])
+        assert by_item[1].answer == "4 (moderately accurate)"
+        assert by_item[1].question == question(BY_NUMBER[1])
         assert {(a.backend, a.model, a.error) for a in answers} == {("scripted", "scripted", "")}
         assert {a.identity_version for a in answers} == {session.identity_version_end}
         assert all(len(a.prompt_hash) == 64 for a in answers)
