@@ -14,7 +14,7 @@ Changing an item or the question changes the measure: give it a new ``INVENTORY`
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from studies.persona import BIG_FIVE
@@ -131,21 +131,24 @@ class TraitScore(NamedTuple):
 
 
 def trait_scores(
-    scores: Mapping[int, int | None], set_traits: Mapping[str, int | None], inventory=INVENTORY
+    answers: Iterable[tuple[int, int | None, int | None]], inventory: str = INVENTORY
 ) -> list[TraitScore]:
-    """One score per Big Five trait from one session's answers (item number -> 1-5 score,
-    None when unparseable): the mean of its scored items' keyed scores, exact."""
+    """One score per Big Five trait from one session's answers, each ``(item number, its
+    1-5 score or None when the answer named no value, the persona's 1-7 value of the
+    item's trait as asked)``: the mean of the trait's scored items' keyed scores, exact."""
     items = INVENTORIES[inventory]
+    keyed: dict[str, list[int]] = {trait: [] for trait in BIG_FIVE}
+    given: dict[str, int | None] = {}
+    for number, score, set_trait in answers:
+        item = items[number]
+        given[item.trait] = set_trait
+        if score is not None:
+            keyed[item.trait].append(keyed_score(item, score))
     out = []
-    for trait in BIG_FIVE:
-        keyed = [
-            keyed_score(items[n], score)
-            for n, score in scores.items()
-            if score is not None and items[n].trait == trait
-        ]
-        measured = sum(keyed) / len(keyed) if keyed else None
+    for trait, scores in keyed.items():
+        measured = sum(scores) / len(scores) if scores else None
         seven = None if measured is None else on_seven(measured)
-        given = set_traits.get(trait)
-        difference = None if seven is None or given is None else seven - given
-        out.append(TraitScore(trait, len(keyed), measured, seven, given, difference))
+        set_trait = given.get(trait)
+        difference = None if seven is None or set_trait is None else seven - set_trait
+        out.append(TraitScore(trait, len(scores), measured, seven, set_trait, difference))
     return out

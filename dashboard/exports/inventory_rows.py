@@ -53,10 +53,8 @@ def agent_trait_rows(study: Study) -> Iterator[dict]:
     """Each session's five traits, from the answers it has."""
     for _, answers in groupby(_answers(study), key=lambda r: (*map(r.get, KEY[:3]),)):
         answers = list(answers)
-        items = INVENTORIES[answers[0]["inventory"]]
-        scores = {a["item"]: a["score"] for a in answers}
-        given = {items[a["item"]].trait: a["set_trait"] for a in answers}
-        for t in trait_scores(scores, given, answers[0]["inventory"]):
+        scored = [(a["item"], a["score"], a["set_trait"]) for a in answers]
+        for t in trait_scores(scored, answers[0]["inventory"]):
             yield {
                 **_who(answers[0]), "trait": t.trait,
                 "identity_version": answers[0]["identity_version"], "items": t.items,

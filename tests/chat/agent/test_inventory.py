@@ -67,7 +67,9 @@ def test_an_answer_naming_no_value_or_two_is_unparseable(answer):
 def test_traits_are_the_mean_of_keyed_scores_mapped_onto_one_to_seven():
     scores = dict.fromkeys(range(1, 21), 3)
     scores |= {1: 5, 6: 1, 11: 4, 16: None}  # extraversion: 5, 6 - 1, 4; one unparseable
-    by_trait = {t.trait: t for t in trait_scores(scores, {"extraversion": 6})}
+    given = {1: 6, 6: 6, 11: 6, 16: 6}  # extraversion 6; the other traits asked unset
+    answers = [(n, score, given.get(n)) for n, score in scores.items()]
+    by_trait = {t.trait: t for t in trait_scores(answers)}
     e = by_trait["extraversion"]
     assert (e.items, e.measured, e.set) == (3, 14 / 3, 6)
     assert e.measured_on_7 == pytest.approx(1 + (14 / 3 - 1) * 1.5)
@@ -77,8 +79,9 @@ def test_traits_are_the_mean_of_keyed_scores_mapped_onto_one_to_seven():
 
 
 def test_a_trait_without_a_scored_item_has_no_score():
-    [o] = [t for t in trait_scores({5: None, 10: None}, {"openness": 4}) if t.trait == "openness"]
-    assert (o.items, o.measured, o.measured_on_7, o.difference) == (0, None, None, None)
+    o, c = trait_scores([(5, None, 4), (10, None, 4)])[:2]
+    assert (o.trait, o.items, o.measured, o.measured_on_7, o.set) == ("openness", 0, None, None, 4)
+    assert (c.trait, c.items, c.set, c.difference) == ("conscientiousness", 0, None, None)
 
 
 def test_the_offline_agent_answers_each_item_from_its_persona_trait():
