@@ -5,7 +5,7 @@ personality inventory") defines the scoring and its limits.
 
 Source: the items, their traits and keying are the International Personality Item Pool's
 Mini-IPIP (Donnellan, Oswald, Baird & Lucas, 2006, Psychological Assessment 18(2), 192-203;
-https://ipip.ori.org/MiniIPIPKey.htm), in its published order. IPIP items are in the public
+http://ipip.ori.org/MiniIPIPKey.htm), in its published order. IPIP items are in the public
 domain. Its Intellect/Imagination factor stands for the persona's openness.
 
 Changing an item or the question changes the measure: give it a new ``INVENTORY`` id.
