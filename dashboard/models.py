@@ -131,3 +131,55 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rater_label} on item {self.item_id}: {self.answer}"
+
+
+class InventoryAnswerQuerySet(models.QuerySet):
+    def answered(self):
+        """Answers the agent gave (a failed ask keeps its row, with the error)."""
+        return self.filter(error="")
+
+
+class InventoryAnswer(models.Model):
+    """The agent's answer to one item of a personality inventory (``chat.agent.inventory``),
+    put to it after a session out of band, in its identity (``inventory``): never shown to
+    the participant, never part of the transcript. Rows are only added: a failed ask keeps
+    its error and the item is asked again at the next scoring; an answer that names no
+    value is kept without a score."""
+
+    session = models.ForeignKey(
+        "chat.ChatSession", on_delete=models.CASCADE, related_name="inventory_answers"
+    )
+    inventory = models.CharField(max_length=40, help_text="Which inventory, e.g. mini-ipip-20.")
+    item = models.PositiveSmallIntegerField(help_text="The item's number in the inventory.")
+    question = models.TextField(help_text="The item as it was put to the agent.")
+    answer = models.TextField(blank=True, help_text="The agent's answer, as it wrote it.")
+    score = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="1-5 as the answer gives it; empty if it gives none."
+    )
+    set_trait = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The persona's 1-7 value of the item's trait, as asked."
+    )
+    identity_version = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The identity the agent answered from."
+    )
+    backend = models.CharField(max_length=40, blank=True)
+    model = models.CharField(max_length=100, blank=True, help_text="As the endpoint named it.")
+    prompt_hash = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the prompt.")
+    error = models.CharField(max_length=300, blank=True)
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = InventoryAnswerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["session", "inventory", "item", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "inventory", "item"],
+                condition=models.Q(error=""),
+                name="inventory_item_answered_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session} {self.inventory} item {self.item}"

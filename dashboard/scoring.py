@@ -22,6 +22,7 @@ from chat.models import ChatSession, Message, Probe, Revision
 from studies.models import Study
 
 from . import judging
+from .inventory import inventory_ask, inventory_complete
 from .measures import coconstruction as cc
 from .measures import drift, uptake
 from .models import SessionScore
@@ -56,6 +57,7 @@ def session_score(*, session_id: int, judge: bool = True) -> SessionScore | None
     if session is None or not session.is_over() or session.participant.withdrawn_at:
         return None
     probes = probes_ask(session_id=session.pk)
+    inventory_ask(session_id=session.pk)  # the agent's personality inventory, in rows of its own
     data = _load(session, probes)
     score = SessionScore(session=session, scorer=SCORER, probe_set=PROBE_SET)
     lines = drift.lines(data.lines)
@@ -114,7 +116,7 @@ def is_up_to_date(session_id: int, study: Study, judge: bool = True) -> bool:
     if (newest.judge_endpoint, newest.judge_asked) != wanted:
         return False
     answered = Probe.objects.filter(session_id=session_id, probe_set=PROBE_SET, error="")
-    return answered.count() == len(PROBES)
+    return answered.count() == len(PROBES) and inventory_complete(session_id)
 
 
 def _reply(line: drift.Line) -> uptake.Reply:

@@ -8,9 +8,11 @@ convention"); every co-construction measure: the counts and first edit, the comm
 sizes and course, the Big Five and edit distances, what carried between sessions
 ("Co-construction"); the per-session uptake sums ("Uptake"); every reply's prompt-to-line
 and line-to-line score, their session means, the replies, contradictions and Q&A counts and
-mean ("Drift", "Exact settings"). Not recomputed: which reply mentions a value (uptake.csv's
-per-change rows, data.md's matching rules), the exact name and age checks themselves, and
-the LLM judge's scores.
+mean ("Drift", "Exact settings"); the agent's personality inventory: every item's keyed
+score, each session's trait means, on 1-7, the traits set (from the ledger) and the
+differences ("The agent's personality inventory"). Not recomputed: which reply mentions a
+value (uptake.csv's per-change rows, data.md's matching rules), the exact name and age
+checks themselves, reading a score from an inventory answer, and the LLM judge's scores.
 """
 
 from __future__ import annotations
@@ -330,9 +332,39 @@ def identity_measures(folder: Path, check: Checker) -> None:
         check.same(f"{where} qa_probes", probes.qa.notna().sum(), row.qa_probes)
 
 
+def inventory(folder: Path, check: Checker) -> None:
+    """agent_traits.csv from agent_inventory.csv: keyed score = score (plus) or 6 - score
+    (minus); measured = mean keyed score of the trait's scored items; on 1-7: 1 + (measured
+    - 1) * 1.5; set = the persona's trait (4 if unset) at identity_version; difference =
+    measured_on_7 - set."""
+    items = read(folder, "agent_inventory.csv")
+    identity = states(folder)
+    items["keyed_again"] = [
+        None if pd.isna(score) else (6 - int(score) if keyed == "minus" else int(score))
+        for score, keyed in zip(items.score, items.keyed, strict=True)
+    ]
+    for _, row in items.iterrows():
+        where = f"agent_inventory {row.participant} s{row.session} item {row['item']}"
+        check.same(f"{where} keyed_score", row.keyed_again, row.keyed_score)
+    by = items.groupby(["participant", "session", "inventory", "trait"])
+    for _, row in read(folder, "agent_traits.csv").iterrows():
+        where = f"agent_traits {row.participant} s{row.session} {row.trait}"
+        key = (row.participant, row.session, row.inventory, row.trait)
+        keyed = by.get_group(key).keyed_again.dropna() if key in by.groups else pd.Series()
+        check.same(f"{where} items", len(keyed), row["items"])
+        measured = keyed.astype(float).mean() if len(keyed) else None
+        on_7 = None if measured is None else 1 + (measured - 1) * 1.5
+        state = identity[(row.participant, int(row.identity_version))]
+        given = (state["persona"].get("traits") or {}).get(row.trait, 4)
+        check.same(f"{where} measured", measured, row.measured)
+        check.same(f"{where} measured_on_7", on_7, row.measured_on_7)
+        check.same(f"{where} set", given, row["set"])
+        check.same(f"{where} difference", None if on_7 is None else on_7 - given, row["difference"])
+
+
 def recompute(folder: Path) -> Checker:
     check = Checker()
-    for step in (pmq, co_construction, uptake, drift, identity_measures):
+    for step in (pmq, co_construction, uptake, drift, identity_measures, inventory):
         step(folder, check)
     return check
 

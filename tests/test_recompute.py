@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from tests.dashboard.exports.test_files import ExportTestCase
 from tests.recompute import recompute
 
@@ -27,3 +29,26 @@ class RecomputeTests(ExportTestCase):
             [sys.executable, str(script), str(self.dir)], capture_output=True, text=True
         )
         assert result.returncode == 1 and "pmq_scores" in result.stdout and "hlc" in result.stdout
+
+
+class InventoryRecomputeTests(ExportTestCase):
+    """The agent's inventory, from agent_inventory.csv with pandas and docs/data.md alone."""
+
+    def test_trait_scores_agree_also_where_an_answer_gave_no_value(self):
+        from dashboard.models import InventoryAnswer
+        from tests.dashboard.exports.test_files import export_dir
+
+        InventoryAnswer.objects.filter(item=1).update(answer="Hard to say.", score=None)
+        folder = export_dir(self.pilot)
+        done = recompute(folder)
+        assert done.problems == []
+        traits = pd.read_csv(folder / "agent_traits.csv")
+        extraversion = traits[traits.trait == "extraversion"]
+        assert set(extraversion["items"]) == {3} and len(extraversion) == 2
+
+    def test_a_trait_score_that_does_not_follow_the_docs_is_reported(self):
+        traits = pd.read_csv(self.dir / "agent_traits.csv")
+        traits.loc[0, "measured_on_7"] += 0.5
+        traits.to_csv(self.dir / "agent_traits.csv", index=False)
+        problems = recompute(self.dir).problems
+        assert len(problems) == 1 and "measured_on_7" in problems[0]

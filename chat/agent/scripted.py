@@ -12,6 +12,8 @@ import re
 
 from studies.persona import normalise
 
+from . import inventory
+
 _END = r"(?=[.!?,;\n]|$)"
 PATTERNS = (  # (regex, target, how the agent phrases the change)
     (rf"\bcall yourself ([\w' -]{{1,40}}?){_END}", "persona.name", "go by {v}"),
@@ -113,7 +115,11 @@ def _show(value) -> str:
 
 def _about_us(state: dict, p: dict, text: str) -> str:
     """Answers to questions about who the agent is and what it knows (the Q&A probes ask
-    them, in English), from the identity as it stands."""
+    them, in English), and to the personality inventory's items, from the identity as it
+    stands."""
+    if item := inventory.item_asked(text):
+        score = inventory.offline_answer(item, p["traits"][item.trait])
+        return f"{score} ({inventory.ANCHORS[score - 1]})"
     lowered = text.lower()
     partner = state.get("partner", {})
     ground = list(state.get("common_ground", {}).values())

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from questionnaires.pmq import FACTORS
 
 from .columns import Table, condition
+from .inventory_columns import agent_inventory_table, agent_traits_table
 from .measure_columns import (
     MEASURES,
     agent_consistency_table,
@@ -46,6 +47,8 @@ TABLES = (
     uptake_table,
     agent_consistency_table,
     ratings_table,
+    agent_inventory_table,
+    agent_traits_table,
 )
 
 

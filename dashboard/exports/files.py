@@ -27,6 +27,7 @@ from studies.text import whole_number
 from .catalogue import RECRUITMENT, analysis_tables, outcome_label
 from .cells import encode, header, in_order, iso_utc
 from .columns import Table
+from .inventory_rows import INVENTORY_ROWS
 from .measure_rows import MEASURE_ROWS
 from .package import CODEBOOK, PLAN_FILES, codebook_rows, descriptor_bytes, plan_rows
 from .rating_rows import RATING_ROWS
@@ -34,7 +35,7 @@ from .rows import ROWS, people, who_they_are
 from .zipstream import zip_stream
 
 ROWS_PER_CHUNK = 500
-ALL_ROWS = {**ROWS, **MEASURE_ROWS, **RATING_ROWS}
+ALL_ROWS = {**ROWS, **MEASURE_ROWS, **RATING_ROWS, **INVENTORY_ROWS}
 BEGIN = {
     "postgresql": "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
     # Deferred: a reader in WAL mode sees one snapshot and never blocks a writer.

@@ -14,7 +14,7 @@ from questionnaires.pmq import NOTE
 from studies.models import Endpoint, Preregistration
 from studies.preregistration import DIRECTIONS
 
-from .. import analytics, planned, selectors
+from .. import adoption, analytics, planned, selectors
 from ..access import researcher_study
 from ..charts import pmq_chart
 from ..forms import JudgeForm
@@ -68,6 +68,7 @@ def analytics_page(request, study):
         "coverage": analytics.coverage(study, cohort, rows),
         "measures": analytics.by_condition(rows),
         "against_pmq": analytics.against_pmq(study, cohort, rows),
+        "inventory": adoption.set_vs_measured(study, cohort),
         "form": form,
         "has_endpoints": Endpoint.objects.exists(),
     }

@@ -97,6 +97,7 @@ class LLMScoringTests(FakeLLMMixin, DyadTestCase):
         say(session, "Who are you really?")
         session_finish(session_id=session.pk)
         self.fake.script({"text": "I'm Mira."}, *[{"text": "Not sure."}] * 6)  # the probes
+        self.fake.script(*[{"text": "3"}] * 20)  # the personality inventory
         self.fake.script(
             {"text": '{"score": 7, "reason": "in character"}'},  # reply 1, prompt-to-line
             {"text": '{"score": 1, "reason": "calls itself Bob"}'},  # reply 2, prompt-to-line
@@ -117,7 +118,7 @@ class LLMScoringTests(FakeLLMMixin, DyadTestCase):
         assert {p["judge_qa"] for p in score.probes} == {6}
         assert (score.judge_endpoint, score.judge_model) == ("fake", "judge-1")
         assert score.judge_prompt_hash == rubric.RUBRIC_HASH
-        judged = self.fake.requests[asked + 7 :]
+        judged = self.fake.requests[asked + 7 + 20 :]
         assert len(judged) == 10 and judged[1]["body"]["model"] == "judge-1"
         assert "My name is Bob" in judged[1]["body"]["messages"][1]["content"]
         assert judged[1]["body"]["temperature"] == 0.0
@@ -127,7 +128,8 @@ class LLMScoringTests(FakeLLMMixin, DyadTestCase):
         say(session, "Hello!")
         say(session, "More?")
         session_finish(session_id=session.pk)
-        self.fake.script(*[{"text": "I'm Mira."}] * 7, *[{"status": 401}] * 20)
+        self.fake.script(*[{"text": "I'm Mira."}] * 7, *[{"text": "3"}] * 20)
+        self.fake.script(*[{"status": 401}] * 20)
         score = session_score(session_id=session.pk)
         assert all(r["judge_prompt_to_line"] is None for r in score.replies)
         assert score.measures["judge_prompt_to_line_mean"] is None
@@ -173,13 +175,13 @@ class AutomaticScoringTests(DyadTestCase):
 class ConcurrentScoringTests(DyadTestCase):
     def test_a_probe_answered_meanwhile_by_another_scoring_is_kept_once(self):
         from chat.models import Probe as ProbeRow
-        from dashboard import probing as probes
+        from dashboard import asking
 
         session = session_open(participant=self.ana, number=1)
         say(session, "hello")
         say(session, "bye")
         session_finish(session_id=session.pk)
-        real_ask = probes._ask
+        real_ask = asking.answer_of
 
         def racing(backend, messages, settings):
             # The other scoring stores the name probe just before this one does.
@@ -189,7 +191,7 @@ class ConcurrentScoringTests(DyadTestCase):
                 )
             return real_ask(backend, messages, settings)
 
-        with mock.patch.object(probes, "_ask", racing):
+        with mock.patch.object(asking, "answer_of", racing):
             score = session_score(session_id=session.pk)
         assert ProbeRow.objects.filter(key="name").count() == 1
         assert len(score.probes) == 7

@@ -96,6 +96,8 @@ class ReadBackTests(ExportTestCase):
             .exclude(reply_to=None)
             .count()
             + 7 * sessions.filter(status="finished").count(),  # the Q&A probes
+            "agent_inventory.csv": 20 * sessions.filter(status="finished").count(),
+            "agent_traits.csv": 5 * sessions.filter(status="finished").count(),
         }
         assert expected["session_events.csv"] == 2  # ana's; not the withdrawn's or a preview's
         assert expected["participants.csv"] == 3  # ana, ben, dora who declined
