@@ -17,7 +17,7 @@ from chat.agent import persona as persona_mod
 from chat.agent.backends import BackendError, Finish, get_backend
 from chat.agent.probes import PROBE_SET, PROBES, question
 from chat.models import ChatSession, Probe
-from chat.services.agent import prompt_hash
+from chat.services.agent import planted_drift, prompt_hash
 
 
 def probes_ask(*, session_id: int) -> list[Probe]:
@@ -25,7 +25,10 @@ def probes_ask(*, session_id: int) -> list[Probe]:
     A backend error is kept on a row of its own (``error``) and the remaining probes are
     still asked, unless the error is one a retry cannot fix."""
     session = ChatSession.objects.select_related(
-        "participant__condition__llm_endpoint", "participant__study", "participant__identity"
+        "participant__condition__llm_endpoint",
+        "participant__study",
+        "participant__identity",
+        "participant__pilot",
     ).get(pk=session_id)
     if not session.is_over() or session.participant.withdrawn_at:
         return []
@@ -60,10 +63,11 @@ def probes_ask(*, session_id: int) -> list[Probe]:
             backend=backend.name,
             prompt_hash=prompt_hash(messages, None),
         )
+        settings = plan.settings | planted_drift(session, f"probe {probe.key}", probe.key)
         started = time.monotonic()
         try:
             with translation.override(language):
-                row.answer, row.model = _ask(backend, messages, plan.settings)
+                row.answer, row.model, row.planted_drift = _ask(backend, messages, settings)
         except BackendError as error:
             row.error = str(error)[:300] or "the backend failed"
             row.latency_ms = round((time.monotonic() - started) * 1000)
@@ -80,13 +84,13 @@ def probes_ask(*, session_id: int) -> list[Probe]:
     return list(session.probes.filter(probe_set=PROBE_SET, error=""))
 
 
-def _ask(backend, messages: list[dict], settings: dict) -> tuple[str, str]:
-    """The answer's text (any proposal in it is dropped: probes change nothing) and the
-    model that wrote it."""
-    pieces, model = [], ""
+def _ask(backend, messages: list[dict], settings: dict) -> tuple[str, str, dict | None]:
+    """The answer's text (any proposal in it is dropped: probes change nothing), the model
+    that wrote it, and any drift a pilot planted in it (kept apart, never scored)."""
+    pieces, finish = [], Finish()
     for piece in backend.stream(messages, settings=settings):
         if isinstance(piece, str):
             pieces.append(piece)
         elif isinstance(piece, Finish):
-            model = piece.model
-    return persona_mod.parse_reply("".join(pieces)).text.strip(), model
+            finish = piece
+    return persona_mod.parse_reply("".join(pieces)).text.strip(), finish.model, finish.planted
