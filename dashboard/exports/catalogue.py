@@ -11,6 +11,7 @@ from .measure_columns import (
     MEASURES,
     agent_consistency_table,
     co_construction_table,
+    drift_validation_table,
     uptake_table,
 )
 from .pmq_columns import (
@@ -44,6 +45,7 @@ TABLES = (
     co_construction_table,
     uptake_table,
     agent_consistency_table,
+    drift_validation_table,
 )
 
 

@@ -64,6 +64,7 @@ def analytics_page(request, study):
         "coverage": analytics.coverage(study, cohort, rows),
         "measures": analytics.by_condition(rows),
         "against_pmq": analytics.against_pmq(study, cohort, rows),
+        "drift_validation": analytics.drift_validation(study, cohort),
         "form": form,
         "has_endpoints": Endpoint.objects.exists(),
     }
