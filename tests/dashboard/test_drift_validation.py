@@ -78,7 +78,7 @@ class DriftValidationTests(DyadTestCase):
 
     def test_with_no_drift_the_page_shows_the_false_positive_rate(self):
         page = self.page(str(self.steady.pilot_id))
-        assert "Drift measures against planted drift" in page and "Planted drift 0:" in page
+        assert "Drift measures against planted drift" in page and "Planted drift 0.0:" in page
         qa = re.search(r'<tr id="dv-qa">(.*?)</tr>', page, re.S).group(1)
         cells = re.findall(r"<td>(.*?)</td>", qa, re.S)
         assert cells[2] == "–"  # sensitivity: nothing was planted
