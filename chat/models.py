@@ -137,6 +137,10 @@ class Message(models.Model):
     pasted_chars = models.PositiveIntegerField(
         null=True, blank=True, help_text="Characters pasted into the message box for it."
     )
+    # A pilot's planted drift (chat.agent.planting): how this reply was made to drift, or
+    # None. Kept to validate the measures against; never shown, scored or exported but in
+    # drift_validation.csv.
+    planted_drift = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["session", "turn"]
@@ -315,6 +319,7 @@ class Probe(models.Model):
     prompt_hash = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the prompt.")
     latency_ms = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    planted_drift = models.JSONField(null=True, blank=True)  # as on Message
 
     class Meta:
         ordering = ["session", "id"]

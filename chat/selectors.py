@@ -95,11 +95,12 @@ def agent_state(session: ChatSession) -> dict:
 
 def prompted_for_turn(message_id: int) -> Message | None:
     """The message an agent turn answers, with all the turn reads before the transcript, in
-    one query: its session, participant, condition (and endpoint), identity and AgentTurn.
-    None if it is gone (its participant withdrew and their data was deleted)."""
+    one query: its session, participant, condition (and endpoint), identity, pilot and
+    AgentTurn. None if it is gone (its participant withdrew and their data was deleted)."""
     rows = Message.objects.select_related(
         "session__participant__condition__llm_endpoint",
         "session__participant__identity",
+        "session__participant__pilot",
         "agent_turn",
     )
     try:

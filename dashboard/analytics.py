@@ -13,7 +13,8 @@ from questionnaires.models import Administration
 from questionnaires.pmq import FACTORS
 from studies.models import Study
 
-from . import charts
+from . import charts, validation
+from .exports.measure_rows import drift_validation_rows
 from .models import SessionScore
 from .selectors import PEOPLE, Cohort
 from .stats import correlation, holm, summarise
@@ -153,6 +154,23 @@ def against_pmq(study: Study, cohort: Cohort, rows: list[dict]) -> list[dict]:
     for row, adjusted in zip(out, holm([row["r"].p for row in out]), strict=True):
         row["p_holm"] = adjusted
     return out
+
+
+def drift_validation(study: Study, cohort: Cohort) -> dict | None:
+    """For a pilot's cohort: each drift measure against the drift the pilot planted
+    (sensitivity, specificity, their exact 95% CIs), from the rows of drift_validation.csv;
+    None for people, who are never planted with drift."""
+    if not cohort.pilot:
+        return None
+    rows = list(drift_validation_rows(study, cohort.present()))
+    return {
+        "items": len(rows),
+        "planted": sum(r["planted"] for r in rows),
+        "rates": sorted({r["drift_rate"] for r in rows}),
+        "measures": validation.validate(rows),
+        "by_target": validation.by_target(rows),
+        "rules": validation.RULES,
+    }
 
 
 def _lane(target: str) -> str:

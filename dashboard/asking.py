@@ -38,13 +38,17 @@ class Asked(NamedTuple):
     permanent: bool  # the error is one a retry cannot fix: ask nothing more now
     latency_ms: int
     prompt_hash: str
+    planted: dict | None = None  # drift a pilot planted in the answer (kept apart, never scored)
 
 
 def session_agent(session_id: int) -> SessionAgent | None:
     """The agent of an ended session; None for one still running or a withdrawn
     participant's."""
     session = ChatSession.objects.select_related(
-        "participant__condition__llm_endpoint", "participant__study", "participant__identity"
+        "participant__condition__llm_endpoint",
+        "participant__study",
+        "participant__identity",
+        "participant__pilot",
     ).get(pk=session_id)
     if not session.is_over() or session.participant.withdrawn_at:
         return None
@@ -55,9 +59,15 @@ def session_agent(session_id: int) -> SessionAgent | None:
     return SessionAgent(session, backend, plan, view, session.participant.study.language)
 
 
-def ask(agent: SessionAgent, turns: Sequence[persona_mod.Turn], question: str) -> Asked:
+def ask(
+    agent: SessionAgent,
+    turns: Sequence[persona_mod.Turn],
+    question: str,
+    settings: dict | None = None,
+) -> Asked:
     """Put one question to the agent after ``turns`` (the conversation, or none): the
-    answer, or the backend's error."""
+    answer, or the backend's error. ``settings``: added to the condition's (a pilot's
+    planted drift)."""
     messages = persona_mod.build_prompt(
         agent.view.state,
         [*turns, persona_mod.Turn("participant", question)],
@@ -68,21 +78,24 @@ def ask(agent: SessionAgent, turns: Sequence[persona_mod.Turn], question: str) -
     started = time.monotonic()
     try:
         with translation.override(agent.language):
-            answer, model = answer_of(agent.backend, messages, agent.plan.settings)
+            answer, model, planted = answer_of(
+                agent.backend, messages, agent.plan.settings | (settings or {})
+            )
     except BackendError as error:
         elapsed = round((time.monotonic() - started) * 1000)
         message = str(error)[:300] or "the backend failed"
         return Asked("", "", message, error.permanent, elapsed, digest)
     elapsed = round((time.monotonic() - started) * 1000)
-    return Asked(answer, model, "", False, elapsed, digest)
+    return Asked(answer, model, "", False, elapsed, digest, planted)
 
 
-def answer_of(backend, messages: list[dict], settings: dict) -> tuple[str, str]:
-    """The answer's text (any proposal in it is dropped) and the model that wrote it."""
-    pieces, model = [], ""
+def answer_of(backend, messages: list[dict], settings: dict) -> tuple[str, str, dict | None]:
+    """The answer's text (any proposal in it is dropped), the model that wrote it, and any
+    drift a pilot planted in it."""
+    pieces, finish = [], Finish()
     for piece in backend.stream(messages, settings=settings):
         if isinstance(piece, str):
             pieces.append(piece)
         elif isinstance(piece, Finish):
-            model = piece.model
-    return persona_mod.parse_reply("".join(pieces)).text.strip(), model
+            finish = piece
+    return persona_mod.parse_reply("".join(pieces)).text.strip(), finish.model, finish.planted

@@ -178,7 +178,7 @@ class ConditionForm(DesignForm):
 
 
 class PilotForm(forms.Form):
-    """A pilot run from the study page: how many, how fast, and an effect to plant."""
+    """A pilot run from the study page: how many, how fast, and an effect and drift to plant."""
 
     PACES = (("1", "their own pace (realistic)"), ("0.1", "ten times faster"), ("0", "no waiting"))
     FACTORS = (
@@ -200,6 +200,15 @@ class PilotForm(forms.Form):
         max_value=3,
         initial=0.5,
         required=False,
+    )
+    drift = forms.FloatField(
+        label="Planted drift (share of the offline agent's replies, 0-1)",
+        min_value=0,
+        max_value=1,
+        initial=0,
+        required=False,
+        help_text="Replies and Q&A answers that contradict or forget the agent's identity on "
+        "purpose, to check the drift measures against (Analytics, drift_validation.csv).",
     )
     skip_gaps = forms.BooleanField(
         label="Skip the waits between sessions", initial=True, required=False

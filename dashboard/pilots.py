@@ -16,7 +16,7 @@ from chat import background
 from chat.models import Message
 from chat.services import chat_data_delete
 from questionnaires.services import answers_delete
-from studies.models import Participant, Pilot, Study
+from studies.models import Condition, Participant, Pilot, Study
 from studies.services.enrolment import pilot_token
 
 from .simulate import answers, llm, profiles, run
@@ -38,14 +38,16 @@ def pilot_create(
     base_url: str,
     seed: int = 0,
     effect: str = "",
+    drift: float = 0.0,
     pace: float = 1.0,
     skip_gaps: bool = True,
     endpoint=None,
     model: str = "",
     supplied: list | None = None,
 ) -> Pilot:
-    """A pilot, checked: numbers in range, an effect on one of the study's conditions, an LLM
-    only through one of the operator's endpoints (with a model)."""
+    """A pilot, checked: numbers in range, an effect on one of the study's conditions, drift
+    planted only in the offline agent's replies, an LLM only through one of the operator's
+    endpoints (with a model)."""
     if not 1 <= participants <= MAX_PARTICIPANTS:
         raise PilotError(f"Between 1 and {MAX_PARTICIPANTS} simulated participants, please.")
     if not 1 <= concurrency <= MAX_CONCURRENCY:
@@ -59,6 +61,7 @@ def pilot_create(
     names = set(study.conditions.values_list("name", flat=True))
     if planted and planted.condition not in names:
         raise PilotError(f"This study has no condition called {planted.condition!r}.")
+    _drift_check(study, drift)
     if endpoint is not None and not model:
         raise PilotError("Simulated participants who write with an LLM need a model name.")
     if not study.conditions.exists():
@@ -71,12 +74,28 @@ def pilot_create(
         base_url=base_url.rstrip("/"),
         seed=seed,
         effect=effect.strip(),
+        drift=drift,
         pace=pace,
         skip_gaps=skip_gaps,
         endpoint=endpoint,
         model=model,
         profiles=supplied or [],
     )
+
+
+def _drift_check(study: Study, drift: float) -> None:
+    """Planted drift is a share of replies, and only the offline agent can be made to drift
+    (docs/data.md, "Planted drift")."""
+    if not 0 <= drift <= 1:  # NaN fails too
+        raise PilotError("Planted drift is a share of the agent's replies, from 0 to 1.")
+    if drift:
+        other = study.conditions.exclude(agent_backend=Condition.Backend.SCRIPTED)
+        name = other.order_by("name").values_list("name", flat=True).first()
+        if name is not None:
+            raise PilotError(
+                "Only the offline agent can drift on purpose; the agent of condition "
+                f"{name!r} is not the offline one."
+            )
 
 
 def pilot_start(*, pilot: Pilot) -> None:

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from chat.agent import persona as persona_mod
 from chat.agent.probes import PROBE_SET, PROBES, question
 from chat.models import Probe
+from chat.services.agent import planted_drift
 
 from . import asking
 
@@ -35,7 +36,8 @@ def probes_ask(*, session_id: int) -> list[Probe]:
         if probe.key in answered:
             continue
         asked = question(probe, agent.language)
-        result = asking.ask(agent, turns, asked)
+        drift = planted_drift(session, f"probe {probe.key}", probe.key)  # a pilot's, if any
+        result = asking.ask(agent, turns, asked, drift)
         row = Probe(
             session=session,
             probe_set=PROBE_SET,
@@ -48,6 +50,7 @@ def probes_ask(*, session_id: int) -> list[Probe]:
             backend=agent.backend.name,
             prompt_hash=result.prompt_hash,
             latency_ms=result.latency_ms,
+            planted_drift=result.planted,
         )
         if result.error:
             row.save()

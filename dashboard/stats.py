@@ -44,6 +44,24 @@ def changes(pre: dict[int, float], post: dict[int, float]) -> list[float]:
     return [post[p] - pre[p] for p in sorted(pre.keys() & post.keys())]
 
 
+class Proportion(NamedTuple):
+    k: int
+    n: int
+    p: float | None  # k / n; None when n is 0
+    low: float | None  # 95% CI (Clopper-Pearson, exact); None when n is 0
+    high: float | None
+
+
+def proportion(k: int, n: int) -> Proportion:
+    """k of n, with the exact (Clopper-Pearson) 95% interval: SciPy's ``binomtest(k, n)
+    .proportion_ci(0.95, method="exact")``, the beta quantiles B(.025; k, n - k + 1) and
+    B(.975; k + 1, n - k). Conservative: it covers at least 95% for every n and p."""
+    if n == 0:
+        return Proportion(0, 0, None, None, None)
+    ci = sp.binomtest(k, n).proportion_ci(confidence_level=0.95, method="exact")
+    return Proportion(k, n, k / n, float(ci.low), float(ci.high))
+
+
 class Correlation(NamedTuple):
     n: int
     r: float | None  # None with fewer than three pairs, or a variable that never varies

@@ -5,7 +5,8 @@ how proposals come, the prompt template, the parameters to record);
 ``backend.astream(messages, *, settings, tools=None) -> AsyncIterator[Piece]`` (agent turns;
 ``stream`` is the same, synchronous) yields, in
 order, text chunks (``str``) whose concatenation is the reply text, complete ``ToolCall``s,
-and last one ``Finish`` with the model, finish reason and token counts. It raises
+and last one ``Finish`` with the model, finish reason and token counts (and, from the
+offline agent, the drift a pilot planted in the reply: ``planting``). It raises
 ``BackendError(permanent=True)`` for failures a retry cannot fix (bad key, unknown model,
 bad request) and ``permanent=False`` for ones it may (rate limits, 5xx, timeouts, dropped
 streams). A backend never retries by itself: the agent turn decides.
@@ -24,7 +25,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import NamedTuple
 
-from . import sse
+from . import planting, sse
 from .persona import CONTEXT_MARKER, context_from_prompt
 from .scripted import scripted_reply
 
@@ -45,6 +46,7 @@ class Finish(NamedTuple):
     finish_reason: str = ""
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    planted: dict | None = None  # the offline agent's planted drift (``planting.record``)
 
 
 class TurnPlan(NamedTuple):
@@ -66,15 +68,23 @@ class ScriptedBackend:
         return TurnPlan({}, "lines", "", {})
 
     def stream(self, messages, *, settings: dict, tools=None) -> Iterator[str | Finish]:
-        context = context_from_prompt(messages)
-        yield from re.findall(r"\S+\s*|\n", scripted_reply(context, unanswered(messages)))
-        yield Finish(model="scripted", finish_reason="stop")
+        text, finish = self._reply(messages, settings)
+        yield from re.findall(r"\S+\s*|\n", text)
+        yield finish
 
     async def astream(self, messages, *, settings: dict, tools=None) -> AsyncIterator:
         """The whole reply at once: it is written in microseconds, so it needs no streaming."""
+        text, finish = self._reply(messages, settings)
+        yield text
+        yield finish
+
+    @staticmethod
+    def _reply(messages, settings: dict) -> tuple[str, Finish]:
+        """The reply and its end; ``settings["drift"]`` (``planting.settings``) plants drift."""
         context = context_from_prompt(messages)
-        yield scripted_reply(context, unanswered(messages))
-        yield Finish(model="scripted", finish_reason="stop")
+        planted = planting.draw(settings.get("drift"), context["identity"])
+        text = scripted_reply(context, unanswered(messages), planted)
+        return text, Finish("scripted", "stop", planted=planting.record(planted))
 
 
 def unanswered(messages: list[dict]) -> str:

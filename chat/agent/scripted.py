@@ -13,6 +13,7 @@ import re
 from studies.persona import normalise
 
 from . import inventory
+from .planting import Planted
 
 _END = r"(?=[.!?,;\n]|$)"
 PATTERNS = (  # (regex, target, how the agent phrases the change)
@@ -39,7 +40,9 @@ PATTERNS = (  # (regex, target, how the agent phrases the change)
 )
 
 
-def scripted_reply(context: dict, text: str) -> str:
+def scripted_reply(context: dict, text: str, planted: Planted | None = None) -> str:
+    """The reply to ``text``; with ``planted`` drift, its line instead of the agent's own
+    answer (chat.agent.planting)."""
     state = context["identity"]
     p = normalise(state.get("persona"))
     lines = [_acknowledge(c, p) for c in context.get("changes", [])]
@@ -52,7 +55,9 @@ def scripted_reply(context: dict, text: str) -> str:
     proposals = _proposals(text, state) if context.get("agent_writes") != "off" else []
     if proposals:
         lines.append(_mention(proposals, context.get("agent_writes")))
-    else:
+    if planted is not None:
+        lines.append(planted.text)
+    elif not proposals:
         lines.append(_about_us(state, p, text) or _answer(p, text))
     out = [" ".join(lines)]
     out += ["DECIDE " + json.dumps(d) for d in decisions]

@@ -33,6 +33,7 @@ from studies import text as texts
 
 from .. import drafts, events, selectors
 from ..agent import persona as persona_mod
+from ..agent import planting
 from ..agent.backends import BackendError, Finish, ToolCall, TurnPlan, get_backend
 from ..errors import ChatError
 from ..models import AgentTurn, Message
@@ -167,6 +168,8 @@ def _prompt(prompted: Message, backend) -> Prompt:
     changes, as the backend's plan for this condition asks."""
     condition = prompted.session.participant.condition
     plan = backend.plan(condition.llm_settings())
+    drift = planted_drift(prompted.session, f"turn {prompted.turn}")
+    plan = plan._replace(settings=plan.settings | drift)
     conversation = selectors.conversation(prompted)
     view = selectors.agent_view(prompted.session, seen=conversation.seen)
     messages = persona_mod.build_prompt(
@@ -264,6 +267,18 @@ async def _stream(backend, prompt: Prompt, prompted: Message) -> Outcome:
     return outcome
 
 
+def planted_drift(session, where: str, probe: str = "") -> dict:
+    """What the backend's settings carry to make a pilot's offline agent drift at the pilot's
+    rate (``planting.settings``), seeded by the pilot, participant, session and ``where``;
+    nothing for a person. Only the offline agent reads it (``Pilot.drift`` needs one)."""
+    participant = session.participant
+    rate = participant.planted_drift()
+    if not rate:
+        return {}
+    key = f"{participant.pilot.seed}:{participant.code}:{session.number}:{where}"
+    return planting.settings(rate, key, probe)
+
+
 def _provenance(backend, prompt: Prompt, outcome: Outcome, started: float) -> dict:
     """How the reply was made (Message.PROVENANCE and what the agent saw)."""
     by_wizard = outcome.authored not in (Message.Authored.AGENT, Message.Authored.FALLBACK)
@@ -282,6 +297,7 @@ def _provenance(backend, prompt: Prompt, outcome: Outcome, started: float) -> di
         "wizard_id": outcome.wizard_id,
         "identity_version": prompt.view.version,
         "revisions_seen": prompt.view.last_revision_id,
+        "planted_drift": outcome.finish.planted,  # kept apart: never shown, scored, exported
     }
 
 

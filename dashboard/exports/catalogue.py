@@ -12,6 +12,7 @@ from .measure_columns import (
     MEASURES,
     agent_consistency_table,
     co_construction_table,
+    drift_validation_table,
     uptake_table,
 )
 from .pmq_columns import (
@@ -49,6 +50,7 @@ TABLES = (
     ratings_table,
     agent_inventory_table,
     agent_traits_table,
+    drift_validation_table,
 )
 
 

@@ -1,9 +1,11 @@
 """The measures' files: co_construction.csv (one row per scored session), uptake.csv (one row
-per change that took effect) and agent_consistency.csv (one row per agent reply and per Q&A
-probe). Pure: no Django imports. docs/data.md defines every measure and its limits."""
+per change that took effect), agent_consistency.csv (one row per agent reply and per Q&A
+probe) and drift_validation.csv (the same rows of pilots, against the drift they planted).
+Pure: no Django imports. docs/data.md defines every measure and its limits."""
 
 from __future__ import annotations
 
+from ..validation import RULES
 from .columns import Column, Table, at, by_session, who
 
 COARSE = " Offline and coarse (docs/data.md)."
@@ -174,6 +176,18 @@ def uptake_table(c: Column) -> Table:
     )
 
 
+ITEM = Column("item", "integer", "Order within the session, from 1.", required=True)
+KIND = Column(
+    "kind",
+    "string",
+    "What the row scores.",
+    (("reply", "a reply in the chat"), ("probe", "an answer to a Q&A probe")),
+    required=True,
+)
+TURN = Column("turn", "integer", "Replies: the transcript turn.", minimum=1)
+PROBE = Column("probe", "string", "Probes: which question (docs/data.md).")
+
+
 def agent_consistency_table(c: Column) -> Table:
     return Table(
         "agent_consistency.csv",
@@ -181,16 +195,10 @@ def agent_consistency_table(c: Column) -> Table:
         "after the session, never shown to the participant).",
         (
             *who(c),
-            Column("item", "integer", "Order within the session, from 1.", required=True),
-            Column(
-                "kind",
-                "string",
-                "What the row scores.",
-                (("reply", "a reply in the chat"), ("probe", "an answer to a Q&A probe")),
-                required=True,
-            ),
-            Column("turn", "integer", "Replies: the transcript turn.", minimum=1),
-            Column("probe", "string", "Probes: which question (docs/data.md)."),
+            ITEM,
+            KIND,
+            TURN,
+            PROBE,
             Column("question", "string", "Probes: the question as asked."),
             Column("text", "string", "The reply, or the answer to the probe."),
             Column("expected", "string", "Probes: what the identity holds (items joined by ; )."),
@@ -228,4 +236,69 @@ def agent_consistency_table(c: Column) -> Table:
         ),
         ("participant", "session", "item"),
         (by_session(),),
+    )
+
+
+def _flag(rule) -> Column:
+    other = "probe" if rule.kind == "reply" else "reply"
+    return Column(
+        f"flag_{rule.key}",
+        "boolean",
+        f"{rule.label}: true when {rule.rule}; empty for a {other}, or where the measure "
+        "is empty (the first reply's line-to-line, a probe the identity holds nothing for, "
+        "no judge).",
+    )
+
+
+def drift_validation_table(c: Column) -> Table:
+    return Table(
+        "drift_validation.csv",
+        "One row per agent reply and Q&A probe of a pilot's scored session (simulated "
+        "participants only): the drift the pilot planted in it, if any, and whether each "
+        "drift measure flagged it; sensitivity and specificity follow (docs/data.md). The "
+        "scores themselves are in agent_consistency.csv, on the same participant, session "
+        "and item.",
+        (
+            *who(c),
+            ITEM,
+            KIND,
+            TURN,
+            PROBE,
+            Column(
+                "drift_rate",
+                "number",
+                "The pilot's planted drift: each reply's and probe answer's chance to drift.",
+                minimum=0,
+                maximum=1,
+            ),
+            Column(
+                "planted",
+                "boolean",
+                "true when the offline agent drifted here on purpose (the planted truth).",
+                required=True,
+            ),
+            Column(
+                "planted_kind",
+                "string",
+                "How it drifted.",
+                (
+                    ("contradicts", "it said something its identity contradicts"),
+                    ("forgets", "it forgot something the identity holds"),
+                ),
+            ),
+            Column("planted_target", "string", "The identity field, e.g. persona.name."),
+            Column("planted_said", "string", "What it said instead; empty when it forgot."),
+            Column("planted_truth", "string", "What the identity held (items joined by ; )."),
+            *(_flag(rule) for rule in RULES),
+            at("scored_at", "When the session was scored", True),
+        ),
+        ("participant", "session", "item"),
+        (
+            by_session(),
+            (
+                ("participant", "session", "item"),
+                "agent_consistency.csv",
+                ("participant", "session", "item"),
+            ),
+        ),
     )

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from django.db.models import Q, QuerySet
+
+from chat.models import Message, Probe
 from studies.models import Study
 
+from .. import validation
 from ..models import SessionScore
 from .measure_columns import MEASURE_NAMES
 from .rows import GROUP, pages, people
@@ -14,12 +18,18 @@ from .rows import GROUP, pages, people
 
 def newest_scores(study: Study) -> Iterator[SessionScore]:
     """Each exported session's newest scoring, in participant and session order."""
-    for group in pages(people(study).values("id"), ["id"], size=GROUP):
+    for scores in _score_groups(people(study)):
+        yield from scores
+
+
+def _score_groups(participants: QuerySet) -> Iterator[list[SessionScore]]:
+    """The newest scorings of the participants' sessions, GROUP participants at a time."""
+    for group in pages(participants.values("id"), ["id"], size=GROUP):
         ids = [r["id"] for r in group]
-        yield from (
+        yield list(
             SessionScore.objects.newest()
             .filter(session__participant_id__in=ids)
-            .select_related("session__participant__condition")
+            .select_related("session__participant__condition", "session__participant__pilot")
             .order_by("session__participant_id", "session__number")
         )
 
@@ -66,12 +76,68 @@ def _reasons(row: dict, keys: tuple[str, ...]) -> str | None:
     return " | ".join(reasons) or None
 
 
+def _items(score: SessionScore) -> Iterator[tuple[int, str, dict]]:
+    """A scored session's replies, then its probes, numbered together by ``item``."""
+    scored = [*(("reply", r) for r in score.replies), *(("probe", p) for p in score.probes)]
+    for item, (kind, row) in enumerate(scored, start=1):
+        yield item, kind, row
+
+
 def agent_consistency_rows(study: Study) -> Iterator[dict]:
-    """Each scored session's replies, then its probes, numbered together by ``item``."""
     for score in newest_scores(study):
-        rows = [*map(_reply, score.replies), *map(_probe, score.probes)]
-        for item, row in enumerate(rows, start=1):
-            yield {**_who(score), "item": item, **row, **_provenance(score)}
+        for item, kind, row in _items(score):
+            scored = _reply(row) if kind == "reply" else _probe(row)
+            yield {**_who(score), "item": item, **scored, **_provenance(score)}
+
+
+def drift_validation_rows(study: Study, who: Q | None = None) -> Iterator[dict]:
+    """The rows of agent_consistency.csv of simulated participants (``who``: some of them),
+    each with the drift planted in it (Message and Probe ``planted_drift``) and each drift
+    measure's flag (``validation.flags``). People are never planted with drift."""
+    simulated = people(study).filter(Q(is_simulated=True) & (who or Q()))
+    for scores in _score_groups(simulated):
+        replies, probes = _planted([s.session_id for s in scores])
+        for score in scores:
+            for item, kind, row in _items(score):
+                if kind == "reply":
+                    planted = replies.get(row["message_id"])
+                else:
+                    planted = probes.get((score.session_id, score.probe_set, row["key"]))
+                yield {
+                    **_who(score), "item": item, "kind": kind, "turn": row.get("turn"),
+                    "probe": row.get("key"), "drift_rate": score.session.participant.pilot.drift,
+                    **_truth(planted), **validation.flags(row, kind),
+                    "scored_at": score.created_at,
+                }  # fmt: skip
+
+
+def _planted(session_ids: list[int]) -> tuple[dict, dict]:
+    """What was planted in these sessions' replies (by message id) and answered probes (by
+    session, probe set and key)."""
+    replies = Message.objects.filter(
+        session_id__in=session_ids, sender=Message.Sender.AGENT, planted_drift__isnull=False
+    )
+    probes = Probe.objects.filter(session_id__in=session_ids, error="", planted_drift__isnull=False)
+    return (
+        dict(replies.values_list("id", "planted_drift")),
+        {
+            (s, p, k): planted
+            for s, p, k, planted in probes.values_list(
+                "session_id", "probe_set", "key", "planted_drift"
+            )
+        },
+    )
+
+
+def _truth(planted: dict | None) -> dict:
+    planted = planted or {}
+    return {
+        "planted": bool(planted),
+        "planted_kind": planted.get("kind"),
+        "planted_target": planted.get("target"),
+        "planted_said": planted.get("said") or None,
+        "planted_truth": planted.get("truth"),
+    }
 
 
 def _reply(r: dict) -> dict:
@@ -105,4 +171,5 @@ MEASURE_ROWS = {
     "co_construction.csv": co_construction_rows,
     "uptake.csv": uptake_rows,
     "agent_consistency.csv": agent_consistency_rows,
+    "drift_validation.csv": drift_validation_rows,
 }

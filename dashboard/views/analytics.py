@@ -69,6 +69,7 @@ def analytics_page(request, study):
         "measures": analytics.by_condition(rows),
         "against_pmq": analytics.against_pmq(study, cohort, rows),
         "inventory": adoption.set_vs_measured(study, cohort),
+        "drift_validation": analytics.drift_validation(study, cohort),
         "form": form,
         "has_endpoints": Endpoint.objects.exists(),
     }

@@ -31,6 +31,7 @@ def pilot_new(request, study):
                 base_url=settings.DYAD_SITE_URL,  # never the request's Host: its sender picks it
                 seed=data["seed"],
                 effect=form.effect(),
+                drift=data["drift"] or 0.0,
                 pace=float(data["pace"]),
                 skip_gaps=data["skip_gaps"],
                 endpoint=data["endpoint"],

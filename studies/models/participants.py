@@ -129,6 +129,11 @@ class Participant(models.Model):
         moments = ("withdrawn_at", "declined_at", "completed_at", "consented_at")
         return progress_of({name: getattr(self, name) for name in moments})
 
+    def planted_drift(self) -> float:
+        """The share of the agent's replies that drift on purpose for this participant: their
+        pilot's rate for a simulated participant, 0 for a person (never any drift)."""
+        return self.pilot.drift if self.is_simulated and self.pilot_id else 0.0
+
 
 def progress_of(row) -> str:
     """How far a participant got, from their timestamps (a row or a ``.values()`` dict)."""

@@ -31,6 +31,11 @@ class Pilot(models.Model):
     effect = models.CharField(
         max_length=100, blank=True, help_text='Planted effect, e.g. "co-construct:hlc:+0.5".'
     )
+    drift = models.FloatField(
+        default=0.0,
+        help_text="Planted drift: the share (0-1) of the offline agent's replies and Q&A "
+        "answers that contradict or forget its identity on purpose (docs/data.md).",
+    )
     pace = models.FloatField(default=1.0, help_text="1: people's own pace; 0: no waiting.")
     skip_gaps = models.BooleanField(default=True)
     endpoint = models.ForeignKey(

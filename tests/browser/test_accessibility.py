@@ -195,6 +195,15 @@ class DashboardPagesTests(BrowserTestCase):
         expect(self.page.get_by_role("main")).to_contain_text("W-")
         self.assert_accessible()
 
+    def test_a_pilots_drift_measures_against_its_planted_drift(self):
+        from tests.dashboard.export_data import simulated
+
+        sim = simulated(self, drift=0.5, texts=["Hello", "Who are you?", "What do you value?"])
+        self.sign_in()
+        self.visit(f"/dashboard/studies/pilot/analytics/?pilot={sim.pilot_id}")
+        section = self.page.get_by_role("region", name="Drift measures against planted drift")
+        expect(section.first).to_contain_text("Sensitivity")
+
 
 class SignInPagesTests(BrowserTestCase):
     def test_the_sign_in_page_its_error_and_the_pause_after_too_many(self):

@@ -24,7 +24,7 @@ from chat.services import (
 from dashboard.ratings import rating_add, sample_draw
 from dashboard.scoring import study_score
 from questionnaires.services import administration_open, administration_submit
-from studies.models import Participant, Study
+from studies.models import Participant, Pilot, Study
 
 FORMULA = '=HYPERLINK("http://evil.example","click")'
 AWKWARD = 'She said "hi",\nthen left — café ☕ 😀'
@@ -127,3 +127,23 @@ def rate(case) -> None:
         for position, answer in enumerate(given, start=1):
             rating_add(sample=case.sample, position=position, rater=rater, answer=answer)
     rating_add(sample=case.sample, position=2, rater=case.rita, answer="yes")  # changed
+
+
+def simulated(
+    case, drift: float, texts=("Hello", "Who are you?"), seed: int = 0, **fields
+) -> Participant:
+    """A pilot of the cast's study whose offline agent drifts at ``drift``, and one simulated
+    participant of it (with ``fields``) with one finished, scored session."""
+    run = Pilot.objects.create(
+        study=case.pilot, participants_wanted=1, drift=drift, seed=seed, base_url="http://x"
+    )
+    person = Participant.objects.create(
+        study=case.pilot, condition=case.editable, consented_at=timezone.now(),
+        is_simulated=True, pilot=run, **fields,
+    )  # fmt: skip
+    session = session_open(participant=person, number=1)
+    for text in texts:
+        say(session, text)
+    session_finish(session_id=session.pk)
+    study_score(study_id=case.pilot.pk)
+    return person

@@ -7,7 +7,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as sp
 
-from dashboard.stats import Summary, changes, contrast, holm, summarise, t95
+from dashboard.stats import (
+    Proportion,
+    Summary,
+    changes,
+    contrast,
+    holm,
+    proportion,
+    summarise,
+    t95,
+)
 
 
 def test_mean_and_95_percent_interval_use_students_t():
@@ -105,3 +114,28 @@ def test_correlation_gives_r_with_a_fisher_interval_and_refuses_too_few_pairs():
     assert correlation([(1, 3), (2, 3), (3, 3)]).r is None  # y never varies
     falling = correlation([(x, -x + (x % 2) * 0.5) for x in range(10)])
     assert falling.r < -0.9 and falling.high < 0
+
+
+def clopper_pearson(k: int, n: int) -> tuple[float, float]:
+    """The exact interval from its definition: beta quantiles."""
+    low = 0.0 if k == 0 else sp.beta.ppf(0.025, k, n - k + 1)
+    high = 1.0 if k == n else sp.beta.ppf(0.975, k + 1, n - k)
+    return low, high
+
+
+@pytest.mark.parametrize(("k", "n"), [(0, 1), (1, 1), (0, 20), (7, 37), (37, 37), (138, 149)])
+def test_a_proportions_interval_is_the_exact_clopper_pearson_one(k, n):
+    p = proportion(k, n)
+    assert (p.k, p.n, p.p) == (k, n, k / n)
+    assert (p.low, p.high) == pytest.approx(clopper_pearson(k, n), abs=1e-9)
+    assert 0 <= p.low <= p.p <= p.high <= 1
+
+
+def test_a_proportion_of_nothing_says_nothing():
+    assert proportion(0, 0) == Proportion(0, 0, None, None, None)
+
+
+def test_the_textbook_value_for_a_proportion():
+    # 10 of 37 (Clopper-Pearson, as R's binom.test(10, 37)$conf.int: 0.1379 0.4412).
+    p = proportion(10, 37)
+    assert (round(p.low, 4), round(p.high, 4)) == (0.1379, 0.4412)

@@ -12,7 +12,8 @@ class Command(BaseCommand):
     help = (
         "Pilot a study with simulated participants who take the real path a browser takes "
         "(HTTP and WebSocket) against a running server. Example: "
-        "simulate demo --participants 50 --concurrency 10 --effect co-construct:hlc:+0.5"
+        "simulate demo --participants 50 --concurrency 10 --effect co-construct:hlc:+0.5 "
+        "--drift 0.2"
     )
 
     def add_arguments(self, parser):
@@ -25,6 +26,14 @@ class Command(BaseCommand):
             "--effect",
             default="",
             help='planted effect "condition:factor:d", e.g. co-construct:hlc:+0.5',
+        )
+        parser.add_argument(
+            "--drift",
+            type=float,
+            default=0.0,
+            metavar="RATE",
+            help="planted drift: the share (0-1) of the offline agent's replies and Q&A "
+            "answers that contradict or forget its identity on purpose (default 0)",
         )
         parser.add_argument("--endpoint", help="an operator endpoint's name: messages from an LLM")
         parser.add_argument("--model", default="", help="the model, with --endpoint")
@@ -58,6 +67,7 @@ class Command(BaseCommand):
                 base_url=o["url"],
                 seed=o["seed"],
                 effect=o["effect"],
+                drift=o["drift"],
                 pace=o["pace"],
                 skip_gaps=o["skip_gaps"],
                 endpoint=endpoint,
@@ -72,6 +82,10 @@ class Command(BaseCommand):
         )
         sys.stderr.write("\n")
         self.summary(pilot.report)
+        self.stdout.write(
+            f"Measures (planted drift {pilot.drift:g}): the Analytics page with ?pilot={pilot.pk}, "
+            "once its sessions are scored; drift_validation.csv in the export."
+        )
         if o["report"]:
             with open(o["report"], "w", encoding="utf-8") as out:
                 json.dump({"pilot": pilot.pk, **pilot.report}, out, indent=2)

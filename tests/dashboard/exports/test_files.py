@@ -30,6 +30,8 @@ TYPES_OK = {
     "number": pd.api.types.is_float_dtype,
     "boolean": pd.api.types.is_bool_dtype,
 }
+# Only pilots fill it: tests/dashboard/test_drift_validation.py reads it back.
+PILOTS_ONLY = {"drift_validation.csv"}
 
 
 def export_dir(study) -> Path:
@@ -58,7 +60,7 @@ class ReadBackTests(ExportTestCase):
         for path, schema in self.schemas.items():
             frame = self.read(path)
             assert list(frame.columns) == [f["name"] for f in schema["fields"]], path
-            assert len(frame) > 0, path
+            assert len(frame) > 0 or path in PILOTS_ONLY, path
             for field in schema["fields"]:
                 column = frame[field["name"]]
                 where = f"{path}:{field['name']}"
