@@ -9,6 +9,7 @@ import io
 import re
 
 import pandas as pd
+import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
@@ -25,6 +26,7 @@ QA_FLOOR = 0.9  # docs/data.md: Q&A must find at least this share of planted ans
 SHOWN = r'([\d.]+) \[([\d.]+), ([\d.]+)\] <span class="hint">(\d+) of (\d+)</span>'
 
 
+@pytest.mark.slow  # two pilots over a live server: the whole suite runs it
 class PilotDriftTests(LiveServerTestCase):
     def tearDown(self):
         wait_for_agent_turns(in_this_process=False)  # the live server runs them
