@@ -12,7 +12,6 @@ from __future__ import annotations
 import random
 import secrets
 from collections import defaultdict
-from collections.abc import Callable
 from itertools import combinations
 from typing import NamedTuple
 
@@ -23,7 +22,7 @@ from chat.models import Message
 from studies.errors import Refused
 from studies.models import Pilot, Study, exported, real, simulated
 
-from . import selectors
+from . import selectors, validation
 from .models import Rating, RatingItem, RatingSample, SessionScore
 from .readable import readable
 from .stats import Kappa, kappa
@@ -31,8 +30,6 @@ from .stats import Kappa, kappa
 MAX_SIZE = 1000
 MAX_SEED = 2**31 - 1
 CONTEXT = 6  # messages shown before the reply; the earlier ones behind a disclosure
-PROMPT_TO_LINE_BELOW = 0.05
-JUDGE_AT_MOST = 3
 YES, NO, CANT_TELL = Rating.Answer.YES, Rating.Answer.NO, Rating.Answer.CANT_TELL
 
 
@@ -40,42 +37,10 @@ class RatingError(Refused):
     """A draw or a rating refused; nothing was stored."""
 
 
-class Rule(NamedTuple):
-    """An automatic measure read as a call on one reply (a scored reply of a
-    ``SessionScore``): ``flags`` is True when it says "not consistent", False when it says
-    nothing against it, None when it makes no call (not scored, not judged)."""
-
-    key: str
-    label: str
-    flags: Callable[[dict], bool | None]
-
-
-def _present(value, flagged: Callable[[float], bool]) -> bool | None:
-    return None if value is None else flagged(value)
-
-
-RULES = (
-    Rule(
-        "contradicts_persona",
-        "Offline: contradicts the persona (name or age)",
-        lambda r: bool(r.get("contradicts_persona")),
-    ),
-    Rule(
-        "contradicts_line",
-        "Offline: contradicts an earlier reply (name)",
-        lambda r: bool(r.get("contradicts_line")),
-    ),
-    Rule(
-        "prompt_to_line",
-        f"Offline: prompt-to-line below {PROMPT_TO_LINE_BELOW}",
-        lambda r: _present(r.get("prompt_to_line"), lambda v: v < PROMPT_TO_LINE_BELOW),
-    ),
-    Rule(
-        "judge_prompt_to_line",
-        f"LLM judge: prompt-to-line {JUDGE_AT_MOST} or lower (where judged)",
-        lambda r: _present(r.get("judge_prompt_to_line"), lambda v: v <= JUDGE_AT_MOST),
-    ),
-)
+# The automatic measures read as calls on one reply: the drift validation's rules for
+# replies (``validation.RULES``), so a reply is "not consistent" by the same rule on both
+# pages. ``flag``: True "not consistent", False nothing against it, None no call.
+RULES = tuple(rule for rule in validation.RULES if rule.kind == "reply")
 
 
 def _cohort(pilot: Pilot | None, through: str) -> Q:
@@ -259,7 +224,7 @@ def calls(sample: RatingSample) -> dict[str, dict[int, str]]:
     scored = {r["message_id"]: r for rs in scores.values_list("replies", flat=True) for r in rs}
     out: dict[str, dict[int, str]] = {}
     for rule in RULES:
-        made = {m: rule.flags(scored[m]) for m, _ in items if m in scored}
+        made = {m: rule.flag(scored[m]) for m, _ in items if m in scored}
         out[rule.key] = {m: NO if flag else YES for m, flag in made.items() if flag is not None}
     return out
 

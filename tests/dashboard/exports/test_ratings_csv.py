@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from dashboard import ratings
+from dashboard import ratings, validation
 from dashboard.exports.rating_columns import ANSWERS
 from dashboard.models import Rating
 from tests.dashboard.exports.test_files import ExportTestCase
@@ -61,7 +61,7 @@ class RatingsFileTests(ExportTestCase):
         rated = self.read("ratings.csv")[lambda f: f.newest]
         joined = rated.merge(replies, on=["participant", "session", "turn"])
         joined = joined[joined.answer != "cant_tell"]
-        below = ratings.PROMPT_TO_LINE_BELOW
+        below = validation.PROMPT_TO_LINE_BELOW
         for label in ("R1", "R2"):
             mine = joined[joined.rater == label]
             measure = mine.prompt_to_line.map(lambda v, b=below: "no" if v < b else "yes")

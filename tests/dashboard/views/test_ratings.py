@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from sklearn.metrics import cohen_kappa_score
 
 from chat.services import participant_withdraw
-from dashboard import ratings
+from dashboard import ratings, validation
 from dashboard.models import Rating, RatingSample, SessionScore
 from dashboard.stats import kappa
 from studies.models import Participant, Pilot
@@ -237,7 +237,7 @@ class AgreementTests(RatingsTestCase):
         )
         scores = {r["message_id"]: r for s in SessionScore.objects.all() for r in s.replies}
         low = [
-            "no" if scores[i.message_id]["prompt_to_line"] < ratings.PROMPT_TO_LINE_BELOW else "yes"
+            "no" if scores[i.message_id]["prompt_to_line"] < validation.PROMPT_TO_LINE_BELOW else "yes"
             for i in items
         ]
         ptl = by["prompt_to_line"]["raters"][0]["agreement"].kappa
@@ -254,9 +254,10 @@ class AgreementTests(RatingsTestCase):
             score.save()
         made = ratings.calls(sample)["judge_prompt_to_line"]
         assert len(made) == 20 and sorted(made.values()).count("no") == 10
-        assert ratings.RULES[3].flags({"judge_prompt_to_line": 3}) is True
-        assert ratings.RULES[3].flags({"judge_prompt_to_line": 4}) is False
-        assert ratings.RULES[3].flags({"judge_prompt_to_line": None}) is None
+        judge = next(r for r in ratings.RULES if r.key == "judge_prompt_to_line")
+        assert judge.flag({"judge_prompt_to_line": 3}) is True
+        assert judge.flag({"judge_prompt_to_line": 4}) is False
+        assert judge.flag({"judge_prompt_to_line": None}) is None
 
     def test_the_page_costs_the_same_queries_however_many_raters_and_replies(self):
         def cost(size: int, raters) -> int:
