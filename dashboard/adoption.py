@@ -11,7 +11,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import NamedTuple
 
-from chat.agent.inventory import INVENTORY, TraitScore, trait_scores
+from chat.agent.inventory import INVENTORIES, INVENTORY, TraitScore, trait_scores
 from studies.models import Study
 from studies.persona import BIG_FIVE
 
@@ -68,6 +68,7 @@ def set_vs_measured(study: Study, cohort: Cohort = PEOPLE) -> dict:
         scored = [t for s in within for t in s.traits.values() if t.difference is not None]
         for trait in BIG_FIVE:
             of_trait = [t for t in scored if t.trait == trait]
+            asked = sum(1 for i in INVENTORIES[INVENTORY].values() if i.trait == trait)
             pairs = [(t.set, t.measured_on_7) for t in of_trait]
             traits.append(
                 {
@@ -78,6 +79,10 @@ def set_vs_measured(study: Study, cohort: Cohort = PEOPLE) -> dict:
                     "difference": summarise([t.difference for t in of_trait]),
                     "r": correlation(pairs),
                     "set_constant": len({s for s, _ in pairs}) == 1,
+                    # Answers that named a value, of all the trait's answers: the rest
+                    # ("As an AI, ...") are kept unscored.
+                    "items_scored": sum(s.traits[trait].items for s in within if trait in s.traits),
+                    "items_asked": asked * len(within),
                 }
             )
             cells.append((f"{condition} {trait}", traits[-1]["difference"]))
