@@ -139,6 +139,20 @@ def next_to_rate(sample: RatingSample, user, after: int = 0) -> int | None:
     return next((p for p in left if p > after), left[0] if left else None)
 
 
+def number_of(sample: RatingSample, position: int) -> int:
+    """The reply's number as raters see it: its place among the replies still in the
+    sample (a withdrawal takes some out)."""
+    return items_of(sample).filter(position__lte=position).count()
+
+
+def following(sample: RatingSample, user, after: int) -> int | None:
+    """Where a rater goes after answering the reply at ``after``: the next one they have not
+    rated; once every one is rated (changing an answer), simply the next one, if any."""
+    if next_to_rate(sample, user) is not None:
+        return next_to_rate(sample, user, after)
+    return next((p for p in items_of(sample).values_list("position", flat=True) if p > after), None)
+
+
 def item_context(sample: RatingSample, position: int, user) -> dict | None:
     """What the rater sees of the reply at ``position`` (None: not in the sample): the
     conversation before it, the identity it was given and their own newest answer."""
@@ -165,7 +179,8 @@ def item_context(sample: RatingSample, position: int, user) -> dict | None:
         "identity_version": version,
         "readable": readable(state),
         "mine": Rating.objects.filter(item=item, rater=user).order_by("-id").first(),
-        "rated": len(_rated_by(sample, user)),
+        "rated": len(_rated_by(sample, user) & set(positions)),
+        "number": at + 1,  # among the replies still in the sample (a withdrawal removes some)
         "total": len(positions),
         "previous": positions[at - 1] if at else None,
         "next": positions[at + 1] if at + 1 < len(positions) else None,

@@ -85,10 +85,9 @@ def rating_rate(request, study, sample_id: int):
         except ratings.RatingError as error:
             return _rate_page(request, study, sample, raw, error.message)
         shown = Rating.Answer(answer).label
-        messages.success(request, f"Saved “{shown}” for reply {position}.")
-        return redirect(
-            _rate_url(study, sample, ratings.next_to_rate(sample, request.user, position))
-        )
+        number = ratings.number_of(sample, position)
+        messages.success(request, f"Saved “{shown}” for reply {number}.")
+        return redirect(_rate_url(study, sample, ratings.following(sample, request.user, position)))
     raw = request.GET.get("item")
     if raw is None:
         raw = str(ratings.next_to_rate(sample, request.user) or "")
@@ -106,7 +105,10 @@ def _rate_page(request, study, sample, raw: str, error: str = ""):
     position = whole_number(raw)
     shown = ratings.item_context(sample, position, request.user) if position else None
     if raw and shown is None and not error:
-        error = f"There is no reply {raw[:12]} in this sample: choose one from 1 to {sample.size}."
+        error = (
+            f"There is no reply {raw[:12]} in this sample (or its participant withdrew): "
+            "go on where you left off."
+        )
     context = {
         "study": study,
         "sample": sample,

@@ -117,8 +117,9 @@ class RatingTests(BrowserTestCase):
             row = f'#against tr[data-measure="contradicts_persona"][data-rater="{label}"]'
             expect(page.locator(row).locator(".kappa")).to_have_text(f"{kappa:.3f}")
         rows = page.locator("#against tbody tr")
-        expect(rows).to_have_count(8)  # four measures, two raters
-        for key in ("contradicts_line", "prompt_to_line"):
+        expect(rows).to_have_count(10)  # four measures × two raters; the judge's two: no call
+        for key in ("contradicts_line", "prompt_to_line", "line_to_line"):
             expect(page.locator(f'#against tr[data-measure="{key}"] .kappa')).to_have_count(2)
-        judge = page.locator('#against tr[data-measure="judge_prompt_to_line"]').first
-        expect(judge).to_contain_text("0 (0)")  # nobody judged: no call
+        judge = page.locator('#against tr[data-measure="judge_prompt_to_line"]')
+        expect(judge).to_have_count(1)
+        expect(judge).to_contain_text("no LLM judge scored them")  # nobody judged: no call

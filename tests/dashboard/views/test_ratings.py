@@ -237,7 +237,9 @@ class AgreementTests(RatingsTestCase):
         )
         scores = {r["message_id"]: r for s in SessionScore.objects.all() for r in s.replies}
         low = [
-            "no" if scores[i.message_id]["prompt_to_line"] < validation.PROMPT_TO_LINE_BELOW else "yes"
+            "no"
+            if scores[i.message_id]["prompt_to_line"] < validation.PROMPT_TO_LINE_BELOW
+            else "yes"
             for i in items
         ]
         ptl = by["prompt_to_line"]["raters"][0]["agreement"].kappa
