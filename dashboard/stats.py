@@ -126,6 +126,8 @@ def _variance(values: Sequence[float]) -> float | None:
     n = len(values)
     if n < 2:
         return None
+    if len(set(values)) == 1:
+        return 0.0  # exactly: the mean of equal floats need not equal them to the last bit
     mean = sum(values) / n
     return sum((v - mean) ** 2 for v in values) / (n - 1)
 
