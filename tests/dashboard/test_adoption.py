@@ -58,5 +58,6 @@ class AdoptionTests(DyadTestCase):
         assert "The agent's own personality (exploratory)" in section
         assert "<svg" in section and 'id="c-inventory"' in section
         assert "3 sessions with the inventory answered" in section
-        assert '<th scope="row">extraversion</th><td>2</td><td>8 of 8</td><td>3.500</td><td>3.250 [' in section
+        row = '<th scope="row">extraversion</th><td>2</td><td>8 of 8</td><td>3.500</td><td>3.250 ['
+        assert row in section
         assert "1 of 1" in section  # the changed trait followed
