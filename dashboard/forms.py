@@ -287,7 +287,7 @@ class StudyCopyForm(forms.Form):
 
 
 def _planned_conditions(study) -> set[str]:
-    plan = Preregistration.objects.filter(study=study, locked_at__isnull=False).first()
+    plan = Preregistration.objects.locked_of(study)
     return {plan.plan["condition_a"], plan.plan["condition_b"]} if plan else set()
 
 

@@ -120,7 +120,7 @@ def analysis_files(
         if only.codes is not None:
             rows = (row for row in rows if row["participant"] in only.codes)
         yield table.name, csv_chunks(table, rows)
-    plan = Preregistration.objects.filter(study=study, locked_at__isnull=False).first()
+    plan = Preregistration.objects.locked_of(study)
     if plan is not None:
         text, data = _plan_files(study, plan)
         yield PLAN_FILES[0], iter([text.encode()])

@@ -458,7 +458,7 @@ def exclusion_facts(study: Study, who: Q, session: int) -> dict[int, dict]:
 def exclusions(study: Study) -> dict[int, list[str]]:
     """Participant id -> the locked plan's reasons to exclude them ([]: kept), for every
     exported participant; {} without a locked plan."""
-    plan = Preregistration.objects.filter(study=study, locked_at__isnull=False).first()
+    plan = Preregistration.objects.locked_of(study)
     if plan is None:
         return {}
     found = exclusion_facts(study, exported(), plan.plan["outcome_session"])

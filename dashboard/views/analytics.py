@@ -62,7 +62,7 @@ def analytics_page(request, study):
     context = cohort_context(request, study)
     cohort = context["cohort"]
     rows = analytics.scored(study, cohort)
-    plan = Preregistration.objects.filter(study=study, locked_at__isnull=False).first()
+    plan = Preregistration.objects.locked_of(study)
     context |= {
         "deviations": plan.deviations.select_related("created_by") if plan else [],
         "coverage": analytics.coverage(study, cohort, rows),

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from studies.models import Condition
+from studies.models import Condition, Preregistration
 from studies.services import designing
 
 from ..access import researcher_study
@@ -22,7 +22,7 @@ def _design_form(request, study, form, heading: str, done):
         "form": form,
         "heading": heading,
         "versioned": True,
-        "plan_locked": designing.plan_locked(study) is not None,
+        "plan_locked": Preregistration.objects.locked_of(study) is not None,
         "why": request.POST.get("deviation_why", ""),
     }
     if request.method == "POST":

@@ -46,7 +46,7 @@ def export_page(request, study):
         "recruitment": RECRUITMENT,
         "is_owner": study.is_owned_by(request.user),
         "pilots": study.pilots.order_by("pk"),
-        "plan": Preregistration.objects.filter(study=study, locked_at__isnull=False).first(),
+        "plan": Preregistration.objects.locked_of(study),
     }
     return render(request, "dashboard/export.html", context)
 
@@ -67,10 +67,7 @@ def export_zip(request, study):
 def export_file(request, study, name: str):
     if name not in files.DOWNLOADABLE:
         raise Http404(f"No export file called {name!r}.")
-    if (
-        name in PLAN_FILES
-        and not Preregistration.objects.filter(study=study, locked_at__isnull=False).exists()
-    ):
+    if name in PLAN_FILES and Preregistration.objects.locked_of(study) is None:
         raise Http404("This study has no locked pre-registration yet.")
     pilot = request.GET.get("pilot")
     if refused := _refused_selection(study, pilot):

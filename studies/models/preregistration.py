@@ -10,12 +10,19 @@ from ..preregistration import DIRECTIONS, PLAN_FIELDS
 from .study import Study
 
 
+class PreregistrationQuerySet(models.QuerySet):
+    def locked_of(self, study: Study) -> Preregistration | None:
+        """The study's plan once locked; None while there is none or it is still a draft."""
+        return self.filter(study=study, locked_at__isnull=False).first()
+
+
 class Preregistration(models.Model):
     """The plan a researcher writes before data come in: editable until locked, then frozen
     with the design version in force (``plan`` holds it as locked; ``plan_hash`` its SHA-256).
     """
 
     study = models.OneToOneField(Study, on_delete=models.CASCADE, related_name="preregistration")
+    objects = PreregistrationQuerySet.as_manager()
     hypotheses = models.TextField(help_text="What you expect, and why; one per paragraph.")
     primary_outcome = models.CharField(max_length=80)
     outcome_session = models.PositiveSmallIntegerField(

@@ -66,17 +66,12 @@ def design_editable(study: Study, *, confirmed: bool, why: str = "") -> None:
             "participants who have already entered keep the version they started with. Tick "
             "the box to confirm."
         )
-    if plan_locked(study) and not why.strip():
+    if Preregistration.objects.locked_of(study) and not why.strip():
         raise DesignError(
             "This study's pre-registration is locked. A change to its design is a deviation "
             "from the plan: say why you make it, and it is recorded and shown beside every "
             "result."
         )
-
-
-def plan_locked(study: Study) -> Preregistration | None:
-    plan = Preregistration.objects.filter(study=study, locked_at__isnull=False).first()
-    return plan
 
 
 @transaction.atomic
@@ -120,7 +115,7 @@ def design_version_record(*, study: Study, user=None, why: str = ""):
     )
     Study.objects.filter(pk=study.pk).update(design_hash=digest)
     study.design_hash = digest
-    plan = plan_locked(study)
+    plan = Preregistration.objects.locked_of(study)
     if plan is not None:
         Deviation.objects.create(
             preregistration=plan,

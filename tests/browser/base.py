@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from unittest import mock
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.db import connection
 from playwright.sync_api import sync_playwright
 
 from tests.base import Cast, LiveServerTestCase
@@ -70,6 +72,22 @@ class BrowserTestCase(Cast, LiveServerTestCase):
         wait_for_agent_turns(in_this_process=False)  # the live server runs them, not us
         super().tearDown()
         assert self.csp_violations == [], self.csp_violations
+
+    @staticmethod
+    def off_the_loop(work, *args, **kwargs):
+        """``work(*args, **kwargs)`` on a thread of its own, as a command line or a worker
+        would run it. Playwright's event loop runs in this thread, so code that crosses
+        between sync and async here would borrow database connections on throwaway threads
+        and never give them back (PostgreSQL's pool then runs dry)."""
+
+        def run():
+            try:
+                return work(*args, **kwargs)
+            finally:
+                connection.close()
+
+        with ThreadPoolExecutor(1) as thread:
+            return thread.submit(run).result()
 
     def sign_in(self, page=None, username: str = "rita", password: str = "rita-pass-123"):
         """Sign in through the sign-in page, as a researcher does."""

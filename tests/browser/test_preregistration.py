@@ -8,13 +8,11 @@ import io
 import re
 import tempfile
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from frictionless import Package
 from playwright.sync_api import expect
 
@@ -31,17 +29,10 @@ class PreregistrationBrowserTests(BrowserTestCase):
         loop runs in this one)."""
         known = set(Pilot.objects.values_list("pk", flat=True))
 
-        def simulate() -> None:
-            try:
-                call_command(
-                    "simulate", "pilot", participants=40, concurrency=1, pace=0, seed=seed,
-                    effect=effect, url=self.live_server_url, stdout=io.StringIO(),
-                )  # fmt: skip
-            finally:
-                connection.close()
-
-        with ThreadPoolExecutor(1) as thread:
-            thread.submit(simulate).result()
+        self.off_the_loop(
+            call_command, "simulate", "pilot", participants=40, concurrency=1, pace=0,
+            seed=seed, effect=effect, url=self.live_server_url, stdout=io.StringIO(),
+        )  # fmt: skip
         return Pilot.objects.exclude(pk__in=known).get()
 
     def planned_result(self, pilot: Pilot) -> tuple[float, float, float]:

@@ -34,7 +34,7 @@ class RatingTests(BrowserTestCase):
         return {p: "no" if m in flagged else "yes" for p, m in items} | changes
 
     def test_two_raters_rate_20_replies_by_keyboard_and_the_page_matches_ratings_csv(self):
-        replies = rating_data.build(self)
+        replies = self.off_the_loop(rating_data.build, self)
         flagged = {m.pk for m in replies if re.search(r"\b(Bob|Carl)\b", m.text)}
         cleo = get_user_model().objects.create_user("cleo", password="cleo-pass-123")
         self.pilot.collaborators.add(cleo)
