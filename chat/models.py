@@ -137,6 +137,11 @@ class Message(models.Model):
     pasted_chars = models.PositiveIntegerField(
         null=True, blank=True, help_text="Characters pasted into the message box for it."
     )
+    # Agent replies: when the model's text was complete, when the page showed "typing" (only
+    # where it did) and when the reply appeared to the participant (chat.pacing).
+    generated_at = models.DateTimeField(null=True, blank=True)
+    typing_started_at = models.DateTimeField(null=True, blank=True)
+    shown_at = models.DateTimeField(null=True, blank=True)
     # A pilot's planted drift (chat.agent.planting): how this reply was made to drift, or
     # None. Kept to validate the measures against; never shown, scored or exported but in
     # drift_validation.csv.

@@ -12,7 +12,9 @@ def page_text() -> dict:
         "note": _("Note"),
         "sending": _("(sending)"),
         "typing": _("%(agent)s is typing…"),
-        "failed": _("The agent could not reply just now. Your message is saved: please try again."),
+        "failed": _(
+            "%(agent)s could not reply just now. Your message is saved: please try again."
+        ),
         "slow": _("This is taking longer than usual."),
         "tryAgain": _("Try again"),
         "timeUp": _("The time for this chat is up. Please finish the chat to continue."),
@@ -41,7 +43,7 @@ def page_text() -> dict:
             ),
             "session_over": _("This chat has ended; no more messages can be sent."),
             "closed": _("You have withdrawn from this study, so this chat is closed."),
-            "nothing_to_retry": _("The agent is not stuck: its reply is on the way."),
+            "nothing_to_retry": _("The reply is not stuck: it is on the way."),
             "server_error": _("Something went wrong on our side. Please try again."),
         },
     }

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from . import drafts, events
 from . import identity as idm
+from . import pacing as pacing_mod
 from .agent.persona import Change, Turn
 from .models import AgentTurn, ChatSession, Identity, Message, Revision
 
@@ -81,16 +82,23 @@ def turn_is_stale(turn: AgentTurn) -> bool:
 
 
 def agent_state(session: ChatSession) -> dict:
-    """What a page needs to show about the agent: thinking (with the text so far), failed
-    (and may be retried), or idle."""
+    """What a page needs to show about the agent: thinking (with the text so far), held (a
+    paced reply on its way, nothing shown yet), failed or stalled (and may be retried), or
+    idle."""
     turn = last_turn(session)
     if turn is None or turn.status == AgentTurn.Status.DONE:
         return events.agent_data("idle")
     if turn.status == AgentTurn.Status.FAILED:
         return events.agent_data("failed", turn.prompted.turn, message=events.CALM_FAILURE)
+    if turn_is_stale(turn):
+        return events.agent_data("stalled", turn.prompted.turn)
+    pacing = session.participant.condition.pacing
+    if pacing.holds:  # nothing of a held reply shows before its "typing" is due
+        typing = pacing_mod.typing_starts(pacing, turn.prompted.created_at)
+        shown = typing is not None and timezone.now() >= typing
+        return events.agent_data("thinking" if shown else "held", turn.prompted.turn)
     text = drafts.text_for(session.pk, turn.prompted.turn)
-    state = "stalled" if turn_is_stale(turn) else "thinking"
-    return events.agent_data(state, turn.prompted.turn, text=text)
+    return events.agent_data("thinking", turn.prompted.turn, text=text)
 
 
 def prompted_for_turn(message_id: int) -> Message | None:
@@ -256,7 +264,8 @@ def history(session_id: int, after: int) -> dict | None:
 
 
 def agent_state_of(session_id: int) -> dict:
-    return agent_state(ChatSession.objects.get(pk=session_id))
+    sessions = ChatSession.objects.select_related("participant__condition")
+    return agent_state(sessions.get(pk=session_id))
 
 
 def session_for_researcher(user, session_id: int) -> ChatSession | None:

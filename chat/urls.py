@@ -18,4 +18,5 @@ urlpatterns = [
         name="proposal-decide",
     ),
     path("s/<slug:slug>/withdraw/", views.withdraw, name="withdraw"),
+    path("s/<slug:slug>/reveal/", views.reveal, name="reveal"),
 ]

@@ -10,7 +10,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from studies import framing
 from studies.errors import Refused
+from studies.services import enrolment
 from studies.steps import in_language, journey_context, participant_step, step_url
 
 from . import selectors, services
@@ -33,8 +35,9 @@ def _session(participant, step):
 def chat(request, study, participant, step) -> HttpResponse:
     session = _session(participant, step)
     view = selectors.identity_now(participant.pk)
-    mode = participant.condition.panel_visibility
-    agent_name = view.state["persona"]["name"]
+    condition = participant.condition
+    mode = condition.panel_visibility
+    agent_name = framing.partner_name(condition, view.state["persona"]["name"])
     context = {
         "study": study,
         "session": session,
@@ -43,9 +46,17 @@ def chat(request, study, participant, step) -> HttpResponse:
         "chat_messages": selectors.transcript(session),
         "status": status_data(session),
         "agent_name": agent_name,
+        "partner": {
+            "name": agent_name,
+            "phrase": framing.framing_phrase(condition),
+            "sentence": framing.framing_sentence(condition),
+            "picture": condition.partner_picture,
+            "picture_alt": condition.partner_picture_alt,
+        },
         "labels": {"participant": _("You"), "agent": agent_name, "system": _("Note")},
         "chat_config": {
             "agentName": agent_name,
+            "nameFixed": condition.partner_name != condition.PartnerName.IDENTITY,
             "maxChars": settings.DYAD_MAX_MESSAGE_CHARS,
             "quietSeconds": QUIET_SECONDS,
             "recordTyping": study.record_typing,
@@ -86,6 +97,31 @@ def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("studies:withdrawn", slug=slug)
     with in_language(study):
         return render(request, "chat/withdraw.html", {"study": study})
+
+
+@require_http_methods(["GET", "POST"])
+@participant_step("reveal")
+def reveal(request, study, participant, step) -> HttpResponse:
+    """A deceptive condition's reveal, after the last questionnaire: the truth, then the
+    choice again whether their data may be used. Declining withdraws them (here, with the
+    withdrawal, because the chat holds most of their data); either way they have finished,
+    and get the study's completion code."""
+    enrolment.participant_complete(participant=participant)
+    if request.method == "POST":
+        decision = request.POST.get("decision")
+        if decision == "use":
+            enrolment.reconsent_record(participant_id=participant.pk, given=True)
+            return redirect("studies:entry", slug=study.slug)
+        if decision == "withdraw":
+            services.reconsent_decline(participant_id=participant.pk)
+            return redirect("studies:withdrawn", slug=study.slug)
+        context = {
+            "study": study,
+            "condition": participant.condition,
+            "error": _("Please choose whether your data may be used."),
+        }
+        return render(request, "chat/reveal.html", context, status=400)
+    return render(request, "chat/reveal.html", {"study": study, "condition": participant.condition})
 
 
 def _respond(request, study, step, session, *, message="", error=""):

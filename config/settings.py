@@ -306,6 +306,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Set STATIC_ROOT (and run collectstatic) when deploying; without it files come from static/.
 STATIC_ROOT = env_str("STATIC_ROOT") or None
 WHITENOISE_USE_FINDERS = True
+# Files researchers upload (a partner's picture): content-addressed under MEDIA_ROOT, served
+# by studies.views.partner_picture (in every way Dyad runs, nginx or not).
+MEDIA_ROOT = env_str("MEDIA_ROOT") or str(BASE_DIR / "media")
 
 # --- Content Security Policy (django-csp) ----------------------------------------------------
 # Scripts and styles from this server's own files only: no inline script, no CDN. The chat's

@@ -10,6 +10,7 @@ from django.db import models
 
 from chat.agent.cards import CardError, from_card
 from questionnaires import translation
+from studies import pictures
 from studies.design import CONDITION_FIELDS, STUDY_FIELDS
 from studies.models import Condition, Endpoint, Preregistration, Study
 from studies.persona import BIG_FIVE, IdentityError, validate_persona
@@ -82,8 +83,22 @@ class StudyForm(DesignForm):
 LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 
 
-def _default(name: str):
-    return Study._meta.get_field(name).default
+def _default(name: str, model=Study):
+    return model._meta.get_field(name).default
+
+
+# A condition's framing and pacing, left out of a form (an older page, a script): their
+# defaults, as a condition made before they existed has them.
+FRAMING_AND_PACING = (
+    "partner_framing",
+    "partner_name",
+    "reply_pacing",
+    "pacing_wpm",
+    "pacing_jitter",
+    "pacing_read_seconds",
+    "pacing_delay_seconds",
+    "pacing_max_seconds",
+)
 
 
 class ConditionForm(DesignForm):
@@ -110,15 +125,28 @@ class ConditionForm(DesignForm):
         required=False,
         help_text="e.g. persona.name, partner, common_ground",
     )
+    picture = forms.FileField(
+        label="Partner's picture (optional)",
+        required=False,
+        help_text="A PNG, JPEG, GIF or WebP image of at most 512 KiB, shown beside the "
+        "partner's name in the chat. Give its alt text below.",
+    )
+    picture_remove = forms.BooleanField(label="Remove the partner's picture", required=False)
 
     class Meta:
         model = Condition
-        # The persona and locked fields are edited through the form fields above.
-        fields = [f for f in CONDITION_FIELDS if f not in ("seed_persona", "locked_fields")]
+        # The persona, locked fields and picture are edited through the form fields above.
+        fields = [
+            f
+            for f in CONDITION_FIELDS
+            if f not in ("seed_persona", "locked_fields", "partner_picture")
+        ]
         formfield_callback = _https_urls
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)
+        for name in FRAMING_AND_PACING:
+            self.fields[name].required = False
         endpoint = self.fields["llm_endpoint"]
         endpoint.empty_label = "none (the offline agent needs none)"
         endpoint.label_from_instance = lambda e: (
@@ -142,6 +170,9 @@ class ConditionForm(DesignForm):
 
     def clean(self):
         data = super().clean()
+        for name in FRAMING_AND_PACING:
+            if data.get(name) in (None, "") and name not in self.errors:
+                data[name] = _default(name, Condition)
         card = data.get("card")
         try:
             if card:
@@ -170,6 +201,13 @@ class ConditionForm(DesignForm):
                 "The study's locked pre-registration compares this condition by its name: "
                 "renaming it would leave the planned analysis without it.",
             )
+        if data.get("picture"):
+            try:
+                self.instance.partner_picture = pictures.picture_store(data["picture"])
+            except pictures.PictureError as error:
+                self.add_error("picture", str(error))
+        elif data.get("picture_remove"):
+            self.instance.partner_picture = ""
         self.instance.seed_persona = persona
         self.instance.locked_fields = [
             part.strip() for part in data.get("locked", "").split(",") if part.strip()

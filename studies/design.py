@@ -54,6 +54,21 @@ CONDITION_FIELDS = (
     "seed_persona",
     "wizard_drafts",
     "wizard_timeout_seconds",
+    "partner_framing",
+    "framing_text",
+    "partner_name",
+    "partner_label",
+    "partner_picture",
+    "partner_picture_alt",
+    "reply_pacing",
+    "pacing_wpm",
+    "pacing_jitter",
+    "pacing_read_seconds",
+    "pacing_delay_seconds",
+    "pacing_max_seconds",
+    "pacing_indicator",
+    "deceptive",
+    "reveal_text",
 )
 
 
@@ -65,6 +80,23 @@ class Manipulation(NamedTuple):
     participant_writes: str  # "direct" or "propose"
     agent_writes: str  # "off", "silent", "announced", "propose"
     locked: frozenset[str]
+
+
+class Pacing(NamedTuple):
+    """A condition's reply pacing (``Condition.pacing``), as ``chat.pacing`` applies it."""
+
+    mode: str  # "stream", "human", "delay"
+    wpm: int
+    jitter: float  # 0..0.9: the typing time is scaled by 1 + jitter * (2u - 1)
+    read_seconds: float
+    delay_seconds: float
+    max_seconds: float
+    indicator: bool
+
+    @property
+    def holds(self) -> bool:
+        """Whether replies are held back and shown whole (else they stream as written)."""
+        return self.mode != "stream"
 
 
 def design(study: dict, conditions: list[dict]) -> dict:

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 
 class Step(NamedTuple):
-    kind: str  # consent, declined, withdrawn, pmq, comprehension, chat, wait, debrief
+    kind: str  # consent, declined, withdrawn, pmq, comprehension, chat, wait, reveal, debrief
     session_number: int | None = None
     timepoint: str | None = None
     opens_at: datetime | None = None  # for "wait": when the next session opens
@@ -27,12 +27,15 @@ def next_step(
     now: datetime | None = None,
     withdrawn: bool = False,
     comprehension_due: bool = False,
+    reveal_due: bool = False,
 ) -> Step:
     """The first thing not yet done: consent, then per session PMQ pre, chat, PMQ post.
 
     ``finished_sessions`` maps session number -> when it ended. A session after the first
     opens ``min_gap`` after the previous one ended; until then the step is "wait". With
-    ``comprehension_due`` the study's comprehension question comes before the first chat.
+    ``comprehension_due`` the study's comprehension question comes before the first chat;
+    with ``reveal_due`` (a deceptive condition whose participant has not chosen again
+    whether their data may be used) the reveal comes before the debrief.
     """
     if withdrawn:
         return Step("withdrawn")
@@ -53,4 +56,4 @@ def next_step(
             return Step("chat", number)
         if pmq_after and (number, "post") not in submitted:
             return Step("pmq", number, "post")
-    return Step("debrief")
+    return Step("reveal") if reveal_due else Step("debrief")

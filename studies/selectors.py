@@ -65,6 +65,9 @@ def participant_step(participant: Participant) -> Step:
         now=timezone.now(),
         comprehension_due=bool(study.comprehension_question)
         and participant.comprehension_passed is None,
+        reveal_due=participant.condition is not None
+        and participant.condition.deceptive
+        and not participant.reconsent,
     )
 
 

@@ -42,6 +42,45 @@ of you established, across conversations, is seen differently from one that star
 each time. Half of the participants talked with an agent that remembered; for the other half
 it started from the same picture every time."""
 
+FRAMING_CONSENT = """In this study you will chat for a few messages and answer a short
+questionnaire about your chat partner before and after the chat.
+
+- Your answers and messages are stored under a random code, never your name.
+- You can stop at any time.
+"""
+FRAMING_DEBRIEF = """Thank you. This study asks whether what people are told about their chat
+partner (an AI agent, or another participant) changes how human-like, competent and flexible
+the partner seems. Half of the participants were told one, half the other."""
+FRAMING_REVEAL = """**Your chat partner was not another participant.** Every reply came from
+a computer program, an AI agent, and was held back to appear at a person's typing speed. We
+told you otherwise because people may see a partner differently when they believe it is a
+person, and that difference is what this study measures. We are sorry for misleading you.
+
+Everything else you were told was true."""
+PERSONAS["framing"] = {
+    "name": "Alex",
+    "role": "a friendly person who likes a good conversation",
+    "backstory": "Alex lives in a mid-sized city and enjoys walking, cooking and books.",
+    "traits": {
+        "openness": 5,
+        "conscientiousness": 5,
+        "extraversion": 5,
+        "agreeableness": 6,
+        "neuroticism": 3,
+    },
+    "register": "casual",
+    "values": ["honesty", "curiosity"],
+}
+# Human pace in both conditions, so the framing is the only difference (and the deception:
+# the person framing is untrue, so it is revealed, and participants choose again).
+HUMAN_PACE = {
+    "reply_pacing": "human",
+    "pacing_wpm": 40,
+    "pacing_jitter": 25,
+    "pacing_read_seconds": 2.0,
+    "pacing_indicator": True,
+}
+
 STARTERS = {
     "demo": {
         # The conditions differ only in what the study manipulates (the panel and who may
@@ -101,6 +140,38 @@ STARTERS = {
                 "agent_writes": "propose",
                 "memory": "reset",
                 "seed_persona": PERSONAS["co-construct"],
+            },
+        ],
+    },
+    "framing": {
+        "label": "Partner framing: told it is an AI agent against told it is another "
+        "participant (a deception, revealed), human-paced replies in both",
+        "study": {
+            "consent_text": FRAMING_CONSENT,
+            "debrief_text": FRAMING_DEBRIEF,
+            "min_participant_turns": 3,
+            "instructions_text": "Chat with your partner. After 3 messages you can finish.",
+        },
+        "conditions": [
+            {
+                "name": "told-ai",
+                "panel_visibility": "hidden",
+                "agent_writes": "silent",
+                "memory": "carry",
+                "seed_persona": PERSONAS["framing"],
+                "partner_framing": "ai",
+                **HUMAN_PACE,
+            },
+            {
+                "name": "told-person",
+                "panel_visibility": "hidden",
+                "agent_writes": "silent",
+                "memory": "carry",
+                "seed_persona": PERSONAS["framing"],
+                "partner_framing": "person",
+                "deceptive": True,
+                "reveal_text": FRAMING_REVEAL,
+                **HUMAN_PACE,
             },
         ],
     },

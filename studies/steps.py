@@ -28,11 +28,13 @@ STEP_PAGES = {
     "comprehension": "studies:comprehension",
     "chat": "chat:chat",
     "wait": "studies:wait",
+    "reveal": "chat:reveal",  # declining there withdraws: the chat app's to do
     "debrief": "studies:debrief",
 }
 # Pages on which a participant may withdraw (the footer link).
 JOURNEY_PAGES = {
-    STEP_PAGES[kind] for kind in ("consent", "pmq", "comprehension", "chat", "wait", "debrief")
+    STEP_PAGES[kind]
+    for kind in ("consent", "pmq", "comprehension", "chat", "wait", "reveal", "debrief")
 }
 
 

@@ -13,4 +13,5 @@ urlpatterns = [
     path("s/<slug:slug>/wait/", views.wait, name="wait"),
     path("s/<slug:slug>/debrief/", views.debrief, name="debrief"),
     path("s/<slug:slug>/complete/", views.complete, name="complete"),
+    path("media/<path:name>", views.partner_picture, name="partner-picture"),
 ]

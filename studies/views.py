@@ -4,14 +4,15 @@ goes through the same gate (``steps.participant_step``)."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import prolific, selectors, session_keys
+from . import pictures, prolific, selectors, session_keys
+from .framing import framing_sentence
 from .services import enrolment
 from .steps import participant_step, step_url, unavailable
 
@@ -54,6 +55,7 @@ def entry(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @participant_step("consent")
 def consent(request, study, participant, step) -> HttpResponse:
+    framing = framing_sentence(participant.condition)  # set by now where a condition frames
     if request.method == "POST":
         decision = request.POST.get("decision")
         if decision == "agree":
@@ -61,10 +63,14 @@ def consent(request, study, participant, step) -> HttpResponse:
         elif decision == "decline":
             enrolment.participant_decline(participant_id=participant.pk)
         else:
-            context = {"study": study, "error": _("Please choose whether you agree to take part.")}
+            context = {
+                "study": study,
+                "framing": framing,
+                "error": _("Please choose whether you agree to take part."),
+            }
             return render(request, "studies/consent.html", context, status=400)
         return redirect("studies:entry", slug=study.slug)
-    return render(request, "studies/consent.html", {"study": study})
+    return render(request, "studies/consent.html", {"study": study, "framing": framing})
 
 
 @require_http_methods(["GET", "POST"])
@@ -108,11 +114,16 @@ def declined(request, study, participant, step) -> HttpResponse:
 @require_GET
 @participant_step("withdrawn")
 def withdrawn(request, study, participant, step) -> HttpResponse:
+    # Declining the use of their data after a deceptive condition's reveal is a withdrawal
+    # of someone who finished: they get the completion code.
+    finished = participant.reconsent == participant.Reconsent.DECLINED
+    outcome = prolific.COMPLETED if finished else prolific.WITHDRAWN
     context = {
         "study": study,
         "receipt": participant.withdrawal_receipt,
-        "return_to": study.prolific_return(prolific.WITHDRAWN),
-        "code": study.outcome_code(prolific.WITHDRAWN),
+        "return_to": study.prolific_return(outcome),
+        "code": study.outcome_code(outcome) or (participant.code if finished else ""),
+        "finished": finished,
     }
     return render(request, "studies/withdrawn.html", context)
 
@@ -147,3 +158,16 @@ def complete(request, study, participant, step) -> HttpResponse:
     if not address:
         return redirect("studies:debrief", slug=study.slug)
     return redirect(address)
+
+
+@require_GET
+def partner_picture(request: HttpRequest, name: str) -> HttpResponse:
+    """A partner's picture, by the content-addressed name a condition records: it never
+    changes, so browsers may keep it."""
+    found = pictures.picture_file(name)
+    if found is None:
+        raise Http404("No such picture.")
+    path, content_type = found
+    response = HttpResponse(path.read_bytes(), content_type=content_type)  # 512 KiB at most
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response

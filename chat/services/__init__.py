@@ -18,7 +18,12 @@ from .messages import (
     session_open,
     turn_retry,
 )
-from .withdrawal import chat_data_delete, participant_sessions_close, participant_withdraw
+from .withdrawal import (
+    chat_data_delete,
+    participant_sessions_close,
+    participant_withdraw,
+    reconsent_decline,
+)
 
 __all__ = [
     "ChatError",
@@ -33,6 +38,7 @@ __all__ = [
     "message_post",
     "participant_sessions_close",
     "participant_withdraw",
+    "reconsent_decline",
     "proposal_decide",
     "session_event_record",
     "session_finish",

@@ -19,6 +19,7 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
 from typing import NamedTuple
 
@@ -32,6 +33,7 @@ from django.utils import timezone
 from studies import text as texts
 
 from .. import drafts, events, selectors
+from .. import pacing as pacing_mod
 from ..agent import persona as persona_mod
 from ..agent import planting
 from ..agent.backends import BackendError, Finish, ToolCall, TurnPlan, get_backend
@@ -74,6 +76,7 @@ class Begun(NamedTuple):
     prompt: Prompt | None  # None: the reply exists already
     reply: Message | None
     wizard_seconds: int | None = None  # a Wizard-of-Oz condition: how long to wait
+    pacing: object = None  # the condition's reply pacing (studies.design.Pacing)
 
 
 async def agent_turn_arun(message_id: int, *, db=database_sync_to_async):
@@ -86,24 +89,76 @@ async def agent_turn_arun(message_id: int, *, db=database_sync_to_async):
     begun = await db(_begin)(message_id)
     if begun is None or begun.reply is not None:
         return begun.reply if begun else None
-    prompted, turn = begun.prompted, begun.turn
-    thinking = events.agent_data("thinking", prompted.turn)
-    await events.abroadcast_agent(prompted.session_id, thinking)
+    prompted, turn, held = begun.prompted, begun.turn, begun.pacing.holds
+    began = timezone.now()
+    if held:  # "typing" shows on the pacing's clock, not the model's
+        typing = pacing_mod.typing_starts(begun.pacing, prompted.created_at)
+        indicator = asyncio.create_task(_typing_at(prompted, typing)) if typing else None
+    else:
+        thinking = events.agent_data("thinking", prompted.turn)
+        await events.abroadcast_agent(prompted.session_id, thinking)
     started = time.monotonic()
     outcome = None
     if begun.wizard_seconds is not None:
         outcome = await _from_wizard(begun, db)
     if outcome is None:
-        outcome = await _attempts(begun.backend, begun.prompt, prompted, turn, db)
+        outcome = await _attempts(begun, db, show=not held)
         if outcome is not None and begun.wizard_seconds is not None:
             outcome.authored = Message.Authored.FALLBACK
     if outcome is None:
+        if held and indicator:
+            indicator.cancel()
         return await _fail(turn, prompted, db)
     provenance = _provenance(begun.backend, begun.prompt, outcome, started)
+    if held:
+        provenance |= await _hold(begun, outcome, indicator)
+    else:
+        provenance |= _streamed_times(begun, outcome, began)
     reply = await db(_store)(prompted, turn, outcome, provenance, begun.prompt.conversation)
-    if begun.backend.streams:
+    if begun.backend.streams and not held:
         await sync_to_async(drafts.drop, thread_sensitive=False)(prompted.session_id)
     return reply
+
+
+async def _typing_at(prompted: Message, when) -> None:
+    """Show "typing" on the session's pages at ``when`` (a held reply's indicator)."""
+    wait = (when - timezone.now()).total_seconds()
+    if wait > 0:
+        await asyncio.sleep(wait)
+    await events.abroadcast_agent(prompted.session_id, events.agent_data("thinking", prompted.turn))
+
+
+async def _hold(begun: Begun, outcome: Outcome, indicator) -> dict:
+    """Wait until a held reply is due (``chat.pacing``); its times, as the page saw them."""
+    prompted, generated = begun.prompted, timezone.now()
+    plan = pacing_mod.schedule(
+        begun.pacing,
+        received=prompted.created_at,
+        generated=generated,
+        text=persona_mod.parse_reply(outcome.text).text,
+        key=f"{prompted.session_id}:{prompted.turn}",
+    )
+    wait = (plan.shown - timezone.now()).total_seconds()
+    if wait > 0:
+        await asyncio.sleep(wait)
+    typed = indicator is not None and indicator.done() and not indicator.cancelled()
+    if indicator is not None:
+        indicator.cancel()
+    return {
+        "generated_at": generated,
+        "typing_started_at": plan.typing_started if typed else None,
+        "shown_at": timezone.now(),
+    }
+
+
+def _streamed_times(begun: Begun, outcome: Outcome, began) -> dict:
+    """A reply shown as it streams: "typing" from the turn's start, its text from the first
+    token (a backend that does not stream, or a wizard: when it is stored, whole)."""
+    now = timezone.now()
+    by_backend = outcome.authored in (Message.Authored.AGENT, Message.Authored.FALLBACK)
+    first = outcome.ttft_ms if begun.backend.streams and by_backend else None
+    shown = began + timedelta(milliseconds=first) if first is not None else now
+    return {"generated_at": now, "typing_started_at": began, "shown_at": shown}
 
 
 def agent_turn_run(*, message_id: int) -> Message | None:
@@ -140,7 +195,7 @@ def _begin(message_id: int) -> Begun | None:
     _turn_start(turn)
     wizard = condition.agent_backend == condition.Backend.WIZARD
     seconds = condition.wizard_timeout_seconds if wizard else None
-    return Begun(prompted, turn, backend, prompt, None, seconds)
+    return Begun(prompted, turn, backend, prompt, None, seconds, condition.pacing)
 
 
 async def _from_wizard(begun: Begun, db) -> Outcome | None:
@@ -184,16 +239,18 @@ def _prompt(prompted: Message, backend) -> Prompt:
     return Prompt(messages, tools, plan, view, conversation)
 
 
-async def _attempts(backend, prompt: Prompt, prompted: Message, turn: AgentTurn, db):
+async def _attempts(begun: Begun, db, *, show: bool):
     """Stream the reply, retrying transient errors with backoff: retries live here, in the
     service, where the draft, the turn's record and the typing indicator are (the task does
     not retry). None once an error is permanent or the attempts are spent. A reply's
     ``retries`` counts every failed attempt on its turn: this run's, and those of earlier
-    runs (before the participant's "Try again", or cut off when a process stopped)."""
+    runs (before the participant's "Try again", or cut off when a process stopped). With
+    ``show`` off (a held reply) nothing reaches the page until the reply is stored."""
+    turn = begun.turn
     earlier = len(turn.errors)
     for attempt in range(1, settings.DYAD_AGENT_ATTEMPTS + 1):
         try:
-            outcome = await _stream(backend, prompt, prompted)
+            outcome = await _stream(begun.backend, begun.prompt, begun.prompted, show=show)
         except BackendError as error:
             await db(_turn_error)(turn, error, attempt)
             if error.permanent or attempt == settings.DYAD_AGENT_ATTEMPTS:
@@ -226,11 +283,11 @@ class _Relay:
             )
 
 
-async def _stream(backend, prompt: Prompt, prompted: Message) -> Outcome:
+async def _stream(backend, prompt: Prompt, prompted: Message, *, show: bool = True) -> Outcome:
     hidden, outcome, started = HiddenLines(), Outcome(), time.monotonic()
     flusher = Flusher(settings.DYAD_STREAM_FLUSH_SECONDS, limit=texts.MESSAGE_MAX)
     relay = _Relay(prompted.session_id, prompted.turn, flusher)
-    pacer = Pacer(flusher, relay.send) if backend.streams else None
+    pacer = Pacer(flusher, relay.send) if backend.streams and show else None
     if pacer:
         # The model's socket is read on the pacer's clock too: one read then takes every
         # event that came meanwhile, at a fraction of the CPU of a read per token (measured:

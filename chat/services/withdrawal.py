@@ -14,7 +14,11 @@ from django.utils import timezone
 
 from questionnaires.services import answers_delete
 from studies.models import Study
-from studies.services.enrolment import participant_locked, participant_withdrawal_record
+from studies.services.enrolment import (
+    participant_locked,
+    participant_withdrawal_record,
+    reconsent_record,
+)
 
 from .. import events
 from ..models import AgentTurn, ChatSession, Identity, Message, Revision
@@ -36,6 +40,15 @@ def participant_withdraw(*, participant_id: int):
         chat_data_delete(participants=[participant.pk])
         answers_delete(participants=[participant.pk])
     return participant_withdrawal_record(participant=participant)
+
+
+@transaction.atomic
+def reconsent_decline(*, participant_id: int):
+    """After a deceptive condition's reveal, the participant does not let their data be
+    used: recorded, then withdrawn as any withdrawal is (their data deleted or kept out of
+    every export, per the study)."""
+    reconsent_record(participant_id=participant_id, given=False)
+    return participant_withdraw(participant_id=participant_id)
 
 
 def participant_sessions_close(*, participant) -> list[int]:

@@ -117,16 +117,25 @@
     if (li) { li.classList.remove("pending"); const s = li.querySelector(".visually-hidden"); if (s) s.remove(); }
   }
 
+  // The partner's name follows the identity's, unless the condition shows a fixed one.
+  function rename(name) {
+    if (config.nameFixed || !name || name === state.agentName) return;
+    state.agentName = name;
+    const shown = document.getElementById("partner-name");
+    if (shown) shown.textContent = name;
+  }
+
   function showAgent(agent) {
     el.agent.textContent = "";
-    state.thinkingSince = agent.state === "thinking" ? Date.now() : 0;
+    // "held": a paced reply is on its way with nothing to show yet; still expected.
+    state.thinkingSince = agent.state === "thinking" || agent.state === "held" ? Date.now() : 0;
     if (agent.state === "thinking") {
       el.agent.textContent = fill(text.typing, { agent: state.agentName });
       if (agent.text) transcript.draftText(agent.reply_to, agent.text);
     } else if (agent.state === "failed" || agent.state === "stalled") {
       transcript.dropDraft();
       const note = document.createElement("span");
-      note.textContent = (agent.state === "failed" ? text.failed : text.slow) + " ";
+      note.textContent = (agent.state === "failed" ? fill(text.failed, { agent: state.agentName }) : text.slow) + " ";
       const again = document.createElement("button");
       again.type = "button";
       again.className = "small retry";
@@ -188,13 +197,13 @@
       if (input) input.closest("details").open = true;
     });
     if (window.htmx) htmx.process(fresh);
-    state.agentName = fresh.dataset.agentName || state.agentName;
+    rename(fresh.dataset.agentName);
   });
 
   document.body.addEventListener("htmx:afterSwap", function (event) {
     const current = document.getElementById("identity-panel");
     if (!current || !current.contains(event.detail.elt) && event.detail.elt !== current) return;
-    state.agentName = current.dataset.agentName || state.agentName;
+    rename(current.dataset.agentName);
     const focus = current.querySelector("[data-focus-after-swap]");
     if (focus) focus.focus();
     panel.notice(panel.wanted); // a notice that came while the request was in flight

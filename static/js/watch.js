@@ -23,6 +23,7 @@
 
   const AGENT = {
     thinking: "Agent is replying…",
+    held: "A paced reply is on its way; the participant sees nothing yet.",
     stalled: "The agent's reply has stalled.",
     failed: "Agent turn failed (see the session review).",
   };

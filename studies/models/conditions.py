@@ -7,7 +7,7 @@ import re
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 
-from ..design import Manipulation
+from ..design import Manipulation, Pacing
 from ..persona import IdentityError, validate_persona
 from .study import Study
 
@@ -139,6 +139,110 @@ class Condition(models.Model):
         "if set, else the offline agent) replies instead, recorded as a fallback.",
     )
 
+    # Who the participant is told they talk with, and how the partner shows itself.
+    class Framing(models.TextChoices):
+        AI = "ai", "an AI agent"
+        PERSON = "person", "another participant"
+        UNSTATED = "unstated", "not stated"
+
+    partner_framing = models.CharField(
+        max_length=10,
+        choices=Framing.choices,
+        default=Framing.UNSTATED,
+        help_text="What the consent page, the instructions and the chat's header say the "
+        "partner is.",
+    )
+    framing_text = models.TextField(
+        blank=True,
+        help_text="Optional, Markdown: your own words for it, shown on the consent page and "
+        "above the chat (empty: the preset's sentence, in the study's language).",
+    )
+
+    class PartnerName(models.TextChoices):
+        IDENTITY = "identity", "the identity's name (changes with it)"
+        FIXED = "fixed", "a fixed label"
+        NONE = "none", "no name"
+
+    partner_name = models.CharField(
+        "partner's name", max_length=10, choices=PartnerName.choices, default=PartnerName.IDENTITY
+    )
+    partner_label = models.CharField(
+        "fixed label",
+        max_length=40,
+        blank=True,
+        default="Partner",
+        help_text="With a fixed label: the name shown for the partner, e.g. Partner or Alex.",
+    )
+    partner_picture = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The partner's picture as uploaded (content-addressed: partners/<sha256>.<ext>).",
+    )
+    partner_picture_alt = models.CharField(
+        "picture's alt text",
+        max_length=150,
+        blank=True,
+        help_text="What the picture shows, for screen readers (needed with a picture).",
+    )
+
+    # How the partner's replies appear (chat.pacing).
+    class Pacing(models.TextChoices):
+        STREAM = "stream", "at once, as the model writes them"
+        HUMAN = "human", "held, then shown after a human typing time"
+        DELAY = "delay", "held, then shown after a fixed delay"
+
+    reply_pacing = models.CharField(max_length=10, choices=Pacing.choices, default=Pacing.STREAM)
+    pacing_wpm = models.PositiveSmallIntegerField(
+        "typing speed (words per minute)",
+        default=40,
+        validators=[MinValueValidator(5), MaxValueValidator(300)],
+        help_text="Human pace: the reply's words at this speed make its typing time.",
+    )
+    pacing_jitter = models.PositiveSmallIntegerField(
+        "jitter (%)",
+        default=25,
+        validators=[MaxValueValidator(90)],
+        help_text="Human pace: each typing time is made up to this much shorter or longer, "
+        "at random (seeded by the session and turn).",
+    )
+    pacing_read_seconds = models.FloatField(
+        "reading delay (seconds)",
+        default=2.0,
+        validators=[MinValueValidator(0.0), MaxValueValidator(120.0)],
+        help_text="Human pace: from the participant's message to the partner starting to type.",
+    )
+    pacing_delay_seconds = models.FloatField(
+        "fixed delay (seconds)",
+        default=5.0,
+        validators=[MinValueValidator(0.0), MaxValueValidator(300.0)],
+        help_text="Fixed delay: from the participant's message to the reply appearing.",
+    )
+    pacing_max_seconds = models.FloatField(
+        "longest typing time (seconds)",
+        default=60.0,
+        validators=[MinValueValidator(1.0), MaxValueValidator(600.0)],
+        help_text="Human pace: no reply types for longer than this.",
+    )
+    pacing_indicator = models.BooleanField(
+        "typing indicator",
+        default=True,
+        help_text="Held replies: show \"… is typing\" while the partner types (human pace) or "
+        "for the delay (fixed delay).",
+    )
+
+    # Deception: a condition that tells participants something untrue must reveal it.
+    deceptive = models.BooleanField(
+        default=False,
+        help_text="Participants are told something untrue (e.g. that they talk with a person). "
+        "They then read the reveal below after the last questionnaire and choose again "
+        "whether their data may be used.",
+    )
+    reveal_text = models.TextField(
+        blank=True,
+        help_text="Markdown: the truth, shown in the debrief of a deceptive condition (needed "
+        "for one).",
+    )
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["study", "name"], name="condition_name_per_study")
@@ -176,6 +280,16 @@ class Condition(models.Model):
             )
         if self.agent_backend == self.Backend.OPENAI and not self.llm_model:
             raise ValidationError({"llm_model": "An OpenAI-compatible agent needs a model."})
+        if self.deceptive and not self.reveal_text.strip():
+            raise ValidationError(
+                {"reveal_text": "A deceptive condition needs the reveal its participants read."}
+            )
+        if self.partner_name == self.PartnerName.FIXED and not self.partner_label.strip():
+            raise ValidationError({"partner_label": "Give the label to show, e.g. Partner."})
+        if self.partner_picture and not self.partner_picture_alt.strip():
+            raise ValidationError(
+                {"partner_picture_alt": "Say what the picture shows, for screen readers."}
+            )
         if not isinstance(self.locked_fields, list):
             raise ValidationError(
                 {"locked_fields": 'A list of field names, e.g. ["persona.name"].'}
@@ -211,6 +325,26 @@ class Condition(models.Model):
             return self.agent_backend
         has_llm = self.llm_endpoint_id and self.llm_model
         return self.Backend.OPENAI if has_llm else self.Backend.SCRIPTED
+
+    @property
+    def pacing(self) -> Pacing:
+        """How this condition's replies appear (``chat.pacing`` applies it)."""
+        return Pacing(
+            mode=self.reply_pacing,
+            wpm=self.pacing_wpm,
+            jitter=self.pacing_jitter / 100,
+            read_seconds=self.pacing_read_seconds,
+            delay_seconds=self.pacing_delay_seconds,
+            max_seconds=self.pacing_max_seconds,
+            indicator=self.pacing_indicator,
+        )
+
+    def shown_name(self, identity_name: str) -> str:
+        """The partner's name on the participant's pages: the identity's, the fixed label,
+        or "" for none."""
+        if self.partner_name == self.PartnerName.FIXED:
+            return self.partner_label
+        return identity_name if self.partner_name == self.PartnerName.IDENTITY else ""
 
     @property
     def manipulation(self) -> Manipulation:

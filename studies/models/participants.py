@@ -106,6 +106,15 @@ class Participant(models.Model):
     comprehension_passed = models.BooleanField(
         null=True, blank=True, help_text="None: not asked (yet); False: out of tries."
     )
+    # A deceptive condition's re-consent, after the reveal: "given" or "declined" (then
+    # withdrawn, as any withdrawal); "" until asked, and for every other condition.
+    class Reconsent(models.TextChoices):
+        NOT_ASKED = "", "not asked"
+        GIVEN = "given", "agreed to the use of their data"
+        DECLINED = "declined", "declined the use of their data (withdrawn)"
+
+    reconsent = models.CharField(max_length=10, choices=Reconsent.choices, blank=True)
+    reconsented_at = models.DateTimeField(null=True, blank=True)
     # Times the chat slowed them down (chat.limits): one count per run of refused frames.
     message_limit_hits = models.PositiveIntegerField(default=0)
     frame_limit_hits = models.PositiveIntegerField(default=0)

@@ -12,7 +12,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from ..allocation import choose_condition
-from ..models import Participant, Pilot, Study, real, withdrawn_mark
+from ..models import Condition, Participant, Pilot, Study, real, withdrawn_mark
 from ..text import whole_number
 
 
@@ -63,7 +63,7 @@ def participant_enter(
             return found
     try:
         with transaction.atomic():
-            return Participant.objects.create(
+            participant = Participant.objects.create(
                 study=study,
                 is_simulated=pilot is not None,
                 pilot=pilot,
@@ -72,6 +72,10 @@ def participant_enter(
                 external_study_id=external_study_id,
                 external_session_id=external_session_id,
             )
+            if frames_consent(study):
+                condition_assign(participant)
+                participant.save(update_fields=["condition"])
+            return participant
     except IntegrityError:  # the same external id entered at the same moment
         return study.participants.get(external_id=external_id)
 
@@ -86,22 +90,39 @@ def participant_consent(*, participant_id: int) -> Participant:
     participant = Participant.objects.select_for_update().get(pk=participant_id)
     if participant.consented_at or participant.declined_at:
         return participant
+    if participant.condition_id is None:  # a preview comes with the condition to preview
+        condition_assign(participant)
+    participant.consented_at = timezone.now()
+    participant.save(update_fields=["condition", "consented_at"])
+    return participant
+
+
+def condition_assign(participant: Participant) -> None:
+    """Give the participant a condition, balanced by weight among those who have one and
+    did not decline (inside the caller's transaction; the caller saves). The study row is
+    locked while counting, so concurrent enrolments are assigned one at a time (on SQLite,
+    IMMEDIATE transactions do the same). Simulated participants are balanced among their
+    own pilot, people among people."""
     study = Study.objects.select_for_update().get(pk=participant.study_id)
-    # Simulated participants are balanced among their own pilot, people among people.
     cohort = (
         Q(participants__pilot_id=participant.pilot_id)
         if participant.pilot_id
         else real("participants__")
     )
-    enrolled = cohort & Q(participants__consented_at__isnull=False)
+    enrolled = cohort & Q(
+        participants__condition__isnull=False, participants__declined_at__isnull=True
+    )
     conditions = study.conditions.annotate(enrolled=Count("participants", filter=enrolled))
     counts = {c.pk: c.enrolled for c in conditions}
     weights = {c.pk: c.weight for c in conditions}
-    if participant.condition_id is None:  # a preview comes with the condition to preview
-        participant.condition_id = choose_condition(counts, weights)
-    participant.consented_at = timezone.now()
-    participant.save(update_fields=["condition", "consented_at"])
-    return participant
+    participant.condition_id = choose_condition(counts, weights)
+
+
+def frames_consent(study: Study) -> bool:
+    """Whether the consent page says who the partner is (a condition frames it): then a
+    participant's condition is assigned when they enter, before they read it."""
+    unstated = Condition.Framing.UNSTATED
+    return study.conditions.exclude(partner_framing=unstated, framing_text="").exists()
 
 
 @transaction.atomic
@@ -172,4 +193,20 @@ def participant_withdrawal_record(*, participant: Participant) -> Participant:
     participant.external_id = None
     participant.external_study_id = participant.external_session_id = ""
     participant.save()
+    return participant
+
+
+@transaction.atomic
+def reconsent_record(*, participant_id: int, given: bool) -> Participant:
+    """After a deceptive condition's reveal: the participant's choice whether their data may
+    be used, recorded once (a second answer changes nothing). Declining is recorded here;
+    the caller then withdraws them (``chat.services.participant_withdraw``)."""
+    participant = participant_locked(participant_id)
+    if participant.reconsent:
+        return participant
+    participant.reconsent = (
+        Participant.Reconsent.GIVEN if given else Participant.Reconsent.DECLINED
+    )
+    participant.reconsented_at = timezone.now()
+    participant.save(update_fields=["reconsent", "reconsented_at"])
     return participant
