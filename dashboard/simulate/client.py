@@ -129,6 +129,7 @@ class SimulatedParticipant:
             ("/chat/", "chat"),
             ("/instructions/", "comprehension"),
             ("/wait/", "wait"),
+            ("/reveal/", "reveal"),
             ("/debrief/", "debrief"),
             ("/declined/", "declined"),
             ("/withdrawn/", "withdrawn"),
@@ -165,6 +166,11 @@ class SimulatedParticipant:
         await self.pause(15)
         self.comprehension_tries += 1
         return await self.submit(page, page.forms[0], {"choice": str(self.comprehension_tries)})
+
+    async def on_reveal(self, page: Page) -> Page:
+        """A deceptive condition's reveal: read, then let their data be used."""
+        await self.pause(20)
+        return await self.submit(page, page.forms[0], {"decision": "use"})
 
     async def on_chat(self, page: Page) -> Page:
         chat = page.data.get("chat", {})
