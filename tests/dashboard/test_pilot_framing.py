@@ -29,7 +29,9 @@ class FramingPilotTests(LiveServerTestCase):
         study = study_copy(owner=owner, title="Framing", slug="framing", starter="framing")
         # Quick typing (at most a second a reply), so the pilot takes seconds: the pace itself
         # is tested in tests/chat/test_pacing.py.
-        Condition.objects.filter(study=study).update(pacing_read_seconds=0.2, pacing_max_seconds=1.0)
+        Condition.objects.filter(study=study).update(
+            pacing_read_seconds=0.2, pacing_max_seconds=1.0
+        )
         study_publish(study=study, user=owner)
         report_path = Path(tempfile.mkdtemp()) / "report.json"
         call_command(
