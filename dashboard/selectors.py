@@ -147,6 +147,7 @@ def session_review(session: ChatSession) -> dict:
     """The transcript interleaved with every revision made during the session, and, where
     the study records typing, how each message was typed and the time spent away."""
     messages = list(session.messages.order_by("turn"))
+    by_id = {m.pk: m for m in messages}
     revisions = list(
         Revision.objects.filter(session=session).select_related("resolves").order_by("id")
     )
@@ -156,7 +157,12 @@ def session_review(session: ChatSession) -> dict:
             Event(
                 "message",
                 m.created_at,
-                {"message": m, "provenance": provenance_fields(m), "typing": typing_flags(m)},
+                {
+                    "message": m,
+                    "provenance": provenance_fields(m),
+                    "typing": typing_flags(m),
+                    "times": reply_times(m, by_id.get(m.reply_to_id)),
+                },
             )
             for m in messages
         ]
@@ -193,6 +199,31 @@ def typing_flags(message: Message) -> list[str]:
         pastes = f"{message.paste_count} paste{'s' if message.paste_count != 1 else ''}"
         flags.insert(0, f"{round((share or 0) * 100)}% of this message was pasted ({pastes})")
     return flags
+
+
+def reply_times(reply: Message, prompted: Message | None) -> str:
+    """When an agent reply appeared, was ready and showed "typing", counted from the
+    participant's message it answers ("" without those times, as replies made before they
+    were recorded, or without that message)."""
+    if prompted is None or reply.shown_at is None:
+        return ""
+
+    def after(at) -> str:
+        seconds = (at - prompted.created_at).total_seconds()
+        return f"{seconds:.1f} s" if seconds < 60 else seconds_text(seconds)
+
+    streamed = reply.generated_at is not None and reply.shown_at < reply.generated_at
+    shown = "began to show" if streamed else "shown"
+    parts = [f"{shown} {after(reply.shown_at)} after the message"]
+    if reply.generated_at is not None:
+        by_model = reply.authored in (Message.Authored.AGENT, Message.Authored.FALLBACK)
+        done = "the model was done" if by_model else "the wizard sent it"
+        parts.append(f"{done} after {after(reply.generated_at)}")
+    if reply.typing_started_at is None:
+        parts.append("no typing indicator")
+    else:
+        parts.append(f"“typing” from {after(reply.typing_started_at)}")
+    return "; ".join(parts)
 
 
 def time_away(events) -> list[str]:
