@@ -16,7 +16,7 @@ from chat.models import AgentTurn, ChatSession, Message, Revision
 from chat.selectors import identity_view
 from questionnaires.models import Administration
 from questionnaires.pmq import FACTORS
-from studies.models import Condition, Study, present, real, simulated
+from studies.models import Condition, Participant, Study, present, real, simulated
 from studies.text import whole_number
 
 from .stats import changes, contrast, holm, summarise
@@ -65,9 +65,9 @@ def cohort(study: Study, pilot: str | None) -> Cohort:
     return PEOPLE
 
 
-def _counted(cohort: Cohort, **conditions):
+def _counted(cohort: Cohort, *where: Q, **conditions):
     """The cohort's participants matching the conditions, counted once each."""
-    counted = cohort.who("participants__") & Q(**conditions)
+    counted = cohort.who("participants__") & Q(*where, **conditions)
     return Count("participants", filter=counted, distinct=True)
 
 
@@ -77,13 +77,21 @@ def _active(cohort: Cohort, **conditions):
     return Count("participants", filter=counted, distinct=True)
 
 
+def _after_reveal(through: str = "") -> Q:
+    """Declined the use of their data after a deceptive condition's reveal (and so withdrew:
+    counted apart from those who withdrew on their own)."""
+    return Q(**{f"{through}reconsent": Participant.Reconsent.DECLINED})
+
+
 def funnel(study: Study, cohort: Cohort = PEOPLE) -> dict:
-    """Participants at each step, overall and per condition (in two queries)."""
+    """Participants at each step, overall and per condition (in two queries). ``withdrawn``
+    leaves out those who withdrew after a reveal: ``after_reveal`` counts them."""
     overall = study.participants.filter(cohort.who()).aggregate(
         entered=Count("pk"),
         consented=Count("pk", filter=Q(consented_at__isnull=False)),
         declined=Count("pk", filter=Q(declined_at__isnull=False)),
-        withdrawn=Count("pk", filter=Q(withdrawn_at__isnull=False)),
+        withdrawn=Count("pk", filter=Q(withdrawn_at__isnull=False) & ~_after_reveal()),
+        after_reveal=Count("pk", filter=_after_reveal()),
     )
     pmq = "participants__administrations__"
     rows = (
@@ -105,10 +113,15 @@ def funnel(study: Study, cohort: Cohort = PEOPLE) -> dict:
             ),
             completed=_active(cohort, participants__completed_at__isnull=False),
             checks_failed=_active(cohort, **{f"{pmq}checks_failed__gt": 0}),
-            withdrawn=_counted(cohort, participants__withdrawn_at__isnull=False),
+            withdrawn=_counted(
+                cohort, ~_after_reveal("participants__"), participants__withdrawn_at__isnull=False
+            ),
+            after_reveal=_counted(cohort, _after_reveal("participants__")),
         )
     )
-    return {"overall": overall, "conditions": list(rows)}
+    rows = list(rows)
+    deceives = overall["after_reveal"] or any(c.deceptive for c in rows)
+    return {"overall": overall, "conditions": rows, "deceives": deceives}
 
 
 def live_sessions(study: Study, cohort: Cohort = PEOPLE):
