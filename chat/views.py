@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from studies import framing
+from studies import selectors as study_selectors
 from studies.errors import Refused
 from studies.services import enrolment
 from studies.steps import in_language, journey_context, participant_step, step_url
@@ -93,7 +94,11 @@ def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
     if participant.withdrawn_at:
         return redirect("studies:withdrawn", slug=slug)
     if request.method == "POST":
-        services.participant_withdraw(participant_id=participant.pk)
+        if study_selectors.participant_step(participant).kind == "reveal":
+            # At the reveal, withdrawing is declining the use of their data: they finished.
+            services.reconsent_decline(participant_id=participant.pk)
+        else:
+            services.participant_withdraw(participant_id=participant.pk)
         return redirect("studies:withdrawn", slug=slug)
     with in_language(study):
         return render(request, "chat/withdraw.html", {"study": study})

@@ -86,6 +86,14 @@ class DeceptionTests(DyadTestCase):
         again = client.get("/s/framed/", follow=True)
         assert again.redirect_chain[-1][0] == "/s/framed/withdrawn/"
 
+    def test_withdrawing_from_the_footer_at_the_reveal_is_declining(self):
+        client, participant, _ = self.enter()
+        self.through_the_chat(client, participant)
+        response = client.post("/s/framed/withdraw/", follow=True)
+        assert "FRAMED-OK" in response.content.decode()
+        participant.refresh_from_db()
+        assert participant.reconsent == "declined" and participant.withdrawn_at
+
     def test_no_choice_is_a_clear_error_and_changes_nothing(self):
         client, participant, _ = self.enter()
         self.through_the_chat(client, participant)
