@@ -157,8 +157,9 @@ class Event(NamedTuple):
 
 
 def session_review(session: ChatSession) -> dict:
-    """The transcript interleaved with every revision made during the session, and, where
-    the study records typing, how each message was typed and the time spent away."""
+    """The transcript interleaved with every revision made during the session, when each
+    agent reply was ready and shown, and, where the study records typing, how each message
+    was typed and the time spent away."""
     messages = list(session.messages.order_by("turn"))
     by_id = {m.pk: m for m in messages}
     revisions = list(
