@@ -52,7 +52,8 @@ def condition(names: Sequence[str]) -> Column:
     return Column(
         "condition",
         "string",
-        "Experimental condition, assigned at consent.",
+        "Experimental condition, assigned at consent (on entering, before the consent page, "
+        "where a condition of the study frames the partner).",
         values=tuple((n, "a condition of this study") for n in names),
     )
 

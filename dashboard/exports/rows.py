@@ -97,13 +97,27 @@ def progress(row: dict) -> str:
     return progress_of(row).replace(" ", "_")  # snake_case values for analysts
 
 
+# participants.csv's columns of the condition's framing, pacing and deception -> the fields
+# of a condition (in the design and on the model) they come from.
+FRAMING_FIELDS = {
+    "partner_framing": "partner_framing",
+    "partner_name_shown": "partner_name",
+    "reply_pacing": "reply_pacing",
+    "deceptive": "deceptive",
+}
+RECONSENTED = {"given": True, "declined": False}  # "": not asked
+
+
 def participant_rows(study: Study) -> Iterator[dict]:
-    per_minute = _messages_per_minute(study)
+    designs = dict(study.versions.values_list("design_hash", "design"))
+    per_minute = _messages_per_minute(designs)
+    as_designed = _conditions_as_designed(designs)
     finished = Count("chat_sessions", filter=Q(chat_sessions__status=ChatSession.Status.FINISHED))
     rows = people(study).annotate(finished=finished).values(
         "id", "code", "condition__name", "design_hash", "entered_at", "consented_at",
         "declined_at", "completed_at", "finished", "comprehension_answers",
-        "comprehension_passed", "message_limit_hits", "frame_limit_hits",
+        "comprehension_passed", "message_limit_hits", "frame_limit_hits", "reconsent",
+        "reconsented_at", *(f"condition__{f}" for f in FRAMING_FIELDS.values()),
     )  # fmt: skip
     excluded = exclusions(study)
     for page in pages(rows, ["id"]):
@@ -124,18 +138,43 @@ def participant_rows(study: Study) -> Iterator[dict]:
                 "frame_limit_hits": r["frame_limit_hits"],
                 "excluded": None if reasons is None else bool(reasons),
                 "exclusion_reasons": ";".join(reasons or ()) or None,
+                **_framing(r, as_designed),
+                "reconsent": RECONSENTED.get(r["reconsent"]),
+                "reconsented_at": r["reconsented_at"],
             }  # fmt: skip
 
 
-def _messages_per_minute(study: Study) -> dict[str, int]:
+def _messages_per_minute(designs: dict[str, dict]) -> dict[str, int]:
     """Design hash -> the limit its version set (versions from before the limit existed, and
     participants without a version, are held to the study's limit as it stands)."""
     limits = {}
-    for digest, design in study.versions.values_list("design_hash", "design"):
+    for digest, design in designs.items():
         limit = design.get("study", {}).get("messages_per_minute")
         if limit:
             limits[digest] = limit
     return limits
+
+
+def _conditions_as_designed(designs: dict[str, dict]) -> dict[tuple[str, str], dict]:
+    """(design hash, condition name) -> that condition's settings in that design version."""
+    return {
+        (digest, condition["name"]): condition
+        for digest, design in designs.items()
+        for condition in design.get("conditions", ())
+    }
+
+
+def _framing(r: dict, as_designed: dict[tuple[str, str], dict]) -> dict:
+    """A participant's condition's framing, pacing and deception as the design version they
+    entered under set them; where it does not record them (participants without a version,
+    versions from before these settings existed), their condition as it stands."""
+    if r["condition__name"] is None:
+        return dict.fromkeys(FRAMING_FIELDS)
+    designed = as_designed.get((r["design_hash"], r["condition__name"]), {})
+    return {
+        column: designed.get(field, r[f"condition__{field}"])
+        for column, field in FRAMING_FIELDS.items()
+    }
 
 
 def _checks_failed(participant_ids: list[int]) -> dict[int, int]:
@@ -172,8 +211,11 @@ def session_rows(study: Study) -> Iterator[dict]:
             }  # fmt: skip
 
 
-# What an agent reply records of how it was made: fields and columns of messages.csv alike.
-AGENT_FIELDS = ("revisions_seen", *Message.PROVENANCE)
+# What an agent reply records of how it was made, and when it was generated, began to show
+# "typing" and was shown: fields and columns of messages.csv alike.
+AGENT_FIELDS = (
+    "revisions_seen", *Message.PROVENANCE, "generated_at", "typing_started_at", "shown_at",
+)  # fmt: skip
 NO_PROVENANCE = dict.fromkeys(AGENT_FIELDS)
 
 

@@ -9,7 +9,11 @@ from .typing_columns import TYPING_COLUMNS
 
 PROGRESS = (
     ("entered", "opened the study link, has not answered the consent form"),
-    ("declined", "declined consent; nothing else is stored"),
+    (
+        "declined",
+        "declined consent; nothing else is stored but a condition assigned on entering "
+        "(where a condition frames the partner)",
+    ),
     ("in_progress", "consented, has not finished every session"),
     ("completed", "finished every session and questionnaire"),
 )
@@ -23,6 +27,25 @@ AUTHORS = (
     ("agent", "the agent, in a reply"),
     ("researcher", "a researcher"),
     ("system", "Dyad: the seed from the condition, or a reset at the start of a session"),
+)
+FRAMINGS = (
+    ("ai", "told their partner is an AI agent, a computer program"),
+    ("person", "told their partner is another participant"),
+    (
+        "unstated",
+        "no preset: the chat's header says nothing of the partner; the consent page and the "
+        "chat show the condition's own framing_text, if it has one",
+    ),
+)
+NAMES_SHOWN = (
+    ("identity", "the shared identity's persona name, changing when it changes"),
+    ("fixed", "a fixed label, the same throughout (the condition's partner_label)"),
+    ("none", 'no name: the pages say "Your partner"'),
+)
+PACINGS = (
+    ("stream", 'each reply appeared as it was written, "typing" shown until it began'),
+    ("human", "each reply held, then shown whole after a human typing time (docs/data.md)"),
+    ("delay", "each reply held, then shown whole a fixed delay after the participant's message"),
 )
 STATUSES = (
     ("applied", "a change made directly"),
@@ -63,6 +86,44 @@ def identity_columns() -> tuple[Column, ...]:
         )
     )
     return tuple(columns)
+
+
+AS_DESIGNED = (
+    "; from their condition as the design version they entered under set it (the condition "
+    "as it stands where that version does not record it); empty without a condition."
+)
+FRAMING_COLUMNS = (
+    Column(
+        "partner_framing",
+        "string",
+        "What the consent page, the text above the chat and the chat's header said their "
+        "partner is (the condition's own wording, framing_text, is in the study's design, "
+        "not in these files)" + AS_DESIGNED,
+        FRAMINGS,
+    ),
+    Column(
+        "partner_name_shown",
+        "string",
+        "The name their pages gave the partner (the condition's partner_name)" + AS_DESIGNED,
+        NAMES_SHOWN,
+    ),
+    Column(
+        "reply_pacing",
+        "string",
+        "How the agent's replies appeared (the pace's settings, pacing_wpm, pacing_jitter, "
+        "..., are in the study's design, not in these files; messages.csv has each reply's "
+        "times)" + AS_DESIGNED,
+        PACINGS,
+    ),
+    Column(
+        "deceptive",
+        "boolean",
+        "true: a deceptive condition, whose participants are told something untrue (e.g. "
+        "that their partner is a person) and, after the last questionnaire, read the reveal "
+        "(the condition's reveal_text) and choose again whether their data may be used "
+        "(reconsent); false: not deceptive" + AS_DESIGNED,
+    ),
+)
 
 
 def participants_table(c: Column) -> Table:
@@ -142,6 +203,17 @@ def participants_table(c: Column) -> Table:
                 "messages<m (fewer than m messages in the plan's outcome session, or never "
                 "in it), simulated; empty when none does or there is no locked plan.",
             ),
+            *FRAMING_COLUMNS,
+            Column(
+                "reconsent",
+                "boolean",
+                "Deceptive conditions: true: after the reveal they agreed that their data may "
+                "be used. Empty: not asked, as their condition is not deceptive or they have "
+                "not (yet) reached the reveal, e.g. still in the study or stopped before its "
+                "end. Declining withdraws them, so they are never in these files (false does "
+                "not occur).",
+            ),
+            at("reconsented_at", "Agreed after the reveal that their data may be used"),
         ),
         ("participant",),
     )
@@ -208,6 +280,40 @@ AUTHORED = (
     ("fallback", "the agent's, because no wizard answered in time"),
 )
 
+NOT_A_REPLY = (
+    "; empty for the greeting, participant and system messages, and replies stored before "
+    "Dyad recorded these times"
+)
+REPLY_TIMES = (
+    at(
+        "generated_at",
+        "Agent replies: when the reply's text was complete (the model's, or a wizard's when "
+        "sent), before any holding back" + NOT_A_REPLY,
+    ),
+    at(
+        "typing_started_at",
+        "Agent replies: when the page began to show the partner typing. reply_pacing stream: "
+        "when Dyad started on the reply; human: the created_at of the message it replies "
+        "to (reply_to_turn) + the condition's pacing_read_seconds; delay: that created_at "
+        "(human and delay give the time due: if the agent only started later, still busy with "
+        "an earlier reply, the page showed it then). Empty for a held reply where the "
+        "condition shows no typing indicator (pacing_indicator off)" + NOT_A_REPLY,
+    ),
+    at(
+        "shown_at",
+        "Agent replies: when the reply appeared to the participant. reply_pacing stream: a "
+        "reply streamed from a model began to appear at its first words, when Dyad started "
+        "on it + ttft_ms (timed within the try that produced it: after automatic retries, "
+        "or a wizard's time-out before a fallback, the words came later than this); a "
+        "reply that does not stream (the offline agent, a wizard's) appears whole, so "
+        "shown_at = generated_at. human and delay: held, then shown whole at the later of its "
+        "due time (docs/data.md, Reply pacing) and generated_at. The reply is stored "
+        "(created_at) a few ms after shown_at, or, when it streamed, after generated_at. "
+        "shown_at - the created_at of the message it replies to "
+        "(reply_to_turn) is how long the participant waited for it" + NOT_A_REPLY,
+    ),
+)
+
 
 def messages_table(c: Column) -> Table:
     return Table(
@@ -256,6 +362,7 @@ def messages_table(c: Column) -> Table:
             Column("latency_ms", "integer", "Agent messages: total time incl. retries, ms."),
             Column("finish_reason", "string", "Agent messages: stop, length, tool_calls, ..."),
             Column("retries", "integer", "Agent messages: failed attempts before this one."),
+            *REPLY_TIMES,
             Column("authored", "string", "Agent messages: who wrote it.", AUTHORED),
             Column(
                 "wizard",

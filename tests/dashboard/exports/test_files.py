@@ -70,6 +70,8 @@ class ReadBackTests(ExportTestCase):
                     assert TYPES_OK[field["type"]](column), (where, column.dtype)
                 elif field["type"] in ("integer", "number"):
                     assert pd.api.types.is_numeric_dtype(column), (where, column.dtype)
+                elif field["type"] == "boolean":  # with empty cells: true/false read as bools
+                    assert column.dropna().map(type).eq(bool).all(), where
                 elif field["type"] == "datetime":
                     values = column.dropna()
                     assert values.str.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z").all()
