@@ -12,9 +12,7 @@ def page_text() -> dict:
         "note": _("Note"),
         "sending": _("(sending)"),
         "typing": _("%(agent)s is typing…"),
-        "failed": _(
-            "%(agent)s could not reply just now. Your message is saved: please try again."
-        ),
+        "failed": _("%(agent)s could not reply just now. Your message is saved: please try again."),
         "slow": _("This is taking longer than usual."),
         "tryAgain": _("Try again"),
         "timeUp": _("The time for this chat is up. Please finish the chat to continue."),

@@ -4,25 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('chat', '0012_planted_drift'),
+        ("chat", "0012_planted_drift"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='message',
-            name='generated_at',
+            model_name="message",
+            name="generated_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='message',
-            name='shown_at',
+            model_name="message",
+            name="shown_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='message',
-            name='typing_started_at',
+            model_name="message",
+            name="typing_started_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

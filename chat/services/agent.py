@@ -19,7 +19,7 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime
 from functools import partial
 from typing import NamedTuple
 
@@ -54,6 +54,7 @@ class Outcome:
     calls: list = field(default_factory=list)
     finish: Finish = field(default_factory=Finish)
     ttft_ms: int | None = None
+    shown_from: datetime | None = None  # when its first text went to the page (streamed)
     retries: int = 0
     authored: str = Message.Authored.AGENT
     wizard_id: int | None = None
@@ -120,12 +121,15 @@ async def agent_turn_arun(message_id: int, *, db=database_sync_to_async):
     return reply
 
 
-async def _typing_at(prompted: Message, when) -> None:
-    """Show "typing" on the session's pages at ``when`` (a held reply's indicator)."""
+async def _typing_at(prompted: Message, when) -> datetime:
+    """Show "typing" on the session's pages at ``when`` (a held reply's indicator); returns
+    when it went (later than ``when`` if the turn itself started late)."""
     wait = (when - timezone.now()).total_seconds()
     if wait > 0:
         await asyncio.sleep(wait)
+    sent = timezone.now()
     await events.abroadcast_agent(prompted.session_id, events.agent_data("thinking", prompted.turn))
+    return sent
 
 
 async def _hold(begun: Begun, outcome: Outcome, indicator) -> dict:
@@ -141,24 +145,26 @@ async def _hold(begun: Begun, outcome: Outcome, indicator) -> dict:
     wait = (plan.shown - timezone.now()).total_seconds()
     if wait > 0:
         await asyncio.sleep(wait)
-    typed = indicator is not None and indicator.done() and not indicator.cancelled()
+    typed = None
     if indicator is not None:
+        if indicator.done() and not indicator.cancelled() and indicator.exception() is None:
+            typed = indicator.result()
         indicator.cancel()
     return {
         "generated_at": generated,
-        "typing_started_at": plan.typing_started if typed else None,
+        "typing_started_at": typed,
         "shown_at": timezone.now(),
     }
 
 
 def _streamed_times(begun: Begun, outcome: Outcome, began) -> dict:
-    """A reply shown as it streams: "typing" from the turn's start, its text from the first
-    token (a backend that does not stream, or a wizard: when it is stored, whole)."""
+    """A reply shown as it streams: "typing" from the turn's start, its text from when the
+    first of it went to the page in the attempt that made it (a backend that does not
+    stream, or a wizard: when it is stored, whole)."""
     now = timezone.now()
     by_backend = outcome.authored in (Message.Authored.AGENT, Message.Authored.FALLBACK)
-    first = outcome.ttft_ms if begun.backend.streams and by_backend else None
-    shown = began + timedelta(milliseconds=first) if first is not None else now
-    return {"generated_at": now, "typing_started_at": began, "shown_at": shown}
+    first = outcome.shown_from if by_backend else None
+    return {"generated_at": now, "typing_started_at": began, "shown_at": first or now}
 
 
 def agent_turn_run(*, message_id: int) -> Message | None:
@@ -303,6 +309,8 @@ async def _stream(backend, prompt: Prompt, prompted: Message, *, show: bool = Tr
                     outcome.ttft_ms = int((time.monotonic() - started) * 1000)
                 if pacer:
                     flusher.add(hidden.feed(piece))
+                    if outcome.shown_from is None and flusher.pending:
+                        outcome.shown_from = timezone.now()
                     pacer.poke()
             elif isinstance(piece, ToolCall):
                 outcome.calls.append(piece)

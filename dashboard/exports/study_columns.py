@@ -293,18 +293,17 @@ REPLY_TIMES = (
     at(
         "typing_started_at",
         "Agent replies: when the page began to show the partner typing. reply_pacing stream: "
-        "when Dyad started on the reply; human: the created_at of the message it replies "
-        "to (reply_to_turn) + the condition's pacing_read_seconds; delay: that created_at "
-        "(human and delay give the time due: if the agent only started later, still busy with "
-        "an earlier reply, the page showed it then). Empty for a held reply where the "
-        "condition shows no typing indicator (pacing_indicator off)" + NOT_A_REPLY,
+        "when Dyad started on the reply; human and delay: when it went to the page, due at "
+        "the created_at of the message it replies to (reply_to_turn) + the condition's "
+        "pacing_read_seconds (human) or at that created_at (delay), later if the agent only "
+        "started on the reply later, still busy with an earlier one. Empty for a held reply "
+        "where the condition shows no typing indicator (pacing_indicator off)" + NOT_A_REPLY,
     ),
     at(
         "shown_at",
         "Agent replies: when the reply appeared to the participant. reply_pacing stream: a "
-        "reply streamed from a model began to appear at its first words, when Dyad started "
-        "on it + ttft_ms (timed within the try that produced it: after automatic retries, "
-        "or a wizard's time-out before a fallback, the words came later than this); a "
+        "reply streamed from a model began to appear when its first words went to the page, "
+        "in the try that produced it; a "
         "reply that does not stream (the offline agent, a wizard's) appears whole, so "
         "shown_at = generated_at. human and delay: held, then shown whole at the later of its "
         "due time (docs/data.md, Reply pacing) and generated_at. The reply is stored "

@@ -5,95 +5,193 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('studies', '0022_pilot_drift'),
+        ("studies", "0022_pilot_drift"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='condition',
-            name='deceptive',
-            field=models.BooleanField(default=False, help_text='Participants are told something untrue (e.g. that they talk with a person). They then read the reveal below after the last questionnaire and choose again whether their data may be used.'),
+            model_name="condition",
+            name="deceptive",
+            field=models.BooleanField(
+                default=False,
+                help_text="Participants are told something untrue (e.g. that they talk with a person). They then read the reveal below after the last questionnaire and choose again whether their data may be used.",
+            ),
         ),
         migrations.AddField(
-            model_name='condition',
-            name='framing_text',
-            field=models.TextField(blank=True, help_text="Optional, Markdown: your own words for it, shown on the consent page and above the chat (empty: the preset's sentence, in the study's language)."),
+            model_name="condition",
+            name="framing_text",
+            field=models.TextField(
+                blank=True,
+                help_text="Optional, Markdown: your own words for it, shown on the consent page and above the chat (empty: the preset's sentence, in the study's language).",
+            ),
         ),
         migrations.AddField(
-            model_name='condition',
-            name='pacing_delay_seconds',
-            field=models.FloatField(default=5.0, help_text="Fixed delay: from the participant's message to the reply appearing.", validators=[django.core.validators.MinValueValidator(0.0), django.core.validators.MaxValueValidator(300.0)], verbose_name='fixed delay (seconds)'),
+            model_name="condition",
+            name="pacing_delay_seconds",
+            field=models.FloatField(
+                default=5.0,
+                help_text="Fixed delay: from the participant's message to the reply appearing.",
+                validators=[
+                    django.core.validators.MinValueValidator(0.0),
+                    django.core.validators.MaxValueValidator(300.0),
+                ],
+                verbose_name="fixed delay (seconds)",
+            ),
         ),
         migrations.AddField(
-            model_name='condition',
-            name='pacing_indicator',
-            field=models.BooleanField(default=True, help_text='Held replies: show "… is typing" while the partner types (human pace) or for the delay (fixed delay).', verbose_name='typing indicator'),
+            model_name="condition",
+            name="pacing_indicator",
+            field=models.BooleanField(
+                default=True,
+                help_text='Held replies: show "… is typing" while the partner types (human pace) or for the delay (fixed delay).',
+                verbose_name="typing indicator",
+            ),
         ),
         migrations.AddField(
-            model_name='condition',
-            name='pacing_jitter',
-            field=models.PositiveSmallIntegerField(default=25, help_text='Human pace: each typing time is made up to this much shorter or longer, at random (seeded by the session and turn).', validators=[django.core.validators.MaxValueValidator(90)], verbose_name='jitter (%)'),
+            model_name="condition",
+            name="pacing_jitter",
+            field=models.PositiveSmallIntegerField(
+                default=25,
+                help_text="Human pace: each typing time is made up to this much shorter or longer, at random (seeded by the session and turn).",
+                validators=[django.core.validators.MaxValueValidator(90)],
+                verbose_name="jitter (%)",
+            ),
         ),
         migrations.AddField(
-            model_name='condition',
-            name='pacing_max_seconds',
-            field=models.FloatField(default=60.0, help_text='Human pace: no reply types for longer than this.', validators=[django.core.validators.MinValueValidator(1.0), django.core.validators.MaxValueValidator(600.0)], verbose_name='longest typing time (seconds)'),
+            model_name="condition",
+            name="pacing_max_seconds",
+            field=models.FloatField(
+                default=60.0,
+                help_text="Human pace: no reply types for longer than this.",
+                validators=[
+                    django.core.validators.MinValueValidator(1.0),
+                    django.core.validators.MaxValueValidator(600.0),
+                ],
+                verbose_name="longest typing time (seconds)",
+            ),
         ),
         migrations.AddField(
-            model_name='condition',
-            name='pacing_read_seconds',
-            field=models.FloatField(default=2.0, help_text="Human pace: from the participant's message to the partner starting to type.", validators=[django.core.validators.MinValueValidator(0.0), django.core.validators.MaxValueValidator(120.0)], verbose_name='reading delay (seconds)'),
+            model_name="condition",
+            name="pacing_read_seconds",
+            field=models.FloatField(
+                default=2.0,
+                help_text="Human pace: from the participant's message to the partner starting to type.",
+                validators=[
+                    django.core.validators.MinValueValidator(0.0),
+                    django.core.validators.MaxValueValidator(120.0),
+                ],
+                verbose_name="reading delay (seconds)",
+            ),
         ),
         migrations.AddField(
-            model_name='condition',
-            name='pacing_wpm',
-            field=models.PositiveSmallIntegerField(default=40, help_text="Human pace: the reply's words at this speed make its typing time.", validators=[django.core.validators.MinValueValidator(5), django.core.validators.MaxValueValidator(300)], verbose_name='typing speed (words per minute)'),
+            model_name="condition",
+            name="pacing_wpm",
+            field=models.PositiveSmallIntegerField(
+                default=40,
+                help_text="Human pace: the reply's words at this speed make its typing time.",
+                validators=[
+                    django.core.validators.MinValueValidator(5),
+                    django.core.validators.MaxValueValidator(300),
+                ],
+                verbose_name="typing speed (words per minute)",
+            ),
         ),
         migrations.AddField(
-            model_name='condition',
-            name='partner_framing',
-            field=models.CharField(choices=[('ai', 'an AI agent'), ('person', 'another participant'), ('unstated', 'not stated')], default='unstated', help_text="What the consent page, the instructions and the chat's header say the partner is.", max_length=10),
+            model_name="condition",
+            name="partner_framing",
+            field=models.CharField(
+                choices=[
+                    ("ai", "an AI agent"),
+                    ("person", "another participant"),
+                    ("unstated", "not stated"),
+                ],
+                default="unstated",
+                help_text="What the consent page, the instructions and the chat's header say the partner is.",
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='condition',
-            name='partner_label',
-            field=models.CharField(blank=True, default='Partner', help_text='With a fixed label: the name shown for the partner, e.g. Partner or Alex.', max_length=40, verbose_name='fixed label'),
+            model_name="condition",
+            name="partner_label",
+            field=models.CharField(
+                blank=True,
+                default="Partner",
+                help_text="With a fixed label: the name shown for the partner, e.g. Partner or Alex.",
+                max_length=40,
+                verbose_name="fixed label",
+            ),
         ),
         migrations.AddField(
-            model_name='condition',
-            name='partner_name',
-            field=models.CharField(choices=[('identity', "the identity's name (changes with it)"), ('fixed', 'a fixed label'), ('none', 'no name')], default='identity', max_length=10, verbose_name="partner's name"),
+            model_name="condition",
+            name="partner_name",
+            field=models.CharField(
+                choices=[
+                    ("identity", "the identity's name (changes with it)"),
+                    ("fixed", "a fixed label"),
+                    ("none", "no name"),
+                ],
+                default="identity",
+                max_length=10,
+                verbose_name="partner's name",
+            ),
         ),
         migrations.AddField(
-            model_name='condition',
-            name='partner_picture',
-            field=models.CharField(blank=True, help_text="The partner's picture as uploaded (content-addressed: partners/<sha256>.<ext>).", max_length=100),
+            model_name="condition",
+            name="partner_picture",
+            field=models.CharField(
+                blank=True,
+                help_text="The partner's picture as uploaded (content-addressed: partners/<sha256>.<ext>).",
+                max_length=100,
+            ),
         ),
         migrations.AddField(
-            model_name='condition',
-            name='partner_picture_alt',
-            field=models.CharField(blank=True, help_text='What the picture shows, for screen readers (needed with a picture).', max_length=150, verbose_name="picture's alt text"),
+            model_name="condition",
+            name="partner_picture_alt",
+            field=models.CharField(
+                blank=True,
+                help_text="What the picture shows, for screen readers (needed with a picture).",
+                max_length=150,
+                verbose_name="picture's alt text",
+            ),
         ),
         migrations.AddField(
-            model_name='condition',
-            name='reply_pacing',
-            field=models.CharField(choices=[('stream', 'at once, as the model writes them'), ('human', 'held, then shown after a human typing time'), ('delay', 'held, then shown after a fixed delay')], default='stream', max_length=10),
+            model_name="condition",
+            name="reply_pacing",
+            field=models.CharField(
+                choices=[
+                    ("stream", "at once, as the model writes them"),
+                    ("human", "held, then shown after a human typing time"),
+                    ("delay", "held, then shown after a fixed delay"),
+                ],
+                default="stream",
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='condition',
-            name='reveal_text',
-            field=models.TextField(blank=True, help_text='Markdown: the truth, shown in the debrief of a deceptive condition (needed for one).'),
+            model_name="condition",
+            name="reveal_text",
+            field=models.TextField(
+                blank=True,
+                help_text="Markdown: the truth, shown in the debrief of a deceptive condition (needed for one).",
+            ),
         ),
         migrations.AddField(
-            model_name='participant',
-            name='reconsent',
-            field=models.CharField(blank=True, choices=[('', 'not asked'), ('given', 'agreed to the use of their data'), ('declined', 'declined the use of their data (withdrawn)')], max_length=10),
+            model_name="participant",
+            name="reconsent",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "not asked"),
+                    ("given", "agreed to the use of their data"),
+                    ("declined", "declined the use of their data (withdrawn)"),
+                ],
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='participant',
-            name='reconsented_at',
+            model_name="participant",
+            name="reconsented_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

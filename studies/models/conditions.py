@@ -226,7 +226,7 @@ class Condition(models.Model):
     pacing_indicator = models.BooleanField(
         "typing indicator",
         default=True,
-        help_text="Held replies: show \"… is typing\" while the partner types (human pace) or "
+        help_text='Held replies: show "… is typing" while the partner types (human pace) or '
         "for the delay (fixed delay).",
     )
 

@@ -106,6 +106,7 @@ class Participant(models.Model):
     comprehension_passed = models.BooleanField(
         null=True, blank=True, help_text="None: not asked (yet); False: out of tries."
     )
+
     # A deceptive condition's re-consent, after the reveal: "given" or "declined" (then
     # withdrawn, as any withdrawal); "" until asked, and for every other condition.
     class Reconsent(models.TextChoices):

@@ -204,9 +204,7 @@ def reconsent_record(*, participant_id: int, given: bool) -> Participant:
     participant = participant_locked(participant_id)
     if participant.reconsent:
         return participant
-    participant.reconsent = (
-        Participant.Reconsent.GIVEN if given else Participant.Reconsent.DECLINED
-    )
+    participant.reconsent = Participant.Reconsent.GIVEN if given else Participant.Reconsent.DECLINED
     participant.reconsented_at = timezone.now()
     participant.save(update_fields=["reconsent", "reconsented_at"])
     return participant
