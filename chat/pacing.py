@@ -27,6 +27,12 @@ def words(text: str) -> int:
     return len(text.split())
 
 
+def draw_key(participant: str, session: int, turn: int) -> str:
+    """What seeds a reply's jitter: names an export gives (participant code, session number,
+    the turn of the message it replies to), so the draw can be recomputed from the export."""
+    return f"{participant}:{session}:{turn}"
+
+
 def jitter_factor(pacing: Pacing, key: str) -> float:
     """1 + jitter * (2u - 1), u the first draw of Python's ``random.Random(key)``."""
     return 1 + pacing.jitter * (2 * random.Random(key).random() - 1)
@@ -48,7 +54,7 @@ def typing_starts(pacing: Pacing, received: datetime) -> datetime | None:
 
 def schedule(pacing: Pacing, *, received: datetime, generated: datetime, text: str, key: str):
     """When a held reply to the message ``received`` appears, its text ``generated`` by
-    then; ``key`` seeds the jitter (the session and turn, "<session id>:<turn>")."""
+    then; ``key`` seeds the jitter (``draw_key``)."""
     if pacing.mode == "human":
         start = received + timedelta(seconds=pacing.read_seconds)
         due = start + timedelta(seconds=typing_seconds(pacing, text, key))

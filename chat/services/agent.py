@@ -140,7 +140,9 @@ async def _hold(begun: Begun, outcome: Outcome, indicator) -> dict:
         received=prompted.created_at,
         generated=generated,
         text=persona_mod.parse_reply(outcome.text).text,
-        key=f"{prompted.session_id}:{prompted.turn}",
+        key=pacing_mod.draw_key(
+            prompted.session.participant.code, prompted.session.number, prompted.turn
+        ),
     )
     wait = (plan.shown - timezone.now()).total_seconds()
     if wait > 0:

@@ -29,7 +29,15 @@ from .cells import encode, header, in_order, iso_utc
 from .columns import Table
 from .inventory_rows import INVENTORY_ROWS
 from .measure_rows import MEASURE_ROWS
-from .package import CODEBOOK, PLAN_FILES, codebook_rows, descriptor_bytes, plan_rows
+from .package import (
+    CODEBOOK,
+    DESIGN_FILE,
+    PLAN_FILES,
+    codebook_rows,
+    descriptor_bytes,
+    design_rows,
+    plan_rows,
+)
 from .rating_rows import RATING_ROWS
 from .rows import ROWS, people, who_they_are
 from .zipstream import zip_stream
@@ -124,14 +132,35 @@ def analysis_files(
     if plan is not None:
         text, data = _plan_files(study, plan)
         yield PLAN_FILES[0], iter([text.encode()])
-        yield (
-            PLAN_FILES[1],
-            iter([(json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()]),
-        )
-    extra = plan_rows(plan.plan_hash, plan.design_version) if plan else []
+        yield PLAN_FILES[1], iter([_json_bytes(data)])
+    yield DESIGN_FILE, iter([_json_bytes(_designs(study))])
+    extra = design_rows() + (plan_rows(plan.plan_hash, plan.design_version) if plan else [])
     yield CODEBOOK.name, csv_chunks(CODEBOOK, codebook_rows((*tables, CODEBOOK), extra))
     about = _about(study, created) | {"selection": only.label, "plan": _plan_about(plan)}
     yield "datapackage.json", iter([descriptor_bytes(tables, about)])
+
+
+def _json_bytes(data) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def _designs(study: Study) -> dict:
+    """design.json: every published version of the design, as it was published."""
+    versions = study.versions.order_by("number").values(
+        "number", "design_hash", "created_at", "design"
+    )
+    return {
+        "study": study.slug,
+        "versions": [
+            {
+                "number": v["number"],
+                "design_hash": v["design_hash"],
+                "published": iso_utc(v["created_at"]),
+                "design": v["design"],
+            }
+            for v in versions
+        ],
+    }
 
 
 def _plan_about(plan: Preregistration | None) -> dict | None:
@@ -187,8 +216,13 @@ def _about(study: Study, created: datetime) -> dict:
 
 
 # The analysis ZIP's files, in order; any of them can be downloaded alone. A study with a
-# locked plan has PLAN_FILES too, before the codebook.
-FILE_NAMES = (*(t.name for t in analysis_tables(())), CODEBOOK.name, "datapackage.json")
+# locked plan has PLAN_FILES too, before the design and the codebook.
+FILE_NAMES = (
+    *(t.name for t in analysis_tables(())),
+    DESIGN_FILE,
+    CODEBOOK.name,
+    "datapackage.json",
+)
 DOWNLOADABLE = (*FILE_NAMES, *PLAN_FILES)
 
 

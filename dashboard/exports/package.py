@@ -46,6 +46,21 @@ POLES = {i.code: i for i in pmq.ITEMS}
 
 
 PLAN_FILES = ("preregistration.md", "preregistration.json")
+DESIGN_FILE = "design.json"
+DESIGN_ABOUT = (
+    "Every published version of the study's design, in order: its number, SHA-256 "
+    "(design_hash in participants.csv and sessions.csv: of the design's canonical JSON, keys "
+    "sorted, no spaces), when it was published, and the design itself: the study's settings "
+    "and texts and each condition's (panel, write modes, memory, agent, seed persona, "
+    "partner framing, reply pacing, deception and reveal), as participants of that version "
+    "met them. Endpoints by name; never an address, key or variable."
+)
+
+
+def design_rows() -> list[dict]:
+    """The codebook's row for design.json."""
+    row = {**_blank(DESIGN_FILE), "column": "(file)", "type": "json"}
+    return [row | {"description": DESIGN_ABOUT + "."}]
 
 
 def plan_rows(plan_hash: str, design_version: int) -> list[dict]:
@@ -169,10 +184,9 @@ def resource(table: Table) -> dict:
 def descriptor(tables: Sequence[Table], study: dict) -> dict:
     """The datapackage.json content. ``study`` carries slug, title, created, withdrawal and
     design_versions (number, hash, created)."""
-    # Every resource is a table, unless the locked plan's two files come along.
-    tabular = not study.get("plan")
+    # Not every resource is a table: the design (and a locked plan's two files) come along.
     return {
-        "profile": "tabular-data-package" if tabular else "data-package",
+        "profile": "data-package",
         "name": f"dyad-{study['slug']}".lower(),
         "title": study["title"],
         "description": (
@@ -202,6 +216,15 @@ def descriptor(tables: Sequence[Table], study: dict) -> dict:
         "resources": [
             *(resource(t) for t in tables),
             *(_plan_resource(name) for name in PLAN_FILES if study.get("plan")),
+            {
+                "name": "design-json",
+                "path": DESIGN_FILE,
+                "profile": "data-resource",
+                "description": DESIGN_ABOUT,
+                "format": "json",
+                "mediatype": "application/json",
+                "encoding": "utf-8",
+            },
             resource(CODEBOOK),
         ],
     }

@@ -46,7 +46,7 @@ class ExportTestCase(DyadTestCase):
         export_data.build(self)
         self.dir = export_dir(self.pilot)
         self.package = json.loads((self.dir / "datapackage.json").read_text())
-        self.schemas = {r["path"]: r["schema"] for r in self.package["resources"]}
+        self.schemas = {r["path"]: r["schema"] for r in self.package["resources"] if "schema" in r}
 
     def read(self, name: str) -> pd.DataFrame:
         return pd.read_csv(self.dir / name)
@@ -115,6 +115,21 @@ class ReadBackTests(ExportTestCase):
         assert {r["path"] for r in self.package["resources"]} == {
             p.name for p in self.dir.iterdir()
         } - {"datapackage.json"}
+
+    def test_design_json_holds_every_published_version_as_its_hash_says(self):
+        from studies.design import content_hash
+
+        designs = json.loads((self.dir / "design.json").read_text())
+        versions = designs["versions"]
+        assert [v["number"] for v in versions] == list(
+            self.pilot.versions.values_list("number", flat=True)
+        )
+        for version in versions:  # the hash participants.csv names is the design's own
+            assert content_hash(version["design"]) == version["design_hash"]
+        hashes = set(self.read("participants.csv").design_hash.dropna())
+        assert hashes <= {v["design_hash"] for v in versions}
+        told = versions[-1]["design"]["conditions"][0]
+        assert {"partner_framing", "reply_pacing", "pacing_wpm", "reveal_text"} <= set(told)
 
     def test_the_pmq_columns_carry_the_items_poles_scale_and_scoring_rule(self):
         item = next(f for f in self.schemas["pmq_items.csv"]["fields"] if f["name"] == "item")

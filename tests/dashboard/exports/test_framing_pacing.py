@@ -88,12 +88,26 @@ class FramingPacingExportTests(DyadTestCase):
         received = pd.Timestamp(asked.created_at)
         # No reading time: "typing" went as soon as the turn began after her message.
         assert pd.Timedelta(0) <= typing - received < pd.Timedelta(seconds=1)
-        # data.md, "Reply pacing": the due time from the design, the reply's words and the
-        # seeded draw (the session's database id, which the export does not hold).
+        # data.md, "Reply pacing", from the export alone: the settings in design.json, the
+        # reply's words and the seeded draw, keyed by what messages.csv names.
+        sessions = self.read("sessions.csv").set_index(["participant", "session"])
+        version = sessions.loc[(asked.participant, asked.session), "design_version"]
+        designs = json.loads((self.dir / "design.json").read_text())["versions"]
+        design = next(v["design"] for v in designs if v["number"] == version)
+        condition = (
+            self.read("participants.csv")
+            .set_index("participant")
+            .loc[asked.participant, "condition"]
+        )
+        pace = next(c for c in design["conditions"] if c["name"] == condition)
         words = len(FORMULA.sub("", reply.text).split())
-        u = random.Random(f"{self.session.pk}:{int(reply.reply_to_turn)}").random()
-        seconds = words / 300 * 60 * (1 + 0.25 * (2 * u - 1))
-        due = received + pd.Timedelta(seconds=0.0 + min(3.0, seconds))
+        key = f"{asked.participant}:{asked.session}:{int(reply.reply_to_turn)}"
+        u = random.Random(key).random()
+        jitter = pace["pacing_jitter"] / 100
+        seconds = words / pace["pacing_wpm"] * 60 * (1 + jitter * (2 * u - 1))
+        due = received + pd.Timedelta(
+            seconds=pace["pacing_read_seconds"] + min(pace["pacing_max_seconds"], seconds)
+        )
         expected = max(due, generated)
         assert pd.Timedelta(0) <= shown - expected < pd.Timedelta(seconds=0.1)  # a wake-up late
         # Without the draw (the export alone): the wait lies within the jitter's bounds, as
@@ -123,6 +137,7 @@ class FramingPacingExportTests(DyadTestCase):
         fields = {
             (r["path"], f["name"]): f["type"]
             for r in package["resources"]
+            if "schema" in r  # design.json (and a plan's files) are not tables
             for f in r["schema"]["fields"]
         }
         assert fields["participants.csv", "deceptive"] == "boolean"
