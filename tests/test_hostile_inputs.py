@@ -137,6 +137,7 @@ class HostileInputTests(DyadTestCase):
             "int": ["1", str(self.session.pk), str(self.revision.pk), str(self.run.pk)]
             + [str(rated.pk)],
             "str": ["pre", "post", "sessions.csv"],
+            "path": ["partners/" + "0" * 64 + ".png"],  # a picture's name (none stored)
         }
         self.clients = {who: self.browser(who) for who in WHO}
 
