@@ -97,8 +97,7 @@ FRAMING_COLUMNS = (
         "partner_framing",
         "string",
         "What the consent page, the text above the chat and the chat's header said their "
-        "partner is (the condition's own wording, framing_text, is in the study's design, "
-        "not in these files)" + AS_DESIGNED,
+        "partner is (the condition's own wording, framing_text, is in design.json)" + AS_DESIGNED,
         FRAMINGS,
     ),
     Column(
@@ -111,8 +110,7 @@ FRAMING_COLUMNS = (
         "reply_pacing",
         "string",
         "How the agent's replies appeared (the pace's settings, pacing_wpm, pacing_jitter, "
-        "..., are in the study's design, not in these files; messages.csv has each reply's "
-        "times)" + AS_DESIGNED,
+        "..., are in design.json; messages.csv has each reply's times)" + AS_DESIGNED,
         PACINGS,
     ),
     Column(
